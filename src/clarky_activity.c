@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * clarky_activity.c
+ *	  Module magic and the facts every part of the extension shares.
+ *
+ * Where things live:
+ *	  activity_id.c		clarky.new_activity_id(): monotonic ULID ids
+ *	  workspace.c		the workspace of the current call
+ *	  payload.c			validation of a log_activity payload
+ *	  log_activity.c	clarky.log_activity(): validate, insert, render
+ *	  timeline.c		clarky.contact_activities() and company_activities()
+ *	  render.c			an activity row as the seed's JSON object
+ *	  iso8601.c, ulid.c	server-independent parsing and encoding
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "clarky_activity.h"
+
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = "clarky_activity",.version = "1.0.0");
+#else
+PG_MODULE_MAGIC;
+#endif
+
+/* Must match the labels of clarky.activity_type, in order (tested) */
+const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT] = {
+	"note", "call", "meeting", "video_call", "task", "todo", "reminder"
+};

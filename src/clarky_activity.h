@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * clarky_activity.h
+ *	  Shared declarations of the clarky_activity extension.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CLARKY_ACTIVITY_H
+#define CLARKY_ACTIVITY_H
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#if PG_VERSION_NUM < 160000
+#define FUNCTION_PREFIX PGDLLEXPORT
+#else
+#define FUNCTION_PREFIX
+#endif
+
+/* The extension's schema, fixed by the control file (relocatable = false) */
+#define CLARKY_SCHEMA "clarky"
+
+/* The workspace used when the setting clarky.workspace_id is unset or empty */
+#define CLARKY_WORKSPACE_SETTING "clarky.workspace_id"
+#define CLARKY_DEFAULT_WORKSPACE "default"
+
+/* Documented limits (README, "Limits") */
+#define CLARKY_MAX_ID_CHARS 255		/* contact_id, company_id, workspace */
+#define CLARKY_MAX_TITLE_CHARS 1000
+#define CLARKY_MAX_DESCRIPTION_CHARS 100000
+#define CLARKY_MAX_METADATA_BYTES 65536
+#define CLARKY_MAX_DURATION_MINUTES 1000000
+#define CLARKY_DEFAULT_PAGE_SIZE 25
+#define CLARKY_MAX_PAGE_SIZE 100
+
+/* The seven activity types, in the order of the enum clarky.activity_type */
+#define CLARKY_ACTIVITY_TYPE_COUNT 7
+extern const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT];
+#define CLARKY_ACTIVITY_TYPE_LIST \
+	"note, call, meeting, video_call, task, todo, reminder"
+
+/* "a_" and a 26-character ULID */
+#define CLARKY_ACTIVITY_ID_LEN 28
+
+/*
+ * An activity as validated from a log_activity payload.  Strings point into
+ * the payload; an absent field is NULL (or false for the has_ flags).
+ */
+typedef struct ClarkyActivity
+{
+	text	   *contact_id;
+	text	   *company_id;
+	int			activity_type;	/* index into ClarkyActivityTypes */
+	text	   *title;
+	text	   *description;
+	bool		has_due_date;
+	TimestampTz due_date;
+	Numeric		duration_minutes;
+	bool		has_completed_at;
+	TimestampTz completed_at;
+	Jsonb	   *metadata;
+	bool		has_occurred_at;
+	TimestampTz occurred_at;
+} ClarkyActivity;
+
+/*
+ * The select list that the renderer expects, in the seed's key order; used
+ * by both the timelines' SELECT and log_activity's RETURNING.
+ */
+#define CLARKY_ACTIVITY_COLUMNS \
+	"id, contact_id, company_id, activity_type, title, description, " \
+	"due_date, duration_minutes, completed_at, metadata, created_at, occurred_at"
+
+/* activity_id.c */
+extern void ClarkyNewActivityId(char *buf);
+
+/* workspace.c */
+extern text *ClarkyCurrentWorkspace(void);
+
+/* payload.c */
+extern void ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity);
+extern void ClarkyCheckOwnerId(const char *field, text *value);
+extern int	ClarkyErrorField(const char *field);
+
+/* render.c */
+extern void ClarkyRenderActivity(StringInfo buf, HeapTuple tuple,
+								 TupleDesc tupdesc);
+
+#endif							/* CLARKY_ACTIVITY_H */

@@ -1,0 +1,207 @@
+/*-------------------------------------------------------------------------
+ *
+ * timeline.c
+ *	  clarky.contact_activities() and clarky.company_activities(): one page
+ *	  of an owner's timeline, newest first, with the pagination totals.
+ *
+ * Each page is one index range scan (newest first by occurred_at, ties by
+ * id descending, so pages never overlap or skip), followed, only where the
+ * page alone cannot tell it, by an index-only count for "total".  Both
+ * queries run read-only in the function's snapshot, so total always agrees
+ * with the page.  Every query names the call's workspace as a parameter.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "clarky_activity.h"
+
+typedef enum TimelineOwner
+{
+	OWNER_CONTACT,
+	OWNER_COMPANY
+} TimelineOwner;
+
+static const char *const owner_columns[] = {"contact_id", "company_id"};
+
+/* Prepared once per backend: [owner][filtered by type] */
+static SPIPlanPtr page_plans[2][2];
+static SPIPlanPtr count_plans[2][2];
+
+/*
+ * The page query or, with count, the count query.  Parameters: $1 workspace,
+ * $2 owner id, $3 activity type (used only when filtered), and for the page
+ * $4 limit and $5 offset.  Operators and names are schema-qualified: the
+ * plan does not depend on search_path.
+ */
+static SPIPlanPtr
+TimelinePlan(TimelineOwner owner, bool filtered, bool count)
+{
+	SPIPlanPtr *slot = count ? &count_plans[owner][filtered]
+		: &page_plans[owner][filtered];
+	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
+	StringInfoData sql;
+	SPIPlanPtr	plan;
+
+	if (*slot != NULL)
+		return *slot;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT %s FROM " CLARKY_SCHEMA ".activities "
+					 "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
+					 "AND %s OPERATOR(pg_catalog.=) $2",
+					 count ? "pg_catalog.count(*)" : CLARKY_ACTIVITY_COLUMNS,
+					 owner_columns[owner]);
+	if (filtered)
+		appendStringInfoString(&sql, " AND activity_type OPERATOR(pg_catalog.=) "
+							   "$3::" CLARKY_SCHEMA ".activity_type");
+	if (!count)
+		appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
+							   " LIMIT $4 OFFSET $5");
+
+	/* a generic plan: the same index range scan serves every owner */
+	plan = SPI_prepare_cursor(sql.data, count ? 3 : 5, argtypes,
+							  CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+			 sql.data, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	*slot = plan;
+	return plan;
+}
+
+/* Refuse a NULL argument, naming the parameter */
+static void
+CheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"%s\" must not be null", name),
+				 ClarkyErrorField(name)));
+}
+
+/* The shared body of both timeline functions */
+static Datum
+Timeline(FunctionCallInfo fcinfo, TimelineOwner owner)
+{
+	const char *owner_field = owner_columns[owner];
+	text	   *owner_id;
+	bool		filtered = !PG_ARGISNULL(1);
+	int32		page;
+	int32		page_size;
+	int64		offset;
+	int64		total;
+	uint64		nrows;
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	StringInfoData buf;
+	MemoryContext rowcxt;
+
+	CheckNotNull(fcinfo, 0, owner_field);
+	CheckNotNull(fcinfo, 2, "page");
+	CheckNotNull(fcinfo, 3, "page_size");
+	owner_id = PG_GETARG_TEXT_PP(0);
+	page = PG_GETARG_INT32(2);
+	page_size = PG_GETARG_INT32(3);
+
+	ClarkyCheckOwnerId(owner_field, owner_id);
+	if (page < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"page\" must be at least 1"),
+				 errdetail("Got %d.", page),
+				 ClarkyErrorField("page")));
+	if (page_size < 1 || page_size > CLARKY_MAX_PAGE_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"page_size\" must be between 1 and %d",
+						CLARKY_MAX_PAGE_SIZE),
+				 errdetail("Got %d.", page_size),
+				 ClarkyErrorField("page_size")));
+	offset = (int64) (page - 1) * page_size;
+
+	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
+	values[1] = PointerGetDatum(owner_id);
+	if (filtered)
+		values[2] = CStringGetTextDatum(DatumGetCString(
+														DirectFunctionCall1(enum_out, PG_GETARG_DATUM(1))));
+	else
+		nulls[2] = 'n';
+	values[3] = Int64GetDatum(page_size);
+	values[4] = Int64GetDatum(offset);
+
+	/* the result is built in the caller's context, as a json varlena */
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	appendStringInfoString(&buf, "{\"data\": [");
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (SPI_execute_plan(TimelinePlan(owner, filtered, false), values, nulls,
+						 true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "timeline query failed");
+
+	nrows = SPI_processed;
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "clarky timeline row",
+								   ALLOCSET_DEFAULT_SIZES);
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		ClarkyRenderActivity(&buf, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(rowcxt);
+	}
+
+	/*
+	 * A short page that is not past the end tells the total by itself;
+	 * otherwise count, in the same snapshot.
+	 */
+	if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
+		total = offset + (int64) nrows;
+	else
+	{
+		bool		isnull;
+
+		if (SPI_execute_plan(TimelinePlan(owner, filtered, true), values, nulls,
+							 true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "timeline count query failed");
+		total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	SPI_finish();
+
+	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
+					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
+					 page, page_size, total, (total + page_size - 1) / page_size);
+	SET_VARSIZE(buf.data, buf.len);
+	PG_RETURN_POINTER(buf.data);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_contact_activities);
+
+/* clarky.contact_activities(contact_id, activity_type, page, page_size) */
+Datum
+clarky_contact_activities(PG_FUNCTION_ARGS)
+{
+	return Timeline(fcinfo, OWNER_CONTACT);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_company_activities);
+
+/* clarky.company_activities(company_id, activity_type, page, page_size) */
+Datum
+clarky_company_activities(PG_FUNCTION_ARGS)
+{
+	return Timeline(fcinfo, OWNER_COMPANY);
+}
