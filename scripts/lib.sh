@@ -55,13 +55,13 @@ start_cluster() {
 		runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/data" -U postgres \
 			-A trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
 	fi
+	export PGHOST=$dir PGPORT=$port PGUSER=postgres
 	if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		return 0
 	fi
 	log "starting PostgreSQL 15 on 127.0.0.1:$port"
 	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
 		-o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
-	export PGHOST=$dir PGPORT=$port PGUSER=postgres
 }
 
 stop_cluster() {
