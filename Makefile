@@ -21,3 +21,15 @@ PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Unit tests of the server-independent C code, under ASan and UBSan
+UNIT_CC ?= gcc
+UNIT_CFLAGS = -std=c99 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc
+
+test/unit/unit_test: test/unit/unit_test.c src/iso8601.c src/ulid.c src/iso8601.h src/ulid.h
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ test/unit/unit_test.c src/iso8601.c src/ulid.c
+
+.PHONY: unittest
+unittest: test/unit/unit_test
+	./test/unit/unit_test
