@@ -6,6 +6,8 @@ MODULE_big = clarky_activity
 OBJS = \
 	src/clarky_activity.o \
 	src/activity_id.o \
+	src/api_key.o \
+	src/http_api.o \
 	src/iso8601.o \
 	src/payload.o \
 	src/render.o \

@@ -190,3 +190,329 @@ LANGUAGE C STABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION clarky.company_activities(text, clarky.activity_type, integer, integer) IS
 'A company''s timeline in the current workspace, newest first by occurred_at: {"data": [...], "pagination": {"page", "page_size", "total", "total_pages"}}. page >= 1, page_size 1 to 100.';
+
+------------------------------------------------------------------------------
+-- Roles
+------------------------------------------------------------------------------
+
+-- Roles are cluster-wide and outlive the extension: create each one only if
+-- it does not exist yet (another database may have created it).
+DO $roles$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT * FROM (VALUES
+		('clarky_anon', 'Unauthenticated HTTP requests (PostgREST''s db-anon-role): may only be told they are unauthorized'),
+		('clarky_reader', 'Reads timelines of the bound workspace (HTTP keys with the read scope)'),
+		('clarky_writer', 'Reads timelines and logs activities in the bound workspace (HTTP keys with the write scope)'),
+		('clarky_analyst', 'Reads the activities of every workspace, for reports'),
+		('clarky_admin', 'Creates, lists and revokes API keys')
+	) AS roles(name, description)
+	LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) r.name) THEN
+			EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+		END IF;
+		EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, 'clarky_activity: ' || r.description);
+	END LOOP;
+END
+$roles$;
+
+------------------------------------------------------------------------------
+-- Row-level security: the second wall
+------------------------------------------------------------------------------
+
+-- The C code filters every query on the call's workspace itself (the first
+-- wall, and the only one that holds under Citus).  These policies confine
+-- everyone but the table's owner and superusers to the current workspace
+-- as well; analysts may read every workspace.
+ALTER TABLE clarky.activities ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY activities_workspace ON clarky.activities
+	USING (workspace_id OPERATOR(pg_catalog.=) clarky.current_workspace())
+	WITH CHECK (workspace_id OPERATOR(pg_catalog.=) clarky.current_workspace());
+CREATE POLICY activities_analyst_read ON clarky.activities
+	FOR SELECT TO clarky_analyst USING (true);
+
+COMMENT ON POLICY activities_workspace ON clarky.activities IS
+'Rows of the current workspace (clarky.current_workspace()) only, for reading and writing';
+COMMENT ON POLICY activities_analyst_read ON clarky.activities IS
+'Analysts read the activities of every workspace';
+
+------------------------------------------------------------------------------
+-- API keys
+------------------------------------------------------------------------------
+
+CREATE TABLE clarky.api_keys (
+	id				text COLLATE "C" NOT NULL,
+	workspace_id	text COLLATE "C" NOT NULL,
+	key_hash		bytea NOT NULL,
+	key_prefix		text NOT NULL,
+	scopes			text[] NOT NULL,
+	name			text,
+	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	revoked_at		timestamptz,
+
+	CONSTRAINT api_keys_pkey PRIMARY KEY (id),
+	CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash),
+	CONSTRAINT api_keys_workspace_id_not_empty
+		CHECK (workspace_id OPERATOR(pg_catalog.<>) ''),
+	CONSTRAINT api_keys_scopes_valid
+		CHECK (scopes OPERATOR(pg_catalog.=) '{read}'::text[]
+			   OR scopes OPERATOR(pg_catalog.=) '{read,write}'::text[])
+);
+
+SELECT pg_catalog.pg_extension_config_dump('clarky.api_keys', '');
+
+COMMENT ON TABLE clarky.api_keys IS
+'HTTP API keys: each bound to one workspace, with the read or read+write scope; only a SHA-256 of the key is kept';
+COMMENT ON COLUMN clarky.api_keys.id IS 'The key''s id ("k_" and a ULID), for listing and revoking';
+COMMENT ON COLUMN clarky.api_keys.workspace_id IS 'The workspace everything done with the key is confined to';
+COMMENT ON COLUMN clarky.api_keys.key_hash IS 'SHA-256 of the key; the key itself is never stored';
+COMMENT ON COLUMN clarky.api_keys.key_prefix IS 'The key''s first 12 characters, to recognise it';
+COMMENT ON COLUMN clarky.api_keys.scopes IS '{read} or {read,write}';
+COMMENT ON COLUMN clarky.api_keys.name IS 'What the key is for';
+COMMENT ON COLUMN clarky.api_keys.created_at IS 'When the key was created';
+COMMENT ON COLUMN clarky.api_keys.revoked_at IS 'When the key was revoked; a revoked key is refused at once';
+COMMENT ON CONSTRAINT api_keys_pkey ON clarky.api_keys IS 'Key ids are unique';
+COMMENT ON CONSTRAINT api_keys_key_hash_key ON clarky.api_keys IS 'Looks a key up by its hash';
+COMMENT ON CONSTRAINT api_keys_workspace_id_not_empty ON clarky.api_keys IS 'A key is bound to a named workspace';
+COMMENT ON CONSTRAINT api_keys_scopes_valid ON clarky.api_keys IS 'A key reads, or reads and writes';
+
+CREATE FUNCTION clarky.generate_api_key() RETURNS text
+AS 'MODULE_PATHNAME', 'clarky_generate_api_key'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION clarky.generate_api_key() IS
+'A new random API key: "ck_live_" and 30 characters (150 random bits); stores nothing';
+
+CREATE FUNCTION clarky.create_api_key(workspace_id text, scopes text[], name text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	key text := clarky.generate_api_key();
+	normalized text[];
+BEGIN
+	IF workspace_id IS NULL OR workspace_id = '' THEN
+		RAISE EXCEPTION 'parameter "workspace_id" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'workspace_id';
+	END IF;
+	IF char_length(workspace_id) > 255 THEN
+		RAISE EXCEPTION 'parameter "workspace_id" is too long'
+			USING ERRCODE = 'string_data_right_truncation', COLUMN = 'workspace_id',
+				  DETAIL = 'A workspace id has at most 255 characters.';
+	END IF;
+	IF scopes IS NULL OR cardinality(scopes) = 0
+	   OR array_position(scopes, NULL) IS NOT NULL
+	   OR NOT scopes <@ ARRAY['read', 'write'] THEN
+		RAISE EXCEPTION 'parameter "scopes" must be {read} or {read,write}'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'scopes',
+				  HINT = 'The write scope includes read.';
+	END IF;
+	-- write implies read
+	normalized := CASE WHEN 'write' = ANY (scopes) THEN ARRAY['read', 'write'] ELSE ARRAY['read'] END;
+
+	INSERT INTO clarky.api_keys (id, workspace_id, key_hash, key_prefix, scopes, name)
+	VALUES ('k_' || substr(clarky.new_activity_id(), 3), workspace_id,
+			sha256(convert_to(key, 'UTF8')), left(key, 12), normalized, name);
+	RETURN key;
+END
+$function$;
+
+COMMENT ON FUNCTION clarky.create_api_key(text, text[], text) IS
+'Create an API key bound to workspace_id with scopes {read} or {read,write}; returns the key, which is shown this once and stored only as a hash';
+
+CREATE FUNCTION clarky.list_api_keys()
+RETURNS TABLE (id text, workspace_id text, name text, key_prefix text, scopes text[],
+			   created_at timestamptz, revoked_at timestamptz)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT k.id, k.workspace_id, k.name, k.key_prefix, k.scopes, k.created_at, k.revoked_at
+	FROM clarky.api_keys AS k
+	ORDER BY k.workspace_id, k.created_at, k.id
+$function$;
+
+COMMENT ON FUNCTION clarky.list_api_keys() IS
+'Every API key: id, workspace, name, first 12 characters, scopes, created and revoked times (never the key)';
+
+CREATE FUNCTION clarky.revoke_api_key(key_or_id text) RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	WITH revoked AS (
+		UPDATE clarky.api_keys AS k SET revoked_at = now()
+		WHERE (k.id = key_or_id OR k.key_hash = sha256(convert_to(key_or_id, 'UTF8')))
+		  AND k.revoked_at IS NULL
+		RETURNING 1
+	)
+	SELECT count(*) > 0 FROM revoked
+$function$;
+
+COMMENT ON FUNCTION clarky.revoke_api_key(text) IS
+'Revoke an API key, given the key or its id; it is refused from the next request on. Returns false if there was no such unrevoked key';
+
+-- SECURITY DEFINER: the pre-request function runs as the anonymous role,
+-- which may not read clarky.api_keys; this reveals only the workspace and
+-- scope of the one key presented, and nothing for an unknown or revoked one.
+CREATE FUNCTION clarky.resolve_api_key(key text)
+RETURNS TABLE (workspace_id text, scope text)
+LANGUAGE sql STABLE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+	SELECT k.workspace_id, CASE WHEN 'write' = ANY (k.scopes) THEN 'write' ELSE 'read' END
+	FROM clarky.api_keys AS k
+	WHERE k.key_hash = sha256(convert_to(key, 'UTF8')) AND k.revoked_at IS NULL
+$function$;
+
+COMMENT ON FUNCTION clarky.resolve_api_key(text) IS
+'The workspace and scope (read or write) of an unrevoked API key; no row for an unknown or revoked key';
+
+------------------------------------------------------------------------------
+-- The HTTP API, exposed by PostgREST (db-schemas = "clarky_api")
+------------------------------------------------------------------------------
+
+CREATE SCHEMA clarky_api;
+
+COMMENT ON SCHEMA clarky_api IS
+'Clarky Activities API
+
+The timeline of CRM activities (notes, calls, meetings, video calls, tasks, todos, reminders) on contacts and companies. Authenticate with an API key (X-Api-Key, or Authorization: Bearer ck_live_... through the nginx front).';
+
+CREATE FUNCTION clarky_api.contact_activities(
+	contact_id text DEFAULT NULL,
+	activity_type text DEFAULT NULL,
+	page text DEFAULT NULL,
+	page_size text DEFAULT NULL
+) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_contact_activities'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.contact_activities(text, text, text, text) IS
+'List a contact''s activities
+
+GET /api/v1/contacts/{contact_id}/activities: a paginated, reverse-chronological timeline of the activities on one contact in the key''s workspace. activity_type filters to one type; page (from 1) and page_size (1 to 100, default 25) paginate. 200 with {"data": [...], "pagination": {...}}; 422 validation_error naming the field; 401; 403.';
+
+CREATE FUNCTION clarky_api.company_activities(
+	company_id text DEFAULT NULL,
+	activity_type text DEFAULT NULL,
+	page text DEFAULT NULL,
+	page_size text DEFAULT NULL
+) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_company_activities'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.company_activities(text, text, text, text) IS
+'List a company''s activities
+
+GET /api/v1/companies/{company_id}/activities: a paginated, reverse-chronological timeline of the activities on one company in the key''s workspace. Parameters and answers as for a contact''s activities.';
+
+CREATE FUNCTION clarky_api.log_activity(jsonb) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_log_activity'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.log_activity(jsonb) IS
+'Log an activity
+
+POST /api/v1/activities with the activity as a JSON object: activity_type, contact_id and/or company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at. Needs a key with the write scope. 201 with {"data": activity}; 422 validation_error naming the field; 400 bad_request; 401; 403.';
+
+-- SECURITY INVOKER: it switches role (set_config('role')), which a
+-- SECURITY DEFINER function may not do.
+CREATE FUNCTION clarky_api.pre_request() RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	claims jsonb := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+	headers jsonb := nullif(current_setting('request.headers', true), '')::jsonb;
+	api_key text := headers ->> 'x-api-key';
+	key_workspace text;
+	key_scope text;
+BEGIN
+	-- Nothing carries over from an earlier request on this connection.
+	PERFORM set_config('clarky.workspace_id', '', true),
+			set_config('clarky.scope', '', true),
+			set_config('clarky.auth_error', '', true);
+
+	-- A PostgREST JWT, verified by PostgREST: the role says the scope, the
+	-- claim workspace_id the workspace.
+	IF claims ->> 'role' IN ('clarky_reader', 'clarky_writer') THEN
+		IF coalesce(claims ->> 'workspace_id', '') = '' THEN
+			PERFORM set_config('clarky.auth_error', 'the token has no workspace_id claim', true);
+		ELSE
+			PERFORM set_config('clarky.workspace_id', claims ->> 'workspace_id', true),
+					set_config('clarky.scope',
+							   CASE claims ->> 'role' WHEN 'clarky_writer' THEN 'write' ELSE 'read' END,
+							   true);
+		END IF;
+		RETURN;
+	END IF;
+
+	-- Otherwise a Clarky API key, in X-Api-Key.  Failures are reported by
+	-- the API function, as Clarky's envelope with status 401.
+	IF api_key IS NULL OR api_key = '' THEN
+		PERFORM set_config('clarky.auth_error', 'missing API key', true);
+		RETURN;
+	END IF;
+	IF api_key !~ '^ck_live_[0-9a-z]{30,31}$' THEN
+		PERFORM set_config('clarky.auth_error', 'malformed API key', true);
+		RETURN;
+	END IF;
+	SELECT r.workspace_id, r.scope INTO key_workspace, key_scope
+	FROM clarky.resolve_api_key(api_key) AS r;
+	IF key_workspace IS NULL THEN
+		PERFORM set_config('clarky.auth_error', 'unknown or revoked API key', true);
+		RETURN;
+	END IF;
+
+	PERFORM set_config('clarky.workspace_id', key_workspace, true),
+			set_config('clarky.scope', key_scope, true),
+			set_config('role', CASE key_scope WHEN 'write' THEN 'clarky_writer' ELSE 'clarky_reader' END, true);
+END
+$function$;
+
+COMMENT ON FUNCTION clarky_api.pre_request() IS
+'PostgREST''s db-pre-request: identifies the caller by its API key (X-Api-Key) or JWT, binds its workspace and scope transaction-locally and switches to the reader or writer role; an unidentified caller is answered 401 by the API function';
+
+------------------------------------------------------------------------------
+-- Privileges
+------------------------------------------------------------------------------
+
+GRANT USAGE ON SCHEMA clarky TO clarky_anon, clarky_reader, clarky_writer, clarky_analyst, clarky_admin;
+GRANT USAGE ON SCHEMA clarky_api TO clarky_anon, clarky_reader, clarky_writer;
+
+GRANT SELECT ON clarky.activities TO clarky_reader, clarky_writer, clarky_analyst;
+GRANT INSERT ON clarky.activities TO clarky_writer;
+GRANT SELECT, INSERT, UPDATE ON clarky.api_keys TO clarky_admin;
+
+-- Nothing that writes is executable by PUBLIC.
+REVOKE ALL ON FUNCTION clarky.log_activity(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky.log_activity(jsonb) TO clarky_writer;
+
+REVOKE ALL ON FUNCTION clarky.generate_api_key() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky.create_api_key(text, text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky.list_api_keys() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky.revoke_api_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky.generate_api_key() TO clarky_admin;
+GRANT EXECUTE ON FUNCTION clarky.create_api_key(text, text[], text) TO clarky_admin;
+GRANT EXECUTE ON FUNCTION clarky.list_api_keys() TO clarky_admin;
+GRANT EXECUTE ON FUNCTION clarky.revoke_api_key(text) TO clarky_admin;
+
+REVOKE ALL ON FUNCTION clarky.resolve_api_key(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky.resolve_api_key(text) TO clarky_anon;
+
+-- The anonymous and reader roles may call every API function, so that they
+-- are told 401 or 403 in Clarky's envelope; the table grants above, the
+-- scope check in C and row-level security keep them from writing.
+REVOKE ALL ON FUNCTION clarky_api.contact_activities(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.company_activities(text, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.log_activity(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.pre_request() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky_api.contact_activities(text, text, text, text) TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.company_activities(text, text, text, text) TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.log_activity(jsonb) TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.pre_request() TO clarky_anon, clarky_reader, clarky_writer;
+
+-- Tell a running PostgREST to reload its schema cache.
+NOTIFY pgrst, 'reload schema';

@@ -76,6 +76,13 @@ typedef struct ClarkyActivity
 	"id, contact_id, company_id, activity_type, title, description, " \
 	"due_date, duration_minutes, completed_at, metadata, created_at, occurred_at"
 
+/* Whose timeline */
+typedef enum ClarkyOwner
+{
+	CLARKY_OWNER_CONTACT,
+	CLARKY_OWNER_COMPANY
+} ClarkyOwner;
+
 /* activity_id.c */
 extern void ClarkyNewActivityId(char *buf);
 
@@ -86,6 +93,15 @@ extern text *ClarkyCurrentWorkspace(void);
 extern void ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity);
 extern void ClarkyCheckOwnerId(const char *field, text *value);
 extern int	ClarkyErrorField(const char *field);
+extern int	ClarkyActivityTypeIndex(const char *label, int len);
+
+/* timeline.c */
+extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
+							const char *type_label, int32 page,
+							int32 page_size);
+
+/* log_activity.c */
+extern text *ClarkyLogActivity(Jsonb *payload);
 
 /* render.c */
 extern void ClarkyRenderActivity(StringInfo buf, HeapTuple tuple,

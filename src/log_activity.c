@@ -53,11 +53,9 @@ InsertPlan(void)
 	return plan;
 }
 
-FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_log_activity);
-
-/* clarky.log_activity(payload): log one activity, return {"data": {...}} */
-Datum
-clarky_log_activity(PG_FUNCTION_ARGS)
+/* Validate payload, insert it, and return {"data": {...}} */
+text *
+ClarkyLogActivity(Jsonb *payload)
 {
 	ClarkyActivity activity;
 	char		id[CLARKY_ACTIVITY_ID_LEN + 1];
@@ -65,11 +63,7 @@ clarky_log_activity(PG_FUNCTION_ARGS)
 	char		nulls[LOG_NARGS];
 	StringInfoData buf;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("activity payload must not be null")));
-	ClarkyParsePayload(PG_GETARG_JSONB_P(0), &activity);
+	ClarkyParsePayload(payload, &activity);
 	ClarkyNewActivityId(id);
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -106,5 +100,18 @@ clarky_log_activity(PG_FUNCTION_ARGS)
 
 	appendStringInfoChar(&buf, '}');
 	SET_VARSIZE(buf.data, buf.len);
-	PG_RETURN_POINTER(buf.data);
+	return (text *) buf.data;
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_log_activity);
+
+/* clarky.log_activity(payload): log one activity, return {"data": {...}} */
+Datum
+clarky_log_activity(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("activity payload must not be null")));
+	PG_RETURN_TEXT_P(ClarkyLogActivity(PG_GETARG_JSONB_P(0)));
 }

@@ -263,10 +263,25 @@ MetadataField(const JsonbValue *v)
 	return metadata;
 }
 
+/* The index in ClarkyActivityTypes of label[0..len), or -1 */
+int
+ClarkyActivityTypeIndex(const char *label, int len)
+{
+	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
+	{
+		if (strlen(ClarkyActivityTypes[i]) == (size_t) len &&
+			memcmp(ClarkyActivityTypes[i], label, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
 /* activity_type: one of the seven labels; required */
 static int
 ActivityTypeField(const JsonbValue *v)
 {
+	int			index;
+
 	if (v == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -276,20 +291,15 @@ ActivityTypeField(const JsonbValue *v)
 	if (v->type != jbvString)
 		WrongType(FIELD_ACTIVITY_TYPE, v, "a string");
 
-	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
-	{
-		if (strlen(ClarkyActivityTypes[i]) == (size_t) v->val.string.len &&
-			memcmp(ClarkyActivityTypes[i], v->val.string.val,
-				   v->val.string.len) == 0)
-			return i;
-	}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("field \"activity_type\" must be one of %s",
-					CLARKY_ACTIVITY_TYPE_LIST),
-			 errdetail("Got %s.", QuotedValue(v)),
-			 ClarkyErrorField("activity_type")));
-	pg_unreachable();
+	index = ClarkyActivityTypeIndex(v->val.string.val, v->val.string.len);
+	if (index < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("field \"activity_type\" must be one of %s",
+						CLARKY_ACTIVITY_TYPE_LIST),
+				 errdetail("Got %s.", QuotedValue(v)),
+				 ClarkyErrorField("activity_type")));
+	return index;
 }
 
 /* Which accepted field a key names, or FIELD_COUNT if none */

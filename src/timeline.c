@@ -21,12 +21,6 @@
 
 #include "clarky_activity.h"
 
-typedef enum TimelineOwner
-{
-	OWNER_CONTACT,
-	OWNER_COMPANY
-} TimelineOwner;
-
 static const char *const owner_columns[] = {"contact_id", "company_id"};
 
 /* Prepared once per backend: [owner][filtered by type] */
@@ -40,7 +34,7 @@ static SPIPlanPtr count_plans[2][2];
  * plan does not depend on search_path.
  */
 static SPIPlanPtr
-TimelinePlan(TimelineOwner owner, bool filtered, bool count)
+TimelinePlan(ClarkyOwner owner, bool filtered, bool count)
 {
 	SPIPlanPtr *slot = count ? &count_plans[owner][filtered]
 		: &page_plans[owner][filtered];
@@ -76,26 +70,16 @@ TimelinePlan(TimelineOwner owner, bool filtered, bool count)
 	return plan;
 }
 
-/* Refuse a NULL argument, naming the parameter */
-static void
-CheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+/*
+ * One page of owner_id's timeline as {"data": [...], "pagination": {...}},
+ * filtered by type_label unless it is NULL.  Validates the owner id and the
+ * page parameters; type_label must be one of ClarkyActivityTypes.
+ */
+text *
+ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
+			   int32 page, int32 page_size)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("parameter \"%s\" must not be null", name),
-				 ClarkyErrorField(name)));
-}
-
-/* The shared body of both timeline functions */
-static Datum
-Timeline(FunctionCallInfo fcinfo, TimelineOwner owner)
-{
-	const char *owner_field = owner_columns[owner];
-	text	   *owner_id;
-	bool		filtered = !PG_ARGISNULL(1);
-	int32		page;
-	int32		page_size;
+	bool		filtered = (type_label != NULL);
 	int64		offset;
 	int64		total;
 	uint64		nrows;
@@ -104,14 +88,7 @@ Timeline(FunctionCallInfo fcinfo, TimelineOwner owner)
 	StringInfoData buf;
 	MemoryContext rowcxt;
 
-	CheckNotNull(fcinfo, 0, owner_field);
-	CheckNotNull(fcinfo, 2, "page");
-	CheckNotNull(fcinfo, 3, "page_size");
-	owner_id = PG_GETARG_TEXT_PP(0);
-	page = PG_GETARG_INT32(2);
-	page_size = PG_GETARG_INT32(3);
-
-	ClarkyCheckOwnerId(owner_field, owner_id);
+	ClarkyCheckOwnerId(owner_columns[owner], owner_id);
 	if (page < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -130,8 +107,7 @@ Timeline(FunctionCallInfo fcinfo, TimelineOwner owner)
 	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
 	values[1] = PointerGetDatum(owner_id);
 	if (filtered)
-		values[2] = CStringGetTextDatum(DatumGetCString(
-														DirectFunctionCall1(enum_out, PG_GETARG_DATUM(1))));
+		values[2] = CStringGetTextDatum(type_label);
 	else
 		nulls[2] = 'n';
 	values[3] = Int64GetDatum(page_size);
@@ -185,7 +161,35 @@ Timeline(FunctionCallInfo fcinfo, TimelineOwner owner)
 					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
 					 page, page_size, total, (total + page_size - 1) / page_size);
 	SET_VARSIZE(buf.data, buf.len);
-	PG_RETURN_POINTER(buf.data);
+	return (text *) buf.data;
+}
+
+/* Refuse a NULL argument, naming the parameter */
+static void
+CheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"%s\" must not be null", name),
+				 ClarkyErrorField(name)));
+}
+
+/* The SQL face of both timelines: typed arguments, errors raised */
+static Datum
+TimelineSql(FunctionCallInfo fcinfo, ClarkyOwner owner)
+{
+	const char *type_label = NULL;
+
+	CheckNotNull(fcinfo, 0, owner_columns[owner]);
+	CheckNotNull(fcinfo, 2, "page");
+	CheckNotNull(fcinfo, 3, "page_size");
+	if (!PG_ARGISNULL(1))
+		type_label = DatumGetCString(DirectFunctionCall1(enum_out,
+														 PG_GETARG_DATUM(1)));
+
+	PG_RETURN_TEXT_P(ClarkyTimeline(owner, PG_GETARG_TEXT_PP(0), type_label,
+									PG_GETARG_INT32(2), PG_GETARG_INT32(3)));
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_contact_activities);
@@ -194,7 +198,7 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_contact_activities);
 Datum
 clarky_contact_activities(PG_FUNCTION_ARGS)
 {
-	return Timeline(fcinfo, OWNER_CONTACT);
+	return TimelineSql(fcinfo, CLARKY_OWNER_CONTACT);
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_company_activities);
@@ -203,5 +207,5 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_company_activities);
 Datum
 clarky_company_activities(PG_FUNCTION_ARGS)
 {
-	return Timeline(fcinfo, OWNER_COMPANY);
+	return TimelineSql(fcinfo, CLARKY_OWNER_COMPANY);
 }
