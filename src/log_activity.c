@@ -53,6 +53,14 @@ InsertPlan(void)
 	return plan;
 }
 
+/* Set parameter i of the insert to value, or to NULL where not present */
+static inline void
+SetParam(Datum *values, char *nulls, int i, bool present, Datum value)
+{
+	values[i] = present ? value : (Datum) 0;
+	nulls[i] = present ? ' ' : 'n';
+}
+
 /* Validate payload, insert it, and return {"data": {...}} */
 text *
 ClarkyLogActivity(Jsonb *payload)
@@ -66,25 +74,24 @@ ClarkyLogActivity(Jsonb *payload)
 	ClarkyParsePayload(payload, &activity);
 	ClarkyNewActivityId(id);
 
-	memset(nulls, ' ', sizeof(nulls));
-#define SET_ARG(i, isnull, datum) \
-	((isnull) ? (nulls[i] = 'n', values[i] = (Datum) 0) : (values[i] = (datum)))
-	SET_ARG(0, false, PointerGetDatum(ClarkyCurrentWorkspace()));
-	SET_ARG(1, false, CStringGetTextDatum(id));
-	SET_ARG(2, !activity.contact_id, PointerGetDatum(activity.contact_id));
-	SET_ARG(3, !activity.company_id, PointerGetDatum(activity.company_id));
-	SET_ARG(4, false, CStringGetTextDatum(ClarkyActivityTypes[activity.activity_type]));
-	SET_ARG(5, !activity.title, PointerGetDatum(activity.title));
-	SET_ARG(6, !activity.description, PointerGetDatum(activity.description));
-	SET_ARG(7, !activity.has_due_date, TimestampTzGetDatum(activity.due_date));
-	SET_ARG(8, !activity.duration_minutes, NumericGetDatum(activity.duration_minutes));
-	SET_ARG(9, !activity.has_completed_at, TimestampTzGetDatum(activity.completed_at));
-	SET_ARG(10, !activity.metadata, JsonbPGetDatum(activity.metadata));
+	SetParam(values, nulls, 0, true, PointerGetDatum(ClarkyCurrentWorkspace()));
+	SetParam(values, nulls, 1, true, CStringGetTextDatum(id));
+	SetParam(values, nulls, 2, activity.contact_id, PointerGetDatum(activity.contact_id));
+	SetParam(values, nulls, 3, activity.company_id, PointerGetDatum(activity.company_id));
+	SetParam(values, nulls, 4, true,
+			 CStringGetTextDatum(ClarkyActivityTypes[activity.activity_type]));
+	SetParam(values, nulls, 5, activity.title, PointerGetDatum(activity.title));
+	SetParam(values, nulls, 6, activity.description, PointerGetDatum(activity.description));
+	SetParam(values, nulls, 7, activity.has_due_date, TimestampTzGetDatum(activity.due_date));
+	SetParam(values, nulls, 8, activity.duration_minutes,
+			 NumericGetDatum(activity.duration_minutes));
+	SetParam(values, nulls, 9, activity.has_completed_at,
+			 TimestampTzGetDatum(activity.completed_at));
+	SetParam(values, nulls, 10, activity.metadata, JsonbPGetDatum(activity.metadata));
 	/* occurred_at defaults to the moment of logging, as now() tells it */
-	SET_ARG(11, false, TimestampTzGetDatum(activity.has_occurred_at ?
-										   activity.occurred_at :
-										   GetCurrentTransactionStartTimestamp()));
-#undef SET_ARG
+	SetParam(values, nulls, 11, true,
+			 TimestampTzGetDatum(activity.has_occurred_at ? activity.occurred_at :
+								 GetCurrentTransactionStartTimestamp()));
 
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
