@@ -91,7 +91,7 @@ extern text *ClarkyCurrentWorkspace(void);
 
 /* payload.c */
 extern void ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity);
-extern void ClarkyCheckOwnerId(const char *field, text *value);
+extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
 extern int	ClarkyActivityTypeIndex(const char *label, int len);
 

@@ -5,7 +5,7 @@
  *
  * The payload is the seed's POST body as one JSON object.  Only the body
  * fields of the seed and occurred_at are accepted; JSON null means absent.
- * Every error names its field, in the message and in the error's column
+ * Every error about a field names it, in the message and in the error's column
  * name field (PG_DIAG_COLUMN_NAME), so that clients and the HTTP layer can
  * read it without parsing text.
  *
@@ -102,9 +102,13 @@ WrongType(PayloadField field, const JsonbValue *v, const char *expected)
 			 ClarkyErrorField(field_names[field])));
 }
 
-/* Check a text value's length in characters against its limit */
+/*
+ * Check a text value's length in characters against its limit.  noun is
+ * "field" (a payload field) or "parameter" (a function's parameter).
+ */
 static void
-CheckLength(const char *field, const char *str, int len, int max_chars)
+CheckLength(const char *noun, const char *field, const char *str, int len,
+			int max_chars)
 {
 	int			chars;
 
@@ -115,33 +119,33 @@ CheckLength(const char *field, const char *str, int len, int max_chars)
 	if (chars > max_chars)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("field \"%s\" is too long", field),
+				 errmsg("%s \"%s\" is too long", noun, field),
 				 errdetail("It has %d characters; the limit is %d.",
 						   chars, max_chars),
 				 ClarkyErrorField(field)));
 }
 
-/* Refuse an empty id */
+/* Refuse an empty id; noun as for CheckLength */
 static void
-CheckNotEmpty(const char *field, int len)
+CheckNotEmpty(const char *noun, const char *field, int len)
 {
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("field \"%s\" must not be empty", field),
+				 errmsg("%s \"%s\" must not be empty", noun, field),
 				 ClarkyErrorField(field)));
 }
 
 /*
- * Check a contact or company id: non-empty, at most CLARKY_MAX_ID_CHARS.
- * Shared with the timelines, which take the same ids as parameters.
+ * Check a timeline's contact or company id parameter as the payload's
+ * fields are checked: non-empty, at most CLARKY_MAX_ID_CHARS.
  */
 void
-ClarkyCheckOwnerId(const char *field, text *value)
+ClarkyCheckOwnerId(const char *parameter, text *value)
 {
-	CheckNotEmpty(field, VARSIZE_ANY_EXHDR(value));
-	CheckLength(field, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
-				CLARKY_MAX_ID_CHARS);
+	CheckNotEmpty("parameter", parameter, VARSIZE_ANY_EXHDR(value));
+	CheckLength("parameter", parameter, VARDATA_ANY(value),
+				VARSIZE_ANY_EXHDR(value), CLARKY_MAX_ID_CHARS);
 }
 
 /* A string field as text, or NULL if absent */
@@ -152,8 +156,8 @@ StringField(PayloadField field, const JsonbValue *v, int max_chars)
 		return NULL;
 	if (v->type != jbvString)
 		WrongType(field, v, "a string");
-	CheckLength(field_names[field], v->val.string.val, v->val.string.len,
-				max_chars);
+	CheckLength("field", field_names[field], v->val.string.val,
+				v->val.string.len, max_chars);
 	return cstring_to_text_with_len(v->val.string.val, v->val.string.len);
 }
 
@@ -164,7 +168,7 @@ OwnerIdField(PayloadField field, const JsonbValue *v)
 	text	   *id = StringField(field, v, CLARKY_MAX_ID_CHARS);
 
 	if (id)
-		CheckNotEmpty(field_names[field], VARSIZE_ANY_EXHDR(id));
+		CheckNotEmpty("field", field_names[field], VARSIZE_ANY_EXHDR(id));
 	return id;
 }
 

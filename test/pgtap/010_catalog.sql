@@ -1,0 +1,299 @@
+-- 010_catalog.sql: what CREATE EXTENSION clarky_activity puts in the catalog.
+BEGIN;
+SELECT plan(71);
+
+SET LOCAL search_path = public, pg_catalog;
+
+------------------------------------------------------------------------------
+-- Extension and schema
+------------------------------------------------------------------------------
+
+SELECT has_extension('clarky_activity', 'the extension clarky_activity is installed');
+SELECT is(
+	(SELECT n.nspname::text FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+	  WHERE e.extname = 'clarky_activity'),
+	'clarky', 'the extension lives in schema clarky');
+SELECT has_schema('clarky', 'schema clarky exists');
+SELECT has_table('clarky', 'activities', 'schema clarky has the table activities');
+SELECT is(
+	(SELECT count(*) FROM pg_proc WHERE pronamespace = 'clarky'::regnamespace
+		AND proname IN ('new_activity_id', 'current_workspace', 'log_activity',
+						'contact_activities', 'company_activities')),
+	5::bigint,
+	'schema clarky has the five activity functions, each once (no overloads)');
+SELECT enums_are('clarky', ARRAY['activity_type'], 'schema clarky has exactly one enum, activity_type');
+
+------------------------------------------------------------------------------
+-- The enum
+------------------------------------------------------------------------------
+
+SELECT has_enum('clarky', 'activity_type', 'enum clarky.activity_type exists');
+SELECT enum_has_labels('clarky', 'activity_type',
+	ARRAY['note', 'call', 'meeting', 'video_call', 'task', 'todo', 'reminder'],
+	'clarky.activity_type has exactly the seven labels, in order');
+
+------------------------------------------------------------------------------
+-- The table, its columns and types
+------------------------------------------------------------------------------
+
+SELECT has_table('clarky', 'activities', 'table clarky.activities exists');
+SELECT is(
+	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND NOT attisdropped),
+	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'activity_type', 'title',
+		  'description', 'due_date', 'duration_minutes', 'completed_at', 'metadata',
+		  'created_at', 'occurred_at'],
+	'clarky.activities has exactly the thirteen columns, in order');
+
+SELECT col_type_is('clarky', 'activities', 'workspace_id', 'text', 'workspace_id is text');
+SELECT col_type_is('clarky', 'activities', 'id', 'text', 'id is text');
+SELECT col_type_is('clarky', 'activities', 'contact_id', 'text', 'contact_id is text');
+SELECT col_type_is('clarky', 'activities', 'company_id', 'text', 'company_id is text');
+SELECT col_type_is('clarky', 'activities', 'activity_type', 'clarky', 'activity_type',
+	'activity_type is clarky.activity_type');
+SELECT col_type_is('clarky', 'activities', 'title', 'text', 'title is text');
+SELECT col_type_is('clarky', 'activities', 'description', 'text', 'description is text');
+SELECT col_type_is('clarky', 'activities', 'due_date', 'timestamp with time zone',
+	'due_date is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'duration_minutes', 'numeric',
+	'duration_minutes is numeric');
+SELECT col_type_is('clarky', 'activities', 'completed_at', 'timestamp with time zone',
+	'completed_at is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'metadata', 'jsonb', 'metadata is jsonb');
+SELECT col_type_is('clarky', 'activities', 'created_at', 'timestamp with time zone',
+	'created_at is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'occurred_at', 'timestamp with time zone',
+	'occurred_at is timestamptz');
+
+SELECT is(
+	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND attnotnull),
+	ARRAY['workspace_id', 'id', 'activity_type', 'metadata', 'created_at', 'occurred_at'],
+	'exactly workspace_id, id, activity_type, metadata, created_at, occurred_at are NOT NULL');
+SELECT col_not_null('clarky', 'activities', 'metadata', 'metadata is NOT NULL');
+SELECT col_default_is('clarky', 'activities', 'metadata', '{}'::jsonb,
+	'metadata defaults to the empty object');
+SELECT col_default_is('clarky', 'activities', 'workspace_id', 'clarky.current_workspace()',
+	'workspace_id defaults to clarky.current_workspace()');
+SELECT col_default_is('clarky', 'activities', 'id', 'clarky.new_activity_id()',
+	'id defaults to clarky.new_activity_id()');
+SELECT col_default_is('clarky', 'activities', 'created_at', 'now()', 'created_at defaults to now()');
+SELECT col_default_is('clarky', 'activities', 'occurred_at', 'now()', 'occurred_at defaults to now()');
+SELECT is(
+	(SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+	  JOIN pg_collation c ON c.oid = a.attcollation
+	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0 AND c.collname = 'C'),
+	ARRAY['workspace_id', 'id', 'contact_id', 'company_id'],
+	'the id columns (workspace_id, id, contact_id, company_id) use COLLATE "C"');
+
+------------------------------------------------------------------------------
+-- Constraints
+------------------------------------------------------------------------------
+
+SELECT has_pk('clarky', 'activities', 'clarky.activities has a primary key');
+SELECT col_is_pk('clarky', 'activities', ARRAY['workspace_id', 'id'],
+	'the primary key is (workspace_id, id)');
+SELECT bag_eq(
+	$$SELECT conname::text, contype::text FROM pg_constraint
+	   WHERE conrelid = 'clarky.activities'::regclass$$,
+	$$VALUES ('activities_pkey', 'p'),
+			 ('activities_contact_or_company', 'c'),
+			 ('activities_contact_id_not_empty', 'c'),
+			 ('activities_company_id_not_empty', 'c'),
+			 ('activities_duration_minutes_range', 'c'),
+			 ('activities_metadata_object', 'c'),
+			 ('activities_due_date_range', 'c'),
+			 ('activities_completed_at_range', 'c'),
+			 ('activities_created_at_range', 'c'),
+			 ('activities_occurred_at_range', 'c')$$,
+	'clarky.activities has the primary key and the nine CHECK constraints');
+SELECT is(
+	(SELECT pg_get_constraintdef(oid) FROM pg_constraint
+	  WHERE conrelid = 'clarky.activities'::regclass AND conname = 'activities_contact_or_company'),
+	'CHECK (((contact_id IS NOT NULL) OR (company_id IS NOT NULL)))',
+	'activities_contact_or_company requires contact_id or company_id');
+
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, company_id, activity_type)
+	  VALUES (NULL, NULL, 'note')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_contact_or_company"',
+	'a raw INSERT without contact_id and company_id violates activities_contact_or_company');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type) VALUES ('', 'note')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_contact_id_not_empty"',
+	'a raw INSERT with an empty contact_id violates activities_contact_id_not_empty');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, duration_minutes)
+	  VALUES ('c_raw', 'call', -1)$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_duration_minutes_range"',
+	'a raw INSERT with a negative duration violates activities_duration_minutes_range');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, metadata)
+	  VALUES ('c_raw', 'note', '[]')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_metadata_object"',
+	'a raw INSERT with array metadata violates activities_metadata_object');
+SELECT lives_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type) VALUES ('c_raw', 'note')$$,
+	'a raw INSERT with only contact_id and activity_type is accepted (defaults fill the rest)');
+SELECT is(
+	(SELECT ROW(workspace_id, id ~ '^a_[0-7][0-9A-HJKMNP-TV-Z]{25}$', metadata,
+				created_at = now(), occurred_at = now())::text
+	   FROM clarky.activities WHERE contact_id = 'c_raw'),
+	ROW('default', true, '{}'::jsonb, true, true)::text,
+	'the column defaults fill workspace default, a new id, {}, now() and now()');
+
+------------------------------------------------------------------------------
+-- Indexes
+------------------------------------------------------------------------------
+
+SELECT indexes_are('clarky', 'activities',
+	ARRAY['activities_pkey', 'activities_contact_timeline', 'activities_contact_type_timeline',
+		  'activities_company_timeline', 'activities_company_type_timeline'],
+	'clarky.activities has the primary key and the four timeline indexes');
+SELECT is(
+	(SELECT array_agg(i.indexrelid::regclass::text ORDER BY i.indexrelid::regclass::text)
+	   FROM pg_index i
+	   LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+	  WHERE i.indrelid = 'clarky.activities'::regclass
+		AND a.attname IS DISTINCT FROM 'workspace_id'),
+	NULL,
+	'every index on clarky.activities leads with workspace_id');
+SELECT cmp_ok(
+	(SELECT count(*) FROM pg_index WHERE indrelid = 'clarky.activities'::regclass),
+	'=', 5::bigint, 'clarky.activities has five indexes in all');
+SELECT is(pg_get_indexdef('clarky.activities_contact_timeline'::regclass),
+	'CREATE INDEX activities_contact_timeline ON clarky.activities USING btree (workspace_id, contact_id, occurred_at DESC, id DESC) WHERE (contact_id IS NOT NULL)',
+	'activities_contact_timeline: (workspace_id, contact_id, occurred_at DESC, id DESC) where contact_id is set');
+SELECT is(pg_get_indexdef('clarky.activities_contact_type_timeline'::regclass),
+	'CREATE INDEX activities_contact_type_timeline ON clarky.activities USING btree (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC) WHERE (contact_id IS NOT NULL)',
+	'activities_contact_type_timeline: (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC)');
+SELECT is(pg_get_indexdef('clarky.activities_company_timeline'::regclass),
+	'CREATE INDEX activities_company_timeline ON clarky.activities USING btree (workspace_id, company_id, occurred_at DESC, id DESC) WHERE (company_id IS NOT NULL)',
+	'activities_company_timeline: (workspace_id, company_id, occurred_at DESC, id DESC) where company_id is set');
+SELECT is(pg_get_indexdef('clarky.activities_company_type_timeline'::regclass),
+	'CREATE INDEX activities_company_type_timeline ON clarky.activities USING btree (workspace_id, company_id, activity_type, occurred_at DESC, id DESC) WHERE (company_id IS NOT NULL)',
+	'activities_company_type_timeline: (workspace_id, company_id, activity_type, occurred_at DESC, id DESC)');
+
+------------------------------------------------------------------------------
+-- pg_dump
+------------------------------------------------------------------------------
+
+SELECT ok(
+	(SELECT 'clarky.activities'::regclass::oid = ANY (extconfig) FROM pg_extension
+	  WHERE extname = 'clarky_activity'),
+	'clarky.activities is registered with pg_extension_config_dump (extconfig)');
+SELECT is(
+	(SELECT extcondition[array_position(extconfig, 'clarky.activities'::regclass::oid)]
+	   FROM pg_extension WHERE extname = 'clarky_activity'),
+	'',
+	'pg_dump keeps every row of clarky.activities (empty extcondition)');
+
+------------------------------------------------------------------------------
+-- Comments
+------------------------------------------------------------------------------
+
+SELECT isnt(obj_description('clarky'::regnamespace, 'pg_namespace'), NULL,
+	'schema clarky has a comment');
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p
+	  WHERE p.pronamespace = 'clarky'::regnamespace
+		AND obj_description(p.oid, 'pg_proc') IS NULL),
+	NULL, 'every function in schema clarky has a comment');
+SELECT is(
+	(SELECT array_agg(c.relname::text) FROM pg_class c
+	  WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+		AND obj_description(c.oid, 'pg_class') IS NULL),
+	NULL, 'every table in schema clarky has a comment');
+SELECT is(
+	(SELECT array_agg(t.typname::text) FROM pg_type t
+	  WHERE t.typnamespace = 'clarky'::regnamespace
+		AND t.typcategory <> 'A'							-- implicit array types
+		AND NOT (t.typtype = 'c' AND t.typrelid <> 0
+				 AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) <> 'c') -- row types
+		AND obj_description(t.oid, 'pg_type') IS NULL),
+	NULL, 'every type in schema clarky has a comment');
+SELECT cmp_ok(
+	(SELECT count(*) FROM pg_type t WHERE t.typnamespace = 'clarky'::regnamespace
+		AND t.typtype = 'e' AND obj_description(t.oid, 'pg_type') IS NOT NULL),
+	'=', 1::bigint, 'the enum clarky.activity_type has its comment');
+SELECT is(
+	(SELECT array_agg(c.relname || '.' || a.attname) FROM pg_attribute a
+	   JOIN pg_class c ON c.oid = a.attrelid
+	  WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+		AND a.attnum > 0 AND NOT a.attisdropped
+		AND col_description(a.attrelid, a.attnum) IS NULL),
+	NULL, 'every column in schema clarky has a comment');
+SELECT cmp_ok(
+	(SELECT count(*) FROM pg_attribute a
+	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0
+		AND col_description(a.attrelid, a.attnum) IS NOT NULL),
+	'=', 13::bigint, 'all thirteen columns of clarky.activities have comments');
+SELECT is(
+	(SELECT array_agg(conname::text) FROM pg_constraint
+	  WHERE connamespace = 'clarky'::regnamespace
+		AND obj_description(oid, 'pg_constraint') IS NULL),
+	NULL, 'every constraint in schema clarky has a comment');
+SELECT is(
+	(SELECT array_agg(c.relname::text) FROM pg_class c
+	  WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind = 'i'
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)
+		AND obj_description(c.oid, 'pg_class') IS NULL),
+	NULL, 'every index in schema clarky (other than the primary key''s) has a comment');
+
+------------------------------------------------------------------------------
+-- Functions: signatures and return types
+------------------------------------------------------------------------------
+
+SELECT has_function('clarky', 'new_activity_id', ARRAY[]::text[],
+	'clarky.new_activity_id() exists');
+SELECT function_returns('clarky', 'new_activity_id', ARRAY[]::text[], 'text',
+	'clarky.new_activity_id() returns text');
+SELECT has_function('clarky', 'current_workspace', ARRAY[]::text[],
+	'clarky.current_workspace() exists');
+SELECT function_returns('clarky', 'current_workspace', ARRAY[]::text[], 'text',
+	'clarky.current_workspace() returns text');
+SELECT has_function('clarky', 'log_activity', ARRAY['jsonb'],
+	'clarky.log_activity(jsonb) exists');
+SELECT function_returns('clarky', 'log_activity', ARRAY['jsonb'], 'json',
+	'clarky.log_activity(jsonb) returns json');
+SELECT has_function('clarky', 'contact_activities',
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'],
+	'clarky.contact_activities(text, clarky.activity_type, integer, integer) exists');
+SELECT function_returns('clarky', 'contact_activities',
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'], 'json',
+	'clarky.contact_activities(...) returns json');
+SELECT has_function('clarky', 'company_activities',
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'],
+	'clarky.company_activities(text, clarky.activity_type, integer, integer) exists');
+SELECT function_returns('clarky', 'company_activities',
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'], 'json',
+	'clarky.company_activities(...) returns json');
+SELECT bag_eq(
+	$$SELECT p.oid::regprocedure::text AS signature, coalesce(p.proargnames, '{}') AS names,
+			 coalesce(pg_get_expr(p.proargdefaults, 0), '') AS defaults
+		FROM pg_proc p WHERE p.pronamespace = 'clarky'::regnamespace
+		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
+						   'contact_activities', 'company_activities')$$,
+	$$VALUES ('clarky.new_activity_id()', '{}'::text[], ''),
+			 ('clarky.current_workspace()', '{}', ''),
+			 ('clarky.log_activity(jsonb)', '{payload}', ''),
+			 ('clarky.contact_activities(text,clarky.activity_type,integer,integer)',
+			  '{contact_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25'),
+			 ('clarky.company_activities(text,clarky.activity_type,integer,integer)',
+			  '{company_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25')$$,
+	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25)');
+SELECT bag_eq(
+	$$SELECT p.proname::text, p.provolatile::text FROM pg_proc p
+	   WHERE p.pronamespace = 'clarky'::regnamespace
+		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
+						   'contact_activities', 'company_activities')$$,
+	$$VALUES ('new_activity_id', 'v'), ('current_workspace', 's'), ('log_activity', 'v'),
+			 ('contact_activities', 's'), ('company_activities', 's')$$,
+	'log_activity and new_activity_id are VOLATILE, the readers STABLE');
+
+SELECT * FROM finish();
+ROLLBACK;
