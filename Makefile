@@ -5,6 +5,7 @@ MODULE_big = clarky_activity
 
 OBJS = \
 	src/clarky_activity.o \
+	src/activity_counts.o \
 	src/activity_id.o \
 	src/api_key.o \
 	src/http_api.o \

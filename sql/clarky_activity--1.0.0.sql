@@ -157,6 +157,90 @@ COMMENT ON INDEX clarky.activities_company_type_timeline IS
 'A company''s timeline filtered by type, newest first';
 
 ------------------------------------------------------------------------------
+-- Exact counts behind the timelines' "total"
+------------------------------------------------------------------------------
+
+-- Per workspace, owner, type and stripe: a number of activities.  A total is
+-- the sum of a few of these rows instead of a count over up to every index
+-- entry of the owner.  Each writing backend adds to its own stripe, so
+-- concurrent writers on one contact never wait for each other.
+CREATE TABLE clarky.activity_counts (
+	workspace_id	text COLLATE "C" NOT NULL,
+	owner_kind		text COLLATE "C" NOT NULL,
+	owner_id		text COLLATE "C" NOT NULL,
+	activity_type	clarky.activity_type NOT NULL,
+	stripe			smallint NOT NULL,
+	n				bigint NOT NULL,
+
+	CONSTRAINT activity_counts_pkey
+		PRIMARY KEY (workspace_id, owner_kind, owner_id, activity_type, stripe),
+	CONSTRAINT activity_counts_owner_kind
+		CHECK (owner_kind OPERATOR(pg_catalog.=) 'contact'
+			   OR owner_kind OPERATOR(pg_catalog.=) 'company')
+);
+
+COMMENT ON TABLE clarky.activity_counts IS
+'Exact numbers of activities per workspace, owner, type and stripe, kept by the trigger activities_counts; sums of them are the timelines'' totals';
+COMMENT ON COLUMN clarky.activity_counts.workspace_id IS 'The workspace; the distribution column under Citus, co-located with clarky.activities';
+COMMENT ON COLUMN clarky.activity_counts.owner_kind IS '''contact'' or ''company''';
+COMMENT ON COLUMN clarky.activity_counts.owner_id IS 'The contact or company id';
+COMMENT ON COLUMN clarky.activity_counts.activity_type IS 'The activity type counted';
+COMMENT ON COLUMN clarky.activity_counts.stripe IS 'The writing backend''s stripe (0 to 15); a total sums them all';
+COMMENT ON COLUMN clarky.activity_counts.n IS 'How many activities this stripe adds (it may be negative after deletes)';
+COMMENT ON CONSTRAINT activity_counts_pkey ON clarky.activity_counts IS
+'One row per workspace, owner, type and stripe; a total is a range of this key';
+COMMENT ON CONSTRAINT activity_counts_owner_kind ON clarky.activity_counts IS
+'Counts are kept for contacts and for companies';
+
+-- The counts are derived data: pg_dump does not keep them; the trigger
+-- counts the dump's rows again as they are restored.
+
+CREATE FUNCTION clarky.activity_counts_trigger() RETURNS trigger
+AS 'MODULE_PATHNAME', 'clarky_activity_counts_trigger'
+LANGUAGE C;
+
+COMMENT ON FUNCTION clarky.activity_counts_trigger() IS
+'Keeps clarky.activity_counts exact under every INSERT, UPDATE, DELETE and TRUNCATE of clarky.activities; writes as the table''s owner';
+
+CREATE TRIGGER activities_counts
+	AFTER INSERT OR UPDATE OR DELETE ON clarky.activities
+	FOR EACH ROW EXECUTE FUNCTION clarky.activity_counts_trigger();
+CREATE TRIGGER activities_counts_truncate
+	AFTER TRUNCATE ON clarky.activities
+	FOR EACH STATEMENT EXECUTE FUNCTION clarky.activity_counts_trigger();
+
+COMMENT ON TRIGGER activities_counts ON clarky.activities IS
+'Adds each written activity to clarky.activity_counts (and takes each removed one away)';
+COMMENT ON TRIGGER activities_counts_truncate ON clarky.activities IS
+'Empties clarky.activity_counts with the table';
+
+CREATE FUNCTION clarky.rebuild_activity_counts() RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+	rows_written bigint;
+BEGIN
+	-- no write may slip in between the recount and its use
+	LOCK TABLE clarky.activities IN SHARE MODE;
+	TRUNCATE clarky.activity_counts;
+	INSERT INTO clarky.activity_counts (workspace_id, owner_kind, owner_id, activity_type, stripe, n)
+	SELECT a.workspace_id, 'contact', a.contact_id, a.activity_type, 0, count(*)
+	FROM clarky.activities AS a WHERE a.contact_id IS NOT NULL
+	GROUP BY a.workspace_id, a.contact_id, a.activity_type
+	UNION ALL
+	SELECT a.workspace_id, 'company', a.company_id, a.activity_type, 0, count(*)
+	FROM clarky.activities AS a WHERE a.company_id IS NOT NULL
+	GROUP BY a.workspace_id, a.company_id, a.activity_type;
+	GET DIAGNOSTICS rows_written = ROW_COUNT;
+	RETURN rows_written;
+END
+$function$;
+
+COMMENT ON FUNCTION clarky.rebuild_activity_counts() IS
+'Recount clarky.activity_counts from clarky.activities, for instance after a bulk load with ALTER TABLE clarky.activities DISABLE TRIGGER activities_counts; returns the number of count rows';
+
+------------------------------------------------------------------------------
 -- The SQL API
 ------------------------------------------------------------------------------
 
@@ -233,10 +317,20 @@ CREATE POLICY activities_workspace ON clarky.activities
 CREATE POLICY activities_analyst_read ON clarky.activities
 	FOR SELECT TO clarky_analyst USING (true);
 
+ALTER TABLE clarky.activity_counts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY activity_counts_workspace ON clarky.activity_counts
+	FOR SELECT USING (workspace_id OPERATOR(pg_catalog.=) clarky.current_workspace());
+CREATE POLICY activity_counts_analyst_read ON clarky.activity_counts
+	FOR SELECT TO clarky_analyst USING (true);
+
 COMMENT ON POLICY activities_workspace ON clarky.activities IS
 'Rows of the current workspace (clarky.current_workspace()) only, for reading and writing';
 COMMENT ON POLICY activities_analyst_read ON clarky.activities IS
 'Analysts read the activities of every workspace';
+COMMENT ON POLICY activity_counts_workspace ON clarky.activity_counts IS
+'Counts of the current workspace only';
+COMMENT ON POLICY activity_counts_analyst_read ON clarky.activity_counts IS
+'Analysts read the counts of every workspace';
 
 ------------------------------------------------------------------------------
 -- API keys
@@ -483,12 +577,17 @@ GRANT USAGE ON SCHEMA clarky TO clarky_anon, clarky_reader, clarky_writer, clark
 GRANT USAGE ON SCHEMA clarky_api TO clarky_anon, clarky_reader, clarky_writer;
 
 GRANT SELECT ON clarky.activities TO clarky_reader, clarky_writer, clarky_analyst;
+GRANT SELECT ON clarky.activity_counts TO clarky_reader, clarky_writer, clarky_analyst;
 GRANT INSERT ON clarky.activities TO clarky_writer;
 GRANT SELECT, INSERT, UPDATE ON clarky.api_keys TO clarky_admin;
 
 -- Nothing that writes is executable by PUBLIC.
 REVOKE ALL ON FUNCTION clarky.log_activity(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION clarky.log_activity(jsonb) TO clarky_writer;
+
+-- The trigger function is no use to call; recounting is for the owner.
+REVOKE ALL ON FUNCTION clarky.activity_counts_trigger() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky.rebuild_activity_counts() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION clarky.generate_api_key() FROM PUBLIC;
 REVOKE ALL ON FUNCTION clarky.create_api_key(text, text[], text) FROM PUBLIC;

@@ -4,11 +4,13 @@
  *	  clarky.contact_activities() and clarky.company_activities(): one page
  *	  of an owner's timeline, newest first, with the pagination totals.
  *
- * Each page is one index range scan (newest first by occurred_at, ties by
- * id descending, so pages never overlap or skip), followed, only where the
- * page alone cannot tell it, by an index-only count for "total".  Both
- * queries run read-only in the function's snapshot, so total always agrees
- * with the page.  Every query names the call's workspace as a parameter.
+ * Each page is one index range scan, newest first by occurred_at with ties
+ * by id descending, so pages never overlap or skip.  "total" is the sum of
+ * the owner's rows in clarky.activity_counts (see activity_counts.c), read
+ * only where the page alone cannot tell it.  Deep pages find their ids
+ * with an index-only scan from the nearer end of the owner's range before
+ * fetching the rows.  Every query names the call's workspace as a
+ * parameter.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,21 +25,52 @@
 
 static const char *const owner_columns[] = {"contact_id", "company_id"};
 
-/* Prepared once per backend: [owner][filtered by type] */
-static SPIPlanPtr page_plans[2][2];
-static SPIPlanPtr count_plans[2][2];
+/*
+ * Offsets from which a page is found by its ids first (a deferred join):
+ * below it, reading the rows in index order is cheaper.
+ */
+#define DEFERRED_JOIN_OFFSET 250
+
+/* The statements of a timeline */
+typedef enum TimelineQuery
+{
+	QUERY_PAGE,					/* rows in index order, newest first */
+	QUERY_PAGE_BY_IDS,			/* ids from the index, newest first, then rows */
+	QUERY_PAGE_BY_IDS_REVERSED, /* the same, counting from the oldest end */
+	QUERY_TOTAL,				/* the sum of the owner's counts */
+	NUM_TIMELINE_QUERIES
+} TimelineQuery;
+
+/* Prepared once per backend: [owner][filtered by type][query] */
+static SPIPlanPtr plans[2][2][NUM_TIMELINE_QUERIES];
+
+/* "WHERE ... AND <owner> = $2 [AND activity_type = $3]" of the activities */
+static void
+AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
+{
+	appendStringInfo(sql, " FROM " CLARKY_SCHEMA ".activities"
+					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+					 " AND %s OPERATOR(pg_catalog.=) $2", owner_columns[owner]);
+	if (filtered)
+		appendStringInfoString(sql, " AND activity_type OPERATOR(pg_catalog.=) "
+							   "$3::" CLARKY_SCHEMA ".activity_type");
+}
 
 /*
- * The page query or, with count, the count query.  Parameters: $1 workspace,
- * $2 owner id, $3 activity type (used only when filtered), and for the page
- * $4 limit and $5 offset.  Operators and names are schema-qualified: the
- * plan does not depend on search_path.
+ * A timeline statement.  Parameters: $1 workspace, $2 owner id, $3 activity
+ * type (used only when filtered), and for a page $4 limit and $5 offset.
+ * Operators and names are schema-qualified: the plans do not depend on
+ * search_path.
+ *
+ * QUERY_PAGE_BY_IDS finds the page's ids with an index-only scan, which
+ * skips the offset's entries without visiting the table, then fetches just
+ * those rows by primary key.  The _REVERSED form counts the offset from
+ * the other end of the index, for pages past the middle.
  */
 static SPIPlanPtr
-TimelinePlan(ClarkyOwner owner, bool filtered, bool count)
+TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 {
-	SPIPlanPtr *slot = count ? &count_plans[owner][filtered]
-		: &page_plans[owner][filtered];
+	SPIPlanPtr *slot = &plans[owner][filtered][query];
 	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
 	StringInfoData sql;
 	SPIPlanPtr	plan;
@@ -46,20 +79,44 @@ TimelinePlan(ClarkyOwner owner, bool filtered, bool count)
 		return *slot;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT %s FROM " CLARKY_SCHEMA ".activities "
-					 "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
-					 "AND %s OPERATOR(pg_catalog.=) $2",
-					 count ? "pg_catalog.count(*)" : CLARKY_ACTIVITY_COLUMNS,
-					 owner_columns[owner]);
-	if (filtered)
-		appendStringInfoString(&sql, " AND activity_type OPERATOR(pg_catalog.=) "
-							   "$3::" CLARKY_SCHEMA ".activity_type");
-	if (!count)
-		appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
-							   " LIMIT $4 OFFSET $5");
+	switch (query)
+	{
+		case QUERY_PAGE:
+			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS);
+			AppendTimelineWhere(&sql, owner, filtered);
+			appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
+								   " LIMIT $4 OFFSET $5");
+			break;
+		case QUERY_PAGE_BY_IDS:
+		case QUERY_PAGE_BY_IDS_REVERSED:
+			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS
+								   " FROM " CLARKY_SCHEMA ".activities"
+								   " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+								   " AND id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id");
+			AppendTimelineWhere(&sql, owner, filtered);
+			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS ?
+								   " ORDER BY occurred_at DESC, id DESC" :
+								   " ORDER BY occurred_at, id");
+			appendStringInfoString(&sql, " LIMIT $4 OFFSET $5))"
+								   " ORDER BY occurred_at DESC, id DESC");
+			break;
+		case QUERY_TOTAL:
+			appendStringInfo(&sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8"
+							 " FROM " CLARKY_SCHEMA ".activity_counts"
+							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+							 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
+							 " AND owner_id OPERATOR(pg_catalog.=) $2",
+							 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
+			if (filtered)
+				appendStringInfoString(&sql, " AND activity_type OPERATOR(pg_catalog.=) "
+									   "$3::" CLARKY_SCHEMA ".activity_type");
+			break;
+		case NUM_TIMELINE_QUERIES:
+			pg_unreachable();
+	}
 
-	/* a generic plan: the same index range scan serves every owner */
-	plan = SPI_prepare_cursor(sql.data, count ? 3 : 5, argtypes,
+	/* a generic plan: the same index range scans serve every owner */
+	plan = SPI_prepare_cursor(sql.data, query == QUERY_TOTAL ? 3 : 5, argtypes,
 							  CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -70,10 +127,27 @@ TimelinePlan(ClarkyOwner owner, bool filtered, bool count)
 	return plan;
 }
 
+/* The owner's total in this snapshot, from clarky.activity_counts */
+static int64
+TimelineTotal(ClarkyOwner owner, bool filtered, Datum *values, char *nulls)
+{
+	bool		isnull;
+	Datum		total;
+
+	if (SPI_execute_plan(TimelinePlan(owner, filtered, QUERY_TOTAL), values, nulls,
+						 true, 0) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "timeline total query failed");
+	total = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(total);
+}
+
 /*
  * One page of owner_id's timeline as {"data": [...], "pagination": {...}},
  * filtered by type_label unless it is NULL.  Validates the owner id and the
  * page parameters; type_label must be one of ClarkyActivityTypes.
+ *
+ * All statements run read-only in the function's snapshot, so the total
+ * always agrees with the page.
  */
 text *
 ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
@@ -81,8 +155,8 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 {
 	bool		filtered = (type_label != NULL);
 	int64		offset;
-	int64		total;
-	uint64		nrows;
+	int64		total = -1;		/* not known yet */
+	uint64		nrows = 0;
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	StringInfoData buf;
@@ -121,11 +195,42 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	if (SPI_execute_plan(TimelinePlan(owner, filtered, false), values, nulls,
-						 true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "timeline query failed");
+	/*
+	 * The first pages are read in index order and, when short, tell their
+	 * total themselves.  Deeper pages need the total first, to see whether
+	 * the page exists and from which end it is nearer.
+	 */
+	if (offset < DEFERRED_JOIN_OFFSET)
+	{
+		if (SPI_execute_plan(TimelinePlan(owner, filtered, QUERY_PAGE),
+							 values, nulls, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "timeline query failed");
+		nrows = SPI_processed;
+		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
+			total = offset + (int64) nrows;
+	}
+	else
+	{
+		total = TimelineTotal(owner, filtered, values, nulls);
+		if (offset < total)
+		{
+			int64		from_end = total - offset - page_size;
+			TimelineQuery query = QUERY_PAGE_BY_IDS;
 
-	nrows = SPI_processed;
+			if (from_end < offset)
+			{
+				/* nearer the oldest end: skip from there */
+				query = QUERY_PAGE_BY_IDS_REVERSED;
+				values[3] = Int64GetDatum(Min(page_size, total - offset));
+				values[4] = Int64GetDatum(Max(from_end, 0));
+			}
+			if (SPI_execute_plan(TimelinePlan(owner, filtered, query),
+								 values, nulls, true, 0) != SPI_OK_SELECT)
+				elog(ERROR, "timeline query failed");
+			nrows = SPI_processed;
+		}
+	}
+
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "clarky timeline row",
 								   ALLOCSET_DEFAULT_SIZES);
 	for (uint64 i = 0; i < nrows; i++)
@@ -139,22 +244,8 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 		MemoryContextReset(rowcxt);
 	}
 
-	/*
-	 * A short page that is not past the end tells the total by itself;
-	 * otherwise count, in the same snapshot.
-	 */
-	if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
-		total = offset + (int64) nrows;
-	else
-	{
-		bool		isnull;
-
-		if (SPI_execute_plan(TimelinePlan(owner, filtered, true), values, nulls,
-							 true, 0) != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "timeline count query failed");
-		total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-											SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	if (total < 0)
+		total = TimelineTotal(owner, filtered, values, nulls);
 	SPI_finish();
 
 	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "

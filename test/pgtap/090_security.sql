@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(49);
+SELECT plan(55);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -25,6 +25,8 @@ INSERT INTO allowed VALUES
 	('clarky.contact_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.company_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.log_activity(jsonb)', '{clarky_writer}'),
+	('clarky.activity_counts_trigger()', '{}'),
+	('clarky.rebuild_activity_counts()', '{}'),
 	('clarky.generate_api_key()', '{clarky_admin}'),
 	('clarky.create_api_key(text,text[],text)', '{clarky_admin}'),
 	('clarky.list_api_keys()', '{clarky_admin}'),
@@ -88,6 +90,15 @@ SELECT is(
 	ARRAY[false, false, false, false, true, false],
 	'api_keys: only admins read them (and revoke rather than delete)');
 
+SELECT is(
+	ARRAY[has_table_privilege('clarky_reader', 'clarky.activity_counts', 'SELECT'),
+		  has_table_privilege('clarky_writer', 'clarky.activity_counts', 'INSERT'),
+		  has_table_privilege('clarky_writer', 'clarky.activity_counts', 'UPDATE'),
+		  has_table_privilege('clarky_admin', 'clarky.activity_counts', 'UPDATE'),
+		  has_table_privilege('clarky_test_nobody', 'clarky.activity_counts', 'SELECT')],
+	ARRAY[true, false, false, false, false],
+	'activity_counts: read with the activities, written only by the trigger (as the owner)');
+
 ------------------------------------------------------------------------------
 -- Row-level security
 ------------------------------------------------------------------------------
@@ -119,6 +130,19 @@ SELECT throws_ok($$DELETE FROM clarky.activities$$, '42501', NULL, 'a writer can
 RESET ROLE;
 SELECT is((SELECT workspace_id FROM clarky.activities WHERE title = 'A3'), 'ws_a',
 	'the default workspace_id is the bound workspace');
+
+SELECT set_config('clarky.workspace_id', 'ws_a', true);
+SET LOCAL ROLE clarky_writer;
+SELECT throws_ok($$UPDATE clarky.activity_counts SET n = n + 1000$$, '42501', NULL,
+	'a writer cannot tamper with the counts');
+SELECT is(clarky.contact_activities('c1') -> 'pagination' ->> 'total', '3',
+	'the writer''s inserts were counted, in its workspace only');
+RESET ROLE;
+SET LOCAL ROLE clarky_reader;
+CREATE TEMP TABLE seen AS SELECT sum(n)::int AS n FROM clarky.activity_counts;
+RESET ROLE;
+SELECT is((SELECT n FROM seen), 3, 'a reader sees only its workspace''s counts');
+DROP TABLE seen;
 
 SET LOCAL ROLE clarky_analyst;
 CREATE TEMP TABLE seen AS SELECT title FROM clarky.activities WHERE title IN ('A1', 'A2', 'A3', 'B1') ORDER BY title;

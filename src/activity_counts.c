@@ -1,0 +1,207 @@
+/*-------------------------------------------------------------------------
+ *
+ * activity_counts.c
+ *	  Exact per-owner counts of activities, behind the timelines' "total".
+ *
+ * clarky.activity_counts holds, per workspace, owner (contact or company),
+ * activity type and stripe, a number of activities; a timeline's total is
+ * the sum over the stripes (and types), a few rows instead of counting up
+ * to every index entry of the owner.  The row trigger below keeps it exact
+ * under every write to clarky.activities, including plain SQL: +1 on
+ * INSERT, -1 on DELETE, both on an UPDATE that moves an activity to another
+ * owner, type or workspace.  Being part of the writing transaction, the
+ * counts commit and roll back with the rows, so a snapshot always sees
+ * counts and rows that agree.
+ *
+ * Writers do not queue on one row: each backend adds to its own stripe
+ * (its backend number modulo CLARKY_COUNT_STRIPES), so concurrent writers
+ * on the same contact update different rows.
+ *
+ * The trigger writes as the owner of clarky.activities, as PostgreSQL's own
+ * foreign-key triggers do, so that callers need no privilege on the counts
+ * table and cannot tamper with it.  Its statements are schema-qualified and
+ * touch only the rows of the written activity's workspace (co-located under
+ * Citus).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/backendid.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+
+#include "clarky_activity.h"
+
+#define CLARKY_COUNT_STRIPES 16
+
+/* This backend's stripe: distinct for up to 16 concurrent backends */
+#if PG_VERSION_NUM >= 170000
+#define COUNT_STRIPE() (MyProcNumber % CLARKY_COUNT_STRIPES)
+#else
+#define COUNT_STRIPE() (MyBackendId % CLARKY_COUNT_STRIPES)
+#endif
+
+/* The upsert, prepared once per backend for the enum type it was built for */
+static SPIPlanPtr count_plan;
+static Oid	count_plan_enum;
+
+static SPIPlanPtr
+CountPlan(Oid enum_type)
+{
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, enum_type, INT2OID, INT8OID};
+	SPIPlanPtr	plan;
+
+	if (count_plan != NULL && count_plan_enum == enum_type)
+		return count_plan;
+	if (count_plan != NULL)
+	{
+		/* the extension was dropped and created again in this backend */
+		SPI_freeplan(count_plan);
+		count_plan = NULL;
+	}
+
+	plan = SPI_prepare("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
+					   "(workspace_id, owner_kind, owner_id, activity_type, stripe, n) "
+					   "SELECT $1, o.kind, o.id, $4, $5, $6 "
+					   "FROM (VALUES ('contact', $2), ('company', $3)) AS o (kind, id) "
+					   "WHERE o.id IS NOT NULL "
+					   "ON CONFLICT (workspace_id, owner_kind, owner_id, activity_type, stripe) "
+					   "DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n",
+					   6, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for the activity count upsert: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	count_plan = plan;
+	count_plan_enum = enum_type;
+	return plan;
+}
+
+/* The columns of clarky.activities that the counts follow */
+typedef struct CountKey
+{
+	Datum		values[4];		/* workspace_id, contact_id, company_id, type */
+	bool		nulls[4];
+} CountKey;
+
+static const char *const key_columns[4] = {
+	"workspace_id", "contact_id", "company_id", "activity_type"
+};
+
+static void
+GetCountKey(HeapTuple tuple, TupleDesc tupdesc, CountKey *key)
+{
+	for (int i = 0; i < 4; i++)
+	{
+		int			attnum = SPI_fnumber(tupdesc, key_columns[i]);
+
+		if (attnum <= 0)
+			elog(ERROR, "column \"%s\" of clarky.activities not found", key_columns[i]);
+		key->values[i] = SPI_getbinval(tuple, tupdesc, attnum, &key->nulls[i]);
+	}
+}
+
+static bool
+SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
+{
+	for (int i = 0; i < 4; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, SPI_fnumber(tupdesc, key_columns[i]) - 1);
+
+		if (a->nulls[i] != b->nulls[i])
+			return false;
+		if (!a->nulls[i] &&
+			!datumIsEqual(a->values[i], b->values[i], att->attbyval, att->attlen))
+			return false;
+	}
+	return true;
+}
+
+/* Add delta to the counts of key's contact and company */
+static void
+AddToCounts(const CountKey *key, int64 delta, Oid enum_type)
+{
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = key->values[0];
+	for (int i = 1; i <= 3; i++)
+	{
+		values[i] = key->values[i];
+		nulls[i] = key->nulls[i] ? 'n' : ' ';
+	}
+	values[4] = Int16GetDatum(COUNT_STRIPE());
+	values[5] = Int64GetDatum(delta);
+
+	if (SPI_execute_plan(CountPlan(enum_type), values, nulls, false, 0) < 0)
+		elog(ERROR, "activity count upsert failed");
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_activity_counts_trigger);
+
+/* The AFTER ROW and AFTER TRUNCATE trigger on clarky.activities */
+Datum
+clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	Oid			enum_type;
+	Oid			save_userid;
+	int			save_sec_context;
+	CountKey	old_key;
+	CountKey	new_key;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		elog(ERROR, "clarky_activity_counts_trigger must be an AFTER trigger");
+
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	enum_type = TupleDescAttr(tupdesc, SPI_fnumber(tupdesc, "activity_type") - 1)->atttypid;
+
+	/* write as the table's owner; restored on error by transaction abort */
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(trigdata->tg_relation->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+	{
+		if (SPI_execute("TRUNCATE " CLARKY_SCHEMA ".activity_counts", false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not truncate clarky.activity_counts");
+	}
+	else if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "clarky_activity_counts_trigger must be a row trigger, or on TRUNCATE");
+	else if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		GetCountKey(trigdata->tg_trigtuple, tupdesc, &new_key);
+		AddToCounts(&new_key, 1, enum_type);
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
+		AddToCounts(&old_key, -1, enum_type);
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+	{
+		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
+		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
+		if (!SameCountKey(&old_key, &new_key, tupdesc))
+		{
+			AddToCounts(&old_key, -1, enum_type);
+			AddToCounts(&new_key, 1, enum_type);
+		}
+	}
+
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return PointerGetDatum(NULL);
+}

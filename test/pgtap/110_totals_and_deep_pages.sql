@@ -1,0 +1,153 @@
+-- 110_totals_and_deep_pages.sql: the exact totals kept in
+-- clarky.activity_counts, and deep pages found from either end.
+BEGIN;
+SELECT plan(31);
+
+SELECT set_config('clarky.workspace_id', 'ws_deep', true);
+
+-- 640 activities on one contact, 1 in 4 also on a company, with ties on
+-- occurred_at (every 10 share a second) and all seven types
+INSERT INTO clarky.activities (contact_id, company_id, activity_type, title, occurred_at)
+SELECT 'c_deep', CASE WHEN g % 4 = 0 THEN 'co_deep' END,
+	   (enum_range(NULL::clarky.activity_type))[1 + g % 7], 'row ' || g,
+	   timestamptz '2026-01-01 00:00:00+00' + (g / 10) * interval '1 second'
+FROM generate_series(1, 640) g;
+
+-- Every page's ids, from the function and from plain SQL
+CREATE FUNCTION pg_temp.page_ids(kind text, owner text, type clarky.activity_type, page int, page_size int)
+RETURNS text[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(a ->> 'id'), '{}')
+	FROM json_array_elements(
+		CASE kind WHEN 'contact' THEN clarky.contact_activities(owner, type, page, page_size)
+				  ELSE clarky.company_activities(owner, type, page, page_size) END -> 'data') a
+$$;
+CREATE FUNCTION pg_temp.expected_ids(kind text, owner text, type clarky.activity_type, page int, page_size int)
+RETURNS text[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(id ORDER BY occurred_at DESC, id DESC), '{}')
+	FROM (SELECT id, occurred_at FROM clarky.activities
+		  WHERE workspace_id = 'ws_deep'
+			AND CASE kind WHEN 'contact' THEN contact_id ELSE company_id END = owner
+			AND (type IS NULL OR activity_type = type)
+		  ORDER BY occurred_at DESC, id DESC
+		  LIMIT page_size OFFSET (page - 1) * page_size) p
+$$;
+CREATE FUNCTION pg_temp.pages_match(kind text, owner text, type clarky.activity_type, page_size int)
+RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(page::text, ',' ORDER BY page), 'all')
+	FROM generate_series(1, 700 / page_size + 2) page
+	WHERE pg_temp.page_ids(kind, owner, type, page, page_size)
+		  IS DISTINCT FROM pg_temp.expected_ids(kind, owner, type, page, page_size)
+$$;
+
+------------------------------------------------------------------------------
+-- Deep pages: the same rows as ORDER BY ... LIMIT ... OFFSET, from both ends
+------------------------------------------------------------------------------
+
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 1), 'all',
+	'page_size 1: all 640 pages (index order, by ids from the newest end, from the oldest end) match, and the 2 past the end');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 7), 'all', 'page_size 7: every page matches');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 25), 'all', 'page_size 25: every page matches');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 100), 'all', 'page_size 100: every page matches');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', 'call', 3), 'all', 'filtered by type, page_size 3: every page matches');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', 'reminder', 1), 'all', 'filtered by type, page_size 1: every page matches');
+SELECT is(pg_temp.pages_match('company', 'co_deep', NULL, 1), 'all', 'a company''s timeline, page_size 1: every page matches');
+SELECT is(pg_temp.pages_match('company', 'co_deep', 'todo', 2), 'all', 'a company''s filtered timeline: every page matches');
+
+SELECT is(clarky.contact_activities('c_deep', NULL, 30, 25)::jsonb,
+	'{"data": [], "pagination": {"page": 30, "page_size": 25, "total": 640, "total_pages": 26}}',
+	'a deep page past the end: empty, with the true totals');
+SELECT is(jsonb_array_length(clarky.contact_activities('c_deep', NULL, 26, 25)::jsonb -> 'data'), 15,
+	'the last, partial page from the oldest end has the 15 oldest');
+SELECT is(clarky.contact_activities('c_deep', NULL, 26, 25)::jsonb #>> '{data,14,title}', 'row 1',
+	'ending with the oldest activity');
+
+------------------------------------------------------------------------------
+-- Totals stay exact under every kind of write
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pg_temp.totals_exact() RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(format('%s %s %s: %s vs %s', kind, owner, coalesce(type::text, 'all'), got, want), '; '), 'exact')
+	FROM (
+		SELECT kind, owner, type,
+			   (CASE kind WHEN 'contact' THEN clarky.contact_activities(owner, type, 1000, 1)
+						  ELSE clarky.company_activities(owner, type, 1000, 1) END
+				-> 'pagination' ->> 'total')::bigint AS got,
+			   (SELECT count(*) FROM clarky.activities a
+				WHERE a.workspace_id = clarky.current_workspace()
+				  AND CASE kind WHEN 'contact' THEN a.contact_id ELSE a.company_id END = owner
+				  AND (type IS NULL OR a.activity_type = type)) AS want
+		FROM (VALUES ('contact', 'c_deep'), ('contact', 'c_moved'), ('company', 'co_deep'),
+					 ('company', 'co_new')) AS o(kind, owner),
+			 LATERAL (SELECT NULL::clarky.activity_type AS type
+					  UNION ALL SELECT unnest(enum_range(NULL::clarky.activity_type))) AS t
+	) x
+	WHERE got IS DISTINCT FROM want
+$$;
+
+SELECT is(pg_temp.totals_exact(), 'exact', 'after the bulk INSERT, every total (all and per type) is exact');
+
+DELETE FROM clarky.activities WHERE workspace_id = 'ws_deep' AND title LIKE 'row 1%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after a DELETE');
+
+UPDATE clarky.activities SET activity_type = 'meeting' WHERE title LIKE 'row 2%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after an UPDATE of the type');
+
+UPDATE clarky.activities SET contact_id = 'c_moved' WHERE title LIKE 'row 3%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after moving activities to another contact');
+
+UPDATE clarky.activities SET company_id = 'co_new' WHERE title LIKE 'row 4%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after adding, moving and replacing companies');
+
+UPDATE clarky.activities SET company_id = NULL WHERE title LIKE 'row 5%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after removing companies');
+
+CREATE TEMP TABLE counts_before AS SELECT array_agg(ctid::text ORDER BY ctid) AS ctids FROM clarky.activity_counts;
+UPDATE clarky.activities SET title = title || '!' WHERE title LIKE 'row 6%';
+SELECT is((SELECT array_agg(ctid::text ORDER BY ctid) FROM clarky.activity_counts),
+	(SELECT ctids FROM counts_before),
+	'an UPDATE that changes no counted column writes no count row');
+SELECT is(pg_temp.totals_exact(), 'exact', 'and leaves the totals exact');
+
+UPDATE clarky.activities SET workspace_id = 'ws_elsewhere' WHERE title LIKE 'row 7%';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after moving activities to another workspace');
+SELECT set_config('clarky.workspace_id', 'ws_elsewhere', true);
+SELECT is(clarky.contact_activities('c_deep') -> 'pagination' ->> 'total',
+	(SELECT count(*)::text FROM clarky.activities WHERE workspace_id = 'ws_elsewhere' AND contact_id = 'c_deep'),
+	'and they are counted in the workspace they moved to');
+SELECT set_config('clarky.workspace_id', 'ws_deep', true);
+
+SAVEPOINT before_failure;
+UPDATE clarky.activities SET activity_type = 'note' WHERE title LIKE 'row 8%';
+ROLLBACK TO SAVEPOINT before_failure;
+SELECT is(pg_temp.totals_exact(), 'exact', 'a rolled-back write leaves the totals as they were');
+
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 9), 'all',
+	'after all that, every page still matches');
+
+SELECT is((SELECT array_agg(DISTINCT stripe) FROM clarky.activity_counts WHERE workspace_id = 'ws_deep'),
+	(SELECT ARRAY[(SELECT s.stripe FROM clarky.activity_counts s LIMIT 1)]),
+	'one backend writes to one stripe');
+
+------------------------------------------------------------------------------
+-- Recounting after a bulk load without the trigger, and TRUNCATE
+------------------------------------------------------------------------------
+
+ALTER TABLE clarky.activities DISABLE TRIGGER activities_counts;
+INSERT INTO clarky.activities (contact_id, activity_type)
+SELECT 'c_deep', 'task' FROM generate_series(1, 50);
+ALTER TABLE clarky.activities ENABLE TRIGGER activities_counts;
+SELECT isnt(pg_temp.totals_exact(), 'exact', 'a load with the trigger disabled leaves the counts behind');
+SELECT cmp_ok(clarky.rebuild_activity_counts(), '>', 0::bigint, 'rebuild_activity_counts recounts');
+SELECT is(pg_temp.totals_exact(), 'exact', 'after which every total is exact again');
+SELECT is((SELECT array_agg(DISTINCT stripe) FROM clarky.activity_counts), ARRAY[0::smallint],
+	'in one stripe per owner and type');
+SELECT is((SELECT count(*)::int FROM clarky.activity_counts WHERE n <= 0), 0,
+	'and no empty count rows');
+
+TRUNCATE clarky.activities;
+SELECT is((SELECT count(*)::int FROM clarky.activity_counts), 0, 'TRUNCATE empties the counts too');
+SELECT is(clarky.contact_activities('c_deep', NULL, 20, 25) -> 'pagination' ->> 'total', '0',
+	'and a deep page then says total 0');
+
+SELECT * FROM finish();
+ROLLBACK;
