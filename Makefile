@@ -10,11 +10,13 @@ OBJS = \
 	src/api_key.o \
 	src/http_api.o \
 	src/iso8601.o \
+	src/json_out.o \
 	src/payload.o \
 	src/render.o \
 	src/timeline.o \
 	src/log_activity.o \
 	src/ulid.o \
+	src/validate.o \
 	src/workspace.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
@@ -30,8 +32,10 @@ UNIT_CC ?= gcc
 UNIT_CFLAGS = -std=c99 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc
 
-test/unit/unit_test: test/unit/unit_test.c src/iso8601.c src/ulid.c src/iso8601.h src/ulid.h
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ test/unit/unit_test.c src/iso8601.c src/ulid.c
+UNIT_SOURCES = src/iso8601.c src/json_out.c src/ulid.c src/validate.c
+
+test/unit/unit_test: test/unit/unit_test.c $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ test/unit/unit_test.c $(UNIT_SOURCES)
 
 .PHONY: unittest
 unittest: test/unit/unit_test

@@ -4,12 +4,16 @@
  *	  Module magic and the facts every part of the extension shares.
  *
  * Where things live:
+ *	  validate.c		the rules of an activity, without server headers
  *	  activity_id.c		clarky.new_activity_id(): monotonic ULID ids
  *	  workspace.c		the workspace of the current call
- *	  payload.c			validation of a log_activity payload
+ *	  payload.c			a log_activity payload, from jsonb to validate.c
  *	  log_activity.c	clarky.log_activity(): validate, insert, render
  *	  timeline.c		clarky.contact_activities() and company_activities()
  *	  render.c			an activity row as the seed's JSON object
+ *	  activity_counts.c	the trigger keeping the timelines' totals
+ *	  http_api.c		the clarky_api functions that PostgREST serves
+ *	  api_key.c			new API key secrets
  *	  iso8601.c, ulid.c	server-independent parsing and encoding
  *
  *-------------------------------------------------------------------------
@@ -23,8 +27,3 @@ PG_MODULE_MAGIC_EXT(.name = "clarky_activity",.version = "1.0.0");
 #else
 PG_MODULE_MAGIC;
 #endif
-
-/* Must match the labels of clarky.activity_type, in order (tested) */
-const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT] = {
-	"note", "call", "meeting", "video_call", "task", "todo", "reminder"
-};

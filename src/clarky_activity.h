@@ -16,6 +16,8 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "validate.h"
+
 #if PG_VERSION_NUM < 160000
 #define FUNCTION_PREFIX PGDLLEXPORT
 #else
@@ -29,20 +31,9 @@
 #define CLARKY_WORKSPACE_SETTING "clarky.workspace_id"
 #define CLARKY_DEFAULT_WORKSPACE "default"
 
-/* Documented limits (README, "Limits") */
-#define CLARKY_MAX_ID_CHARS 255		/* contact_id, company_id, workspace */
-#define CLARKY_MAX_TITLE_CHARS 1000
-#define CLARKY_MAX_DESCRIPTION_CHARS 100000
-#define CLARKY_MAX_METADATA_BYTES 65536
-#define CLARKY_MAX_DURATION_MINUTES 1000000
+/* Pagination (the seed's conventions); the other limits are in validate.h */
 #define CLARKY_DEFAULT_PAGE_SIZE 25
 #define CLARKY_MAX_PAGE_SIZE 100
-
-/* The seven activity types, in the order of the enum clarky.activity_type */
-#define CLARKY_ACTIVITY_TYPE_COUNT 7
-extern const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT];
-#define CLARKY_ACTIVITY_TYPE_LIST \
-	"note, call, meeting, video_call, task, todo, reminder"
 
 /* "a_" and a 26-character ULID */
 #define CLARKY_ACTIVITY_ID_LEN 28
@@ -93,7 +84,6 @@ extern text *ClarkyCurrentWorkspace(void);
 extern void ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity);
 extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
-extern int	ClarkyActivityTypeIndex(const char *label, int len);
 
 /* timeline.c */
 extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
@@ -104,6 +94,7 @@ extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
 extern text *ClarkyLogActivity(Jsonb *payload);
 
 /* render.c */
+extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
 extern void ClarkyRenderActivity(StringInfo buf, HeapTuple tuple,
 								 TupleDesc tupdesc);
 

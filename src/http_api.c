@@ -31,7 +31,6 @@
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/json.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -83,9 +82,9 @@ Envelope(int status, const char *code, const char *message,
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
 	appendStringInfoString(&buf, "{\"error\": {\"code\": ");
-	escape_json(&buf, code);
+	ClarkyAppendJsonString(&buf, code, strlen(code));
 	appendStringInfoString(&buf, ", \"message\": ");
-	escape_json(&buf, message);
+	ClarkyAppendJsonString(&buf, message, strlen(message));
 	appendStringInfoString(&buf, ", \"details\": ");
 	if (field == NULL && reason == NULL)
 		appendStringInfoString(&buf, "null");
@@ -95,12 +94,12 @@ Envelope(int status, const char *code, const char *message,
 		if (field != NULL)
 		{
 			appendStringInfoString(&buf, "\"field\": ");
-			escape_json(&buf, field);
+			ClarkyAppendJsonString(&buf, field, strlen(field));
 		}
 		if (reason != NULL)
 		{
 			appendStringInfoString(&buf, field != NULL ? ", \"reason\": " : "\"reason\": ");
-			escape_json(&buf, reason);
+			ClarkyAppendJsonString(&buf, reason, strlen(reason));
 		}
 		appendStringInfoChar(&buf, '}');
 	}
@@ -255,7 +254,7 @@ TimelineWork(void *arg)
 				 ClarkyErrorField(owner_field)));
 	if (args->activity_type != NULL)
 	{
-		int			index = ClarkyActivityTypeIndex(VARDATA_ANY(args->activity_type),
+		int			index = ActivityTypeIndex(VARDATA_ANY(args->activity_type),
 													VARSIZE_ANY_EXHDR(args->activity_type));
 
 		if (index < 0)

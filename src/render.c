@@ -15,11 +15,11 @@
 
 #include "executor/spi.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 
 #include "clarky_activity.h"
 #include "iso8601.h"
+#include "json_out.h"
 
 /* Columns of CLARKY_ACTIVITY_COLUMNS, numbered from 1 as SPI does */
 enum
@@ -37,6 +37,15 @@ enum
 	COL_CREATED_AT,
 	COL_OCCURRED_AT
 };
+
+/* Append str[0..len) to buf as a JSON string */
+void
+ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len)
+{
+	enlargeStringInfo(buf, JSON_QUOTED_MAX(len));
+	buf->len += JsonQuote(buf->data + buf->len, str, len);
+	buf->data[buf->len] = '\0';
+}
 
 /* Append "key": to buf, preceded by ", " unless it is the first key */
 static void
@@ -60,7 +69,11 @@ AppendText(StringInfo buf, const char *key, HeapTuple tuple,
 	if (isnull)
 		appendStringInfoString(buf, "null");
 	else
-		escape_json(buf, TextDatumGetCString(d));
+	{
+		text	   *t = DatumGetTextPP(d);
+
+		ClarkyAppendJsonString(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
 }
 
 static void
@@ -94,6 +107,7 @@ ClarkyRenderActivity(StringInfo buf, HeapTuple tuple, TupleDesc tupdesc)
 {
 	bool		isnull;
 	Datum		d;
+	const char *label;
 
 	appendStringInfoChar(buf, '{');
 	AppendText(buf, "id", tuple, tupdesc, COL_ID);
@@ -102,7 +116,8 @@ ClarkyRenderActivity(StringInfo buf, HeapTuple tuple, TupleDesc tupdesc)
 
 	d = SPI_getbinval(tuple, tupdesc, COL_ACTIVITY_TYPE, &isnull);
 	AppendKey(buf, "activity_type", false);
-	escape_json(buf, DatumGetCString(DirectFunctionCall1(enum_out, d)));
+	label = DatumGetCString(DirectFunctionCall1(enum_out, d));
+	ClarkyAppendJsonString(buf, label, strlen(label));
 
 	AppendText(buf, "title", tuple, tupdesc, COL_TITLE);
 	AppendText(buf, "description", tuple, tupdesc, COL_DESCRIPTION);

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * unit_test.c
- *	  Unit tests of the server-independent code (iso8601.c, ulid.c), run
- *	  under AddressSanitizer and UndefinedBehaviorSanitizer.  Prints TAP.
+ *	  Unit tests of the server-independent code (iso8601.c, ulid.c,
+ *	  validate.c, json_out.c), run under AddressSanitizer and
+ *	  UndefinedBehaviorSanitizer.  Prints TAP.
  *
  *-------------------------------------------------------------------------
  */
@@ -11,7 +12,9 @@
 #include <string.h>
 
 #include "iso8601.h"
+#include "json_out.h"
 #include "ulid.h"
+#include "validate.h"
 
 static int	tests;
 static int	failures;
@@ -194,6 +197,191 @@ TestUlid(void)
 	ok(strcmp(text, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ") == 0, "encodes the largest ULID");
 }
 
+/* UTF-8 character counting and clipping, as the server does for UTF8 */
+static int
+Utf8Count(const char *s, int len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < len; i++)
+		n += ((unsigned char) s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static int
+Utf8Clip(const char *s, int len, int limit)
+{
+	int			n = len < limit ? len : limit;
+
+	if (n < len)
+		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+			n--;
+	return n;
+}
+
+static const TextEncoding utf8 = {Utf8Count, Utf8Clip};
+
+#define STR(k, v) {k, sizeof(k) - 1, JSON_STRING, v, sizeof(v) - 1, 0}
+#define NUM(k, v) {k, sizeof(k) - 1, JSON_NUMBER, v, sizeof(v) - 1, 0}
+#define OF_KIND(k, kind) {k, sizeof(k) - 1, kind, NULL, 0, 0}
+
+/* Validate members; the error's code and field, or "ok" */
+static const char *
+Verdict(const PayloadMember *members, int count, ValidatedPayload *out)
+{
+	static char verdict[600];
+	ValidationError error;
+
+	if (ValidatePayload(members, count, &utf8, out, &error))
+		return "ok";
+	snprintf(verdict, sizeof(verdict), "%d %s: %s", (int) error.code, error.field, error.message);
+	return verdict;
+}
+
+static void
+Expect(const PayloadMember *members, int count, const char *want, const char *what)
+{
+	ValidatedPayload out;
+	const char *got = Verdict(members, count, &out);
+	int			same = strcmp(got, want) == 0;
+
+	ok(same, what);
+	if (!same)
+		printf("# got:  %s\n# want: %s\n", got, want);
+}
+
+static void
+TestValidate(void)
+{
+	ValidatedPayload out;
+	char		long_title[1003];
+	char		utf8_title[3001];
+
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c1"),
+			NUM("duration_minutes", "32"), STR("due_date", "2026-05-06T17:00:00.000Z")};
+
+		ok(strcmp(Verdict(m, 4, &out), "ok") == 0 && out.activity_type == 1 &&
+		   out.fields[FIELD_DURATION_MINUTES] == &m[2] && out.fields[FIELD_TITLE] == NULL &&
+		   out.due_date == INT64_C(831402000000000), "a valid payload, its type and due date");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contactId", "c1")};
+
+		Expect(m, 2, "1 contactId: unknown field \"contactId\" in activity payload",
+			   "an unknown field is named");
+	}
+	{
+		PayloadMember m[] = {STR("contact_id", "c1"), OF_KIND("activity_type", JSON_NULL)};
+
+		Expect(m, 2, "3 activity_type: field \"activity_type\" is required",
+			   "null activity_type means absent: required");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "phone"), STR("contact_id", "c1")};
+
+		Expect(m, 2, "4 activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder",
+			   "an unknown type lists the seven");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("title", JSON_BOOL), STR("contact_id", "")};
+
+		Expect(m, 3, "5 contact_id: field \"contact_id\" must not be empty",
+			   "fields are judged in the seed's order (contact_id before title)");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"), OF_KIND("title", JSON_BOOL)};
+
+		Expect(m, 3, "2 title: field \"title\" must be a string", "a boolean title");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("company_id", JSON_NULL)};
+
+		Expect(m, 2, "11 contact_id: field \"contact_id\" or \"company_id\" is required",
+			   "neither owner");
+	}
+	memset(long_title, 'x', 1001);
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		{"title", 5, JSON_STRING, long_title, 1001, 0}};
+
+		Expect(m, 3, "6 title: field \"title\" is too long", "1001 characters are too many");
+		m[2].text_len = 1000;
+		Expect(m, 3, "ok", "1000 characters are fine");
+	}
+	for (int i = 0; i < 1000; i++)
+		memcpy(utf8_title + 3 * i, "\xe2\x82\xac", 3);
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		{"title", 5, JSON_STRING, utf8_title, 3000, 0}};
+
+		Expect(m, 3, "ok", "1000 three-byte characters are 1000 characters");
+	}
+	{
+		static const char *const in_range[] = {"0", "-0", "-0.000", "0.5", "1000000", "1000000.000", "0001000000", "999999.999999"};
+		static const char *const out_of_range[] = {"-1", "-0.001", "1000000.001", "1000001", "10000000", "99999999999999999999999999999999999999"};
+		int			good = 1;
+
+		for (size_t i = 0; i < sizeof(in_range) / sizeof(in_range[0]); i++)
+		{
+			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+			{"duration_minutes", 16, JSON_NUMBER, in_range[i], strlen(in_range[i]), 0}};
+
+			good &= strcmp(Verdict(m, 3, &out), "ok") == 0;
+		}
+		for (size_t i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]); i++)
+		{
+			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+			{"duration_minutes", 16, JSON_NUMBER, out_of_range[i], strlen(out_of_range[i]), 0}};
+
+			good &= strncmp(Verdict(m, 3, &out), "9 duration_minutes", 18) == 0;
+		}
+		ok(good, "duration_minutes from 0 to 1000000, exactly, whatever the digits");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		{"metadata", 8, JSON_OBJECT, NULL, 0, 65537}};
+
+		Expect(m, 3, "10 metadata: field \"metadata\" is too large", "metadata over 64 KiB");
+		m[2].json_len = 65536;
+		Expect(m, 3, "ok", "metadata of exactly 64 KiB");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"), STR("due_date", "2026-02-30")};
+
+		Expect(m, 3, "8 due_date: field \"due_date\" is out of range", "an impossible date");
+		m[2].text = "tomorrow";
+		m[2].text_len = 8;
+		Expect(m, 3, "7 due_date: field \"due_date\" is not an ISO 8601 timestamp", "not a timestamp");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("activity_type", "task"), STR("company_id", "co")};
+
+		ok(strcmp(Verdict(m, 3, &out), "ok") == 0 && out.activity_type == 4,
+		   "a repeated key: the last one counts, as in jsonb");
+	}
+	{
+		ValidationError error;
+
+		ok(!ValidateIdParameter("contact_id", "", 0, &utf8, &error) &&
+		   strcmp(error.message, "parameter \"contact_id\" must not be empty") == 0,
+		   "an empty id parameter");
+		ok(ValidateIdParameter("contact_id", "c_1", 3, &utf8, &error), "a fine id parameter");
+	}
+}
+
+static void
+TestJsonQuote(void)
+{
+	char		out[JSON_QUOTED_MAX(16)];
+	const char	in[] = "a\"b\\c\n\x01\x7f\xc3\xa9";
+	size_t		n = JsonQuote(out, in, sizeof(in) - 1);
+
+	ok(n == strlen("\"a\\\"b\\\\c\\n\\u0001\x7f\xc3\xa9\"") &&
+	   memcmp(out, "\"a\\\"b\\\\c\\n\\u0001\x7f\xc3\xa9\"", n) == 0,
+	   "JsonQuote escapes quotes, backslashes and control characters, and copies the rest");
+}
+
 int
 main(void)
 {
@@ -201,6 +389,8 @@ main(void)
 	TestRejected();
 	TestEveryDay();
 	TestUlid();
+	TestValidate();
+	TestJsonQuote();
 	printf("1..%d\n", tests);
 	return failures != 0;
 }
