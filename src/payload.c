@@ -53,6 +53,7 @@ ValidationSqlState(ValidationCode code)
 		case VALIDATION_NUMBER_RANGE:
 			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 		case VALIDATION_TOO_LARGE:
+		case VALIDATION_TOO_DEEP:
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case VALIDATION_NO_OWNER:
 			return ERRCODE_CHECK_VIOLATION;
@@ -96,6 +97,29 @@ ClarkyCheckOwnerId(const char *parameter, text *value)
 		ReportValidationError(&error);
 }
 
+/* The nesting depth of a container's objects and arrays (itself: 1) */
+static int
+NestingDepth(JsonbContainer *container)
+{
+	JsonbIterator *it = JsonbIteratorInit(container);
+	JsonbIteratorToken token;
+	JsonbValue	v;
+	int			depth = 0;
+	int			deepest = 0;
+
+	while ((token = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (token == WJB_BEGIN_ARRAY || token == WJB_BEGIN_OBJECT)
+		{
+			depth++;
+			deepest = Max(deepest, depth);
+		}
+		else if (token == WJB_END_ARRAY || token == WJB_END_OBJECT)
+			depth--;
+	}
+	return deepest;
+}
+
 /* A member for validate.c from one key and value of the payload */
 static void
 SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
@@ -122,11 +146,14 @@ SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
 		case jbvBinary:
 			m->kind = JsonContainerIsObject(value->val.binary.data) ?
 				JSON_OBJECT : JSON_ARRAY;
-			/* only metadata's size matters; render no other object */
+			/* only metadata's size matters; measure no other object */
 			if (m->kind == JSON_OBJECT &&
 				PayloadFieldIndex(m->key, m->key_len) == FIELD_METADATA)
+			{
 				m->json_len = strlen(JsonbToCString(NULL, value->val.binary.data,
 													value->val.binary.len));
+				m->depth = NestingDepth(value->val.binary.data);
+			}
 			break;
 		default:
 			m->kind = JSON_NULL;

@@ -279,7 +279,7 @@ DurationField(const PayloadMember *m, ValidationError *error)
 	return Detail(error, "Got %.*s.", (int) m->text_len, m->text);
 }
 
-/* metadata, if present: an object of at most the maximum as JSON text */
+/* metadata, if present: an object within the size and nesting limits */
 static bool
 MetadataField(const PayloadMember *m, ValidationError *error)
 {
@@ -287,11 +287,20 @@ MetadataField(const PayloadMember *m, ValidationError *error)
 		return true;
 	if (m->kind != JSON_OBJECT)
 		return WrongType(FIELD_METADATA, m, "a JSON object", error);
-	if (m->json_len <= CLARKY_MAX_METADATA_BYTES)
-		return true;
-	Fail(error, VALIDATION_TOO_LARGE, "metadata", "field \"metadata\" is too large");
-	return Detail(error, "It has %zu bytes as JSON text; the limit is %d.",
-				  m->json_len, CLARKY_MAX_METADATA_BYTES);
+	if (m->json_len > CLARKY_MAX_METADATA_BYTES)
+	{
+		Fail(error, VALIDATION_TOO_LARGE, "metadata", "field \"metadata\" is too large");
+		return Detail(error, "It has %zu bytes as JSON text; the limit is %d.",
+					  m->json_len, CLARKY_MAX_METADATA_BYTES);
+	}
+	if (m->depth > CLARKY_MAX_METADATA_DEPTH)
+	{
+		Fail(error, VALIDATION_TOO_DEEP, "metadata",
+			 "field \"metadata\" is nested too deeply");
+		return Detail(error, "It nests objects and arrays %d levels deep; the limit is %d.",
+					  m->depth, CLARKY_MAX_METADATA_DEPTH);
+	}
+	return true;
 }
 
 /* activity_type: required, one of the seven */

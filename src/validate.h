@@ -22,6 +22,7 @@
 #define CLARKY_MAX_TITLE_CHARS 1000
 #define CLARKY_MAX_DESCRIPTION_CHARS 100000
 #define CLARKY_MAX_METADATA_BYTES 65536
+#define CLARKY_MAX_METADATA_DEPTH 32	/* nesting of objects and arrays */
 #define CLARKY_MAX_DURATION_MINUTES 1000000
 
 /* The seven activity types, in the order of the enum clarky.activity_type */
@@ -69,6 +70,7 @@ typedef struct PayloadMember
 								 * decimal digits ("-12.5", no exponent) */
 	size_t		text_len;
 	size_t		json_len;		/* an object's length as JSON text */
+	int			depth;			/* an object's nesting depth (itself: 1) */
 } PayloadMember;
 
 /* What ValidatePayload and ValidateIdParameter find wrong */
@@ -84,7 +86,8 @@ typedef enum ValidationCode
 	VALIDATION_TIMESTAMP_SYNTAX,	/* not of the accepted form */
 	VALIDATION_TIMESTAMP_RANGE, /* no such instant */
 	VALIDATION_NUMBER_RANGE,	/* duration_minutes out of range */
-	VALIDATION_TOO_LARGE,		/* metadata over its limit */
+	VALIDATION_TOO_LARGE,		/* metadata over its size limit */
+	VALIDATION_TOO_DEEP,		/* metadata nested beyond its limit */
 	VALIDATION_NO_OWNER			/* neither contact_id nor company_id */
 } ValidationCode;
 

@@ -221,9 +221,11 @@ Utf8Clip(const char *s, int len, int limit)
 
 static const TextEncoding utf8 = {Utf8Count, Utf8Clip};
 
-#define STR(k, v) {k, sizeof(k) - 1, JSON_STRING, v, sizeof(v) - 1, 0}
-#define NUM(k, v) {k, sizeof(k) - 1, JSON_NUMBER, v, sizeof(v) - 1, 0}
-#define OF_KIND(k, kind) {k, sizeof(k) - 1, kind, NULL, 0, 0}
+#define MEMBER(k, kind_, text_, len_) \
+	{.key = k, .key_len = sizeof(k) - 1, .kind = kind_, .text = text_, .text_len = len_}
+#define STR(k, v) MEMBER(k, JSON_STRING, v, sizeof(v) - 1)
+#define NUM(k, v) MEMBER(k, JSON_NUMBER, v, sizeof(v) - 1)
+#define OF_KIND(k, kind) MEMBER(k, kind, NULL, 0)
 
 /* Validate members; the error's code and field, or "ok" */
 static const char *
@@ -297,13 +299,13 @@ TestValidate(void)
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("company_id", JSON_NULL)};
 
-		Expect(m, 2, "11 contact_id: field \"contact_id\" or \"company_id\" is required",
+		Expect(m, 2, "12 contact_id: field \"contact_id\" or \"company_id\" is required",
 			   "neither owner");
 	}
 	memset(long_title, 'x', 1001);
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
-		{"title", 5, JSON_STRING, long_title, 1001, 0}};
+		MEMBER("title", JSON_STRING, long_title, 1001)};
 
 		Expect(m, 3, "6 title: field \"title\" is too long", "1001 characters are too many");
 		m[2].text_len = 1000;
@@ -313,7 +315,7 @@ TestValidate(void)
 		memcpy(utf8_title + 3 * i, "\xe2\x82\xac", 3);
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
-		{"title", 5, JSON_STRING, utf8_title, 3000, 0}};
+		MEMBER("title", JSON_STRING, utf8_title, 3000)};
 
 		Expect(m, 3, "ok", "1000 three-byte characters are 1000 characters");
 	}
@@ -325,14 +327,14 @@ TestValidate(void)
 		for (size_t i = 0; i < sizeof(in_range) / sizeof(in_range[0]); i++)
 		{
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
-			{"duration_minutes", 16, JSON_NUMBER, in_range[i], strlen(in_range[i]), 0}};
+			MEMBER("duration_minutes", JSON_NUMBER, in_range[i], strlen(in_range[i]))};
 
 			good &= strcmp(Verdict(m, 3, &out), "ok") == 0;
 		}
 		for (size_t i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]); i++)
 		{
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
-			{"duration_minutes", 16, JSON_NUMBER, out_of_range[i], strlen(out_of_range[i]), 0}};
+			MEMBER("duration_minutes", JSON_NUMBER, out_of_range[i], strlen(out_of_range[i]))};
 
 			good &= strncmp(Verdict(m, 3, &out), "9 duration_minutes", 18) == 0;
 		}
@@ -340,11 +342,15 @@ TestValidate(void)
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
-		{"metadata", 8, JSON_OBJECT, NULL, 0, 65537}};
+		{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65537, .depth = 1}};
 
 		Expect(m, 3, "10 metadata: field \"metadata\" is too large", "metadata over 64 KiB");
 		m[2].json_len = 65536;
 		Expect(m, 3, "ok", "metadata of exactly 64 KiB");
+		m[2].depth = 33;
+		Expect(m, 3, "11 metadata: field \"metadata\" is nested too deeply", "metadata 33 levels deep");
+		m[2].depth = 32;
+		Expect(m, 3, "ok", "metadata 32 levels deep");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"), STR("due_date", "2026-02-30")};
