@@ -35,6 +35,9 @@
 #define CLARKY_DEFAULT_PAGE_SIZE 25
 #define CLARKY_MAX_PAGE_SIZE 100
 
+/* The trigger on clarky.activities that keeps clarky.activity_counts */
+#define CLARKY_COUNTS_TRIGGER "activities_counts"
+
 /* "a_" and a 26-character ULID */
 #define CLARKY_ACTIVITY_ID_LEN 28
 

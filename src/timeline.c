@@ -16,8 +16,13 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -38,6 +43,7 @@ typedef enum TimelineQuery
 	QUERY_PAGE_BY_IDS,			/* ids from the index, newest first, then rows */
 	QUERY_PAGE_BY_IDS_REVERSED, /* the same, counting from the oldest end */
 	QUERY_TOTAL,				/* the sum of the owner's counts */
+	QUERY_COUNT_ROWS,			/* count(*), where the counts are not kept */
 	NUM_TIMELINE_QUERIES
 } TimelineQuery;
 
@@ -111,12 +117,18 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 				appendStringInfoString(&sql, " AND activity_type OPERATOR(pg_catalog.=) "
 									   "$3::" CLARKY_SCHEMA ".activity_type");
 			break;
+		case QUERY_COUNT_ROWS:
+			appendStringInfoString(&sql, "SELECT pg_catalog.count(*)");
+			AppendTimelineWhere(&sql, owner, filtered);
+			break;
 		case NUM_TIMELINE_QUERIES:
 			pg_unreachable();
 	}
 
 	/* a generic plan: the same index range scans serve every owner */
-	plan = SPI_prepare_cursor(sql.data, query == QUERY_TOTAL ? 3 : 5, argtypes,
+	plan = SPI_prepare_cursor(sql.data,
+							  (query == QUERY_TOTAL || query == QUERY_COUNT_ROWS) ? 3 : 5,
+							  argtypes,
 							  CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -127,14 +139,46 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	return plan;
 }
 
-/* The owner's total in this snapshot, from clarky.activity_counts */
+/*
+ * Whether clarky.activity_counts is being kept: its trigger on
+ * clarky.activities exists and is not disabled.  (It is disabled for a bulk
+ * load, and Citus refuses it unless citus.enable_unsafe_triggers is on.)
+ */
+static bool
+CountsAreKept(void)
+{
+	Oid			relid = get_relname_relid("activities",
+										  get_namespace_oid(CLARKY_SCHEMA, false));
+	Relation	rel;
+	bool		kept = false;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
+	rel = table_open(relid, AccessShareLock);
+	for (int i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
+	{
+		Trigger    *trigger = &rel->trigdesc->triggers[i];
+
+		if (strcmp(trigger->tgname, CLARKY_COUNTS_TRIGGER) == 0 &&
+			trigger->tgenabled != TRIGGER_DISABLED)
+			kept = true;
+	}
+	table_close(rel, AccessShareLock);
+	return kept;
+}
+
+/*
+ * The owner's total in this snapshot: the sum of its counts, or, where the
+ * counts are not being kept, a count of its rows (an index-only scan).
+ */
 static int64
 TimelineTotal(ClarkyOwner owner, bool filtered, Datum *values, char *nulls)
 {
 	bool		isnull;
 	Datum		total;
+	TimelineQuery query = CountsAreKept() ? QUERY_TOTAL : QUERY_COUNT_ROWS;
 
-	if (SPI_execute_plan(TimelinePlan(owner, filtered, QUERY_TOTAL), values, nulls,
+	if (SPI_execute_plan(TimelinePlan(owner, filtered, query), values, nulls,
 						 true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "timeline total query failed");
 	total = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
