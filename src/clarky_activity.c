@@ -20,6 +20,10 @@
  */
 #include "postgres.h"
 
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+
 #include "clarky_activity.h"
 
 #if PG_VERSION_NUM >= 180000
@@ -27,3 +31,46 @@ PG_MODULE_MAGIC_EXT(.name = "clarky_activity",.version = "1.0.0");
 #else
 PG_MODULE_MAGIC;
 #endif
+
+/* The enum value (pg_enum OID) of each activity type, where seen yet */
+static Oid	activity_type_oids[CLARKY_ACTIVITY_TYPE_COUNT];
+
+/* Forget the OIDs when pg_enum changes (say, the extension is recreated) */
+static void
+ForgetActivityTypeOids(Datum arg, int cacheid, uint32 hashvalue)
+{
+	memset(activity_type_oids, 0, sizeof(activity_type_oids));
+}
+
+/*
+ * The label of a clarky.activity_type value, without a catalog lookup once
+ * each type has been seen.
+ */
+const char *
+ClarkyActivityTypeLabel(Oid value)
+{
+	const char *label;
+	int			index;
+
+	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
+	{
+		if (activity_type_oids[i] == value)
+			return ClarkyActivityTypes[i];
+	}
+
+	label = DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(value)));
+	index = ActivityTypeIndex(label, strlen(label));
+	if (index < 0)
+		return label;			/* a label this code does not know; not cached */
+	activity_type_oids[index] = value;
+	return ClarkyActivityTypes[index];
+}
+
+void		_PG_init(void);
+
+/* Module load: register the cache invalidation above */
+void
+_PG_init(void)
+{
+	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
+}

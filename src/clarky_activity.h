@@ -11,6 +11,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -96,9 +97,15 @@ extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
 /* log_activity.c */
 extern text *ClarkyLogActivity(Jsonb *payload);
 
+/* clarky_activity.c */
+extern const char *ClarkyActivityTypeLabel(Oid value);
+
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
-extern void ClarkyRenderActivity(StringInfo buf, HeapTuple tuple,
-								 TupleDesc tupdesc);
+extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
+								 const bool *isnull);
+extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,
+								const char *nulls, bool read_only,
+								StringInfo buf);
 
 #endif							/* CLARKY_ACTIVITY_H */

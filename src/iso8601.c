@@ -241,6 +241,17 @@ Iso8601Parse(const char *str, size_t len, int64_t *usec, char *reason)
 	return ISO8601_OK;
 }
 
+/* Write value as exactly n decimal digits, zero-padded */
+static void
+PutDigits(char *out, int value, int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+	{
+		out[i] = (char) ('0' + value % 10);
+		value /= 10;
+	}
+}
+
 /*
  * Format usec as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, milliseconds, truncated).
  *
@@ -268,11 +279,21 @@ Iso8601Format(int64_t usec, char *buf)
 	}
 	CivilFromDays(days, &year, &month, &day);
 
-	return snprintf(buf, ISO8601_FORMAT_LEN,
-					"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-					year, month, day,
-					(int) (rem / (3600 * USECS_PER_SEC)),
-					(int) (rem / USECS_PER_MIN % 60),
-					(int) (rem / USECS_PER_SEC % 60),
-					(int) (rem % USECS_PER_SEC / 1000));
+	/* written by hand: this is on the path of every rendered timestamp */
+	PutDigits(buf, year, 4);
+	buf[4] = '-';
+	PutDigits(buf + 5, month, 2);
+	buf[7] = '-';
+	PutDigits(buf + 8, day, 2);
+	buf[10] = 'T';
+	PutDigits(buf + 11, (int) (rem / (3600 * USECS_PER_SEC)), 2);
+	buf[13] = ':';
+	PutDigits(buf + 14, (int) (rem / USECS_PER_MIN % 60), 2);
+	buf[16] = ':';
+	PutDigits(buf + 17, (int) (rem / USECS_PER_SEC % 60), 2);
+	buf[19] = '.';
+	PutDigits(buf + 20, (int) (rem % USECS_PER_SEC / 1000), 3);
+	buf[23] = 'Z';
+	buf[24] = '\0';
+	return ISO8601_FORMAT_LEN - 1;
 }

@@ -99,10 +99,8 @@ ClarkyLogActivity(Jsonb *payload)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 1) !=
-		SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+	if (ClarkyRenderQuery(InsertPlan(), values, nulls, false, &buf) != 1)
 		elog(ERROR, "activity insert returned no row");
-	ClarkyRenderActivity(&buf, SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
 	SPI_finish();
 
 	appendStringInfoChar(&buf, '}');

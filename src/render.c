@@ -9,22 +9,28 @@
  * object; absent values are null.  The spacing is jsonb's own (", " and
  * ": "), so metadata reads the same as the rest.
  *
+ * Rows are rendered as the executor produces them, by a DestReceiver, so
+ * they are never copied into an SPI tuple table first.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "nodes/params.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include "clarky_activity.h"
 #include "iso8601.h"
 #include "json_out.h"
 
-/* Columns of CLARKY_ACTIVITY_COLUMNS, numbered from 1 as SPI does */
+/* Columns of CLARKY_ACTIVITY_COLUMNS, numbered from 0 */
 enum
 {
-	COL_ID = 1,
+	COL_ID,
 	COL_CONTACT_ID,
 	COL_COMPANY_ID,
 	COL_ACTIVITY_TYPE,
@@ -47,101 +53,180 @@ ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len)
 	buf->data[buf->len] = '\0';
 }
 
-/* Append "key": to buf, preceded by ", " unless it is the first key */
-static void
-AppendKey(StringInfo buf, const char *key, bool first)
-{
-	if (!first)
-		appendStringInfoString(buf, ", ");
-	appendStringInfoChar(buf, '"');
-	appendStringInfoString(buf, key);
-	appendStringInfoString(buf, "\": ");
-}
+/* Append ", "key": " to buf; key is a string literal */
+#define APPEND_KEY(buf, key) \
+	appendBinaryStringInfo(buf, ", \"" key "\": ", sizeof(", \"" key "\": ") - 1)
+
+#define APPEND_NULL(buf) appendBinaryStringInfo(buf, "null", 4)
 
 static void
-AppendText(StringInfo buf, const char *key, HeapTuple tuple,
-		   TupleDesc tupdesc, int col)
+AppendText(StringInfo buf, Datum value, bool isnull)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, tupdesc, col, &isnull);
+	text	   *t;
 
-	AppendKey(buf, key, col == COL_ID);
 	if (isnull)
-		appendStringInfoString(buf, "null");
-	else
 	{
-		text	   *t = DatumGetTextPP(d);
-
-		ClarkyAppendJsonString(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		APPEND_NULL(buf);
+		return;
 	}
+	t = DatumGetTextPP(value);
+	ClarkyAppendJsonString(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 static void
-AppendTimestamp(StringInfo buf, const char *key, HeapTuple tuple,
-				TupleDesc tupdesc, int col)
+AppendTimestamp(StringInfo buf, Datum value, bool isnull)
 {
-	bool		isnull;
-	Datum		d = SPI_getbinval(tuple, tupdesc, col, &isnull);
-	char		formatted[ISO8601_FORMAT_LEN];
-
-	AppendKey(buf, key, false);
 	if (isnull)
 	{
-		appendStringInfoString(buf, "null");
+		APPEND_NULL(buf);
 		return;
 	}
 	/* the table's CHECK constraints keep every timestamp in range */
-	if (Iso8601Format(DatumGetTimestampTz(d), formatted) == 0)
-		elog(ERROR, "timestamp in column \"%s\" is out of range", key);
-	appendStringInfoChar(buf, '"');
-	appendStringInfoString(buf, formatted);
-	appendStringInfoChar(buf, '"');
+	enlargeStringInfo(buf, ISO8601_FORMAT_LEN + 2);
+	buf->data[buf->len] = '"';
+	if (Iso8601Format(DatumGetTimestampTz(value), buf->data + buf->len + 1) == 0)
+		elog(ERROR, "timestamp out of range for rendering");
+	buf->len += ISO8601_FORMAT_LEN;
+	buf->data[buf->len++] = '"';
+	buf->data[buf->len] = '\0';
 }
 
 /*
- * Append the JSON object of one activity row to buf.  The tuple's columns
- * are those of CLARKY_ACTIVITY_COLUMNS, in that order.
+ * Append the JSON object of one activity to buf, from the values of the
+ * columns of CLARKY_ACTIVITY_COLUMNS, in that order.
  */
 void
-ClarkyRenderActivity(StringInfo buf, HeapTuple tuple, TupleDesc tupdesc)
+ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull)
 {
-	bool		isnull;
-	Datum		d;
 	const char *label;
 
-	appendStringInfoChar(buf, '{');
-	AppendText(buf, "id", tuple, tupdesc, COL_ID);
-	AppendText(buf, "contact_id", tuple, tupdesc, COL_CONTACT_ID);
-	AppendText(buf, "company_id", tuple, tupdesc, COL_COMPANY_ID);
+	appendBinaryStringInfo(buf, "{\"id\": ", sizeof("{\"id\": ") - 1);
+	AppendText(buf, values[COL_ID], isnull[COL_ID]);
+	APPEND_KEY(buf, "contact_id");
+	AppendText(buf, values[COL_CONTACT_ID], isnull[COL_CONTACT_ID]);
+	APPEND_KEY(buf, "company_id");
+	AppendText(buf, values[COL_COMPANY_ID], isnull[COL_COMPANY_ID]);
 
-	d = SPI_getbinval(tuple, tupdesc, COL_ACTIVITY_TYPE, &isnull);
-	AppendKey(buf, "activity_type", false);
-	label = DatumGetCString(DirectFunctionCall1(enum_out, d));
+	APPEND_KEY(buf, "activity_type");
+	label = ClarkyActivityTypeLabel(DatumGetObjectId(values[COL_ACTIVITY_TYPE]));
 	ClarkyAppendJsonString(buf, label, strlen(label));
 
-	AppendText(buf, "title", tuple, tupdesc, COL_TITLE);
-	AppendText(buf, "description", tuple, tupdesc, COL_DESCRIPTION);
-	AppendTimestamp(buf, "due_date", tuple, tupdesc, COL_DUE_DATE);
+	APPEND_KEY(buf, "title");
+	AppendText(buf, values[COL_TITLE], isnull[COL_TITLE]);
+	APPEND_KEY(buf, "description");
+	AppendText(buf, values[COL_DESCRIPTION], isnull[COL_DESCRIPTION]);
+	APPEND_KEY(buf, "due_date");
+	AppendTimestamp(buf, values[COL_DUE_DATE], isnull[COL_DUE_DATE]);
 
-	d = SPI_getbinval(tuple, tupdesc, COL_DURATION_MINUTES, &isnull);
-	AppendKey(buf, "duration_minutes", false);
-	appendStringInfoString(buf, isnull ? "null" :
-						   DatumGetCString(DirectFunctionCall1(numeric_out, d)));
-
-	AppendTimestamp(buf, "completed_at", tuple, tupdesc, COL_COMPLETED_AT);
-
-	d = SPI_getbinval(tuple, tupdesc, COL_METADATA, &isnull);
-	AppendKey(buf, "metadata", false);
-	if (isnull)
-		appendStringInfoString(buf, "{}");
+	APPEND_KEY(buf, "duration_minutes");
+	if (isnull[COL_DURATION_MINUTES])
+		APPEND_NULL(buf);
 	else
+		appendStringInfoString(buf,
+							   DatumGetCString(DirectFunctionCall1(numeric_out,
+																   values[COL_DURATION_MINUTES])));
+
+	APPEND_KEY(buf, "completed_at");
+	AppendTimestamp(buf, values[COL_COMPLETED_AT], isnull[COL_COMPLETED_AT]);
+
+	/* metadata is NOT NULL in the table */
+	APPEND_KEY(buf, "metadata");
 	{
-		Jsonb	   *metadata = DatumGetJsonbP(d);
+		Jsonb	   *metadata = DatumGetJsonbP(values[COL_METADATA]);
 
 		(void) JsonbToCString(buf, &metadata->root, VARSIZE(metadata));
 	}
 
-	AppendTimestamp(buf, "created_at", tuple, tupdesc, COL_CREATED_AT);
-	AppendTimestamp(buf, "occurred_at", tuple, tupdesc, COL_OCCURRED_AT);
+	APPEND_KEY(buf, "created_at");
+	AppendTimestamp(buf, values[COL_CREATED_AT], isnull[COL_CREATED_AT]);
+	APPEND_KEY(buf, "occurred_at");
+	AppendTimestamp(buf, values[COL_OCCURRED_AT], isnull[COL_OCCURRED_AT]);
 	appendStringInfoChar(buf, '}');
+}
+
+/* A DestReceiver that renders each row it receives into buf */
+typedef struct RenderReceiver
+{
+	DestReceiver pub;
+	StringInfo	buf;
+	MemoryContext rowcxt;		/* reset after every row */
+	uint64		rows;
+} RenderReceiver;
+
+static bool
+RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
+{
+	RenderReceiver *receiver = (RenderReceiver *) self;
+	MemoryContext oldcxt = MemoryContextSwitchTo(receiver->rowcxt);
+
+	slot_getallattrs(slot);
+	if (receiver->rows++ > 0)
+		appendBinaryStringInfo(receiver->buf, ", ", 2);
+	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull);
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(receiver->rowcxt);
+	return true;
+}
+
+static void
+RenderStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	if (typeinfo->natts < COL_OCCURRED_AT + 1)
+		elog(ERROR, "rendering expects the columns of an activity");
+}
+
+static void
+RenderNothing(DestReceiver *self)
+{
+}
+
+/*
+ * Execute a prepared statement returning activities (CLARKY_ACTIVITY_COLUMNS)
+ * and append each row to buf as a JSON object, separated by ", ".  Returns
+ * the number of rows.  Must be called within SPI_connect.
+ */
+uint64
+ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
+				  bool read_only, StringInfo buf)
+{
+	int			nargs = SPI_getargcount(plan);
+	ParamListInfo params = makeParamList(nargs);
+	SPIExecuteOptions options = {0};
+	RenderReceiver *receiver = palloc0(sizeof(RenderReceiver));
+	int			rc;
+	uint64		rows;
+
+	for (int i = 0; i < nargs; i++)
+	{
+		ParamExternData *param = &params->params[i];
+
+		param->value = values[i];
+		param->isnull = (nulls[i] == 'n');
+		param->pflags = PARAM_FLAG_CONST;
+		param->ptype = SPI_getargtypeid(plan, i);
+	}
+
+	receiver->pub.receiveSlot = RenderReceiveSlot;
+	receiver->pub.rStartup = RenderStartup;
+	receiver->pub.rShutdown = RenderNothing;
+	receiver->pub.rDestroy = RenderNothing;
+	receiver->pub.mydest = DestNone;
+	receiver->buf = buf;
+	receiver->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
+											 "clarky rendered row",
+											 ALLOCSET_SMALL_SIZES);
+
+	options.params = params;
+	options.read_only = read_only;
+	options.dest = (DestReceiver *) receiver;
+	/* with a receiver of its own, SPI reports SELECT as "utility" */
+	rc = SPI_execute_plan_extended(plan, &options);
+	if (rc < 0)
+		elog(ERROR, "activity query failed: %s", SPI_result_code_string(rc));
+
+	rows = receiver->rows;
+	MemoryContextDelete(receiver->rowcxt);
+	pfree(receiver);
+	return rows;
 }

@@ -204,7 +204,6 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	StringInfoData buf;
-	MemoryContext rowcxt;
 
 	ClarkyCheckOwnerId(owner_columns[owner], owner_id);
 	if (page < 1)
@@ -246,10 +245,8 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	 */
 	if (offset < DEFERRED_JOIN_OFFSET)
 	{
-		if (SPI_execute_plan(TimelinePlan(owner, filtered, QUERY_PAGE),
-							 values, nulls, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "timeline query failed");
-		nrows = SPI_processed;
+		nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, QUERY_PAGE),
+								  values, nulls, true, &buf);
 		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
 			total = offset + (int64) nrows;
 	}
@@ -268,24 +265,9 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 				values[3] = Int64GetDatum(Min(page_size, total - offset));
 				values[4] = Int64GetDatum(Max(from_end, 0));
 			}
-			if (SPI_execute_plan(TimelinePlan(owner, filtered, query),
-								 values, nulls, true, 0) != SPI_OK_SELECT)
-				elog(ERROR, "timeline query failed");
-			nrows = SPI_processed;
+			nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, query),
+									  values, nulls, true, &buf);
 		}
-	}
-
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "clarky timeline row",
-								   ALLOCSET_DEFAULT_SIZES);
-	for (uint64 i = 0; i < nrows; i++)
-	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(rowcxt);
-
-		if (i > 0)
-			appendStringInfoString(&buf, ", ");
-		ClarkyRenderActivity(&buf, SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(rowcxt);
 	}
 
 	if (total < 0)
