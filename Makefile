@@ -37,6 +37,21 @@ UNIT_SOURCES = src/iso8601.c src/json_out.c src/ulid.c src/validate.c
 test/unit/unit_test: test/unit/unit_test.c $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ test/unit/unit_test.c $(UNIT_SOURCES)
 
-.PHONY: unittest
-unittest: test/unit/unit_test
-	./test/unit/unit_test
+# The fuzzing harnesses built as plain drivers (no libFuzzer, see
+# test/fuzz/README.md): they replay their seed corpus and saved regressions
+FUZZ_HARNESSES = $(basename $(notdir $(wildcard test/fuzz/fuzz_*.c)))
+FUZZ_REPLAYERS = $(FUZZ_HARNESSES:%=test/fuzz/%_replay)
+
+test/fuzz/%_replay: test/fuzz/%.c test/fuzz/fuzz_common.h $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SOURCES)
+
+.PHONY: unittest fuzz
+unittest: test/unit/unit_test $(FUZZ_REPLAYERS)
+	@status=0; ./test/unit/unit_test || status=1; \
+	for h in $(FUZZ_HARNESSES); do \
+		./test/fuzz/$${h}_replay test/fuzz/corpus/$$h test/fuzz/regressions/$$h || status=1; \
+	done; exit $$status
+
+# Coverage-guided fuzzing with libFuzzer, FUZZ_SECONDS (default 60) per harness
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)

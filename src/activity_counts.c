@@ -47,40 +47,62 @@
 #define COUNT_STRIPE() (MyBackendId % CLARKY_COUNT_STRIPES)
 #endif
 
-/* The upsert, prepared once per backend for the enum type it was built for */
-static SPIPlanPtr count_plan;
-static Oid	count_plan_enum;
+/*
+ * The statements that add to a count, prepared once per backend for the
+ * enum type they were built for.  Parameters: $1 workspace, $2 owner kind,
+ * $3 owner id, $4 activity type, $5 stripe, $6 the number to add.  The
+ * UPDATE serves every write but the first of a backend to an owner and
+ * type; the upsert creates the row (or adds to one made meanwhile).
+ */
+typedef enum CountStatement
+{
+	COUNT_UPDATE,
+	COUNT_UPSERT
+} CountStatement;
+
+static SPIPlanPtr count_plans[2];
+static Oid	count_plans_enum;
 
 static SPIPlanPtr
-CountPlan(Oid enum_type)
+CountPlan(CountStatement statement, Oid enum_type)
 {
 	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, enum_type, INT2OID, INT8OID};
 	SPIPlanPtr	plan;
 
-	if (count_plan != NULL && count_plan_enum == enum_type)
-		return count_plan;
-	if (count_plan != NULL)
+	if (count_plans_enum != enum_type)
 	{
-		/* the extension was dropped and created again in this backend */
-		SPI_freeplan(count_plan);
-		count_plan = NULL;
+		/* first use, or the extension was created again in this backend */
+		for (int i = 0; i < 2; i++)
+		{
+			if (count_plans[i] != NULL)
+				SPI_freeplan(count_plans[i]);
+			count_plans[i] = NULL;
+		}
+		count_plans_enum = enum_type;
 	}
+	if (count_plans[statement] != NULL)
+		return count_plans[statement];
 
-	plan = SPI_prepare("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
-					   "(workspace_id, owner_kind, owner_id, activity_type, stripe, n) "
-					   "SELECT $1, o.kind, o.id, $4, $5, $6 "
-					   "FROM (VALUES ('contact', $2), ('company', $3)) AS o (kind, id) "
-					   "WHERE o.id IS NOT NULL "
-					   "ON CONFLICT (workspace_id, owner_kind, owner_id, activity_type, stripe) "
-					   "DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n",
-					   6, argtypes);
+	plan = SPI_prepare_cursor(statement == COUNT_UPDATE ?
+							  "UPDATE " CLARKY_SCHEMA ".activity_counts "
+							  "SET n = n OPERATOR(pg_catalog.+) $6 "
+							  "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
+							  "AND owner_kind OPERATOR(pg_catalog.=) $2 "
+							  "AND owner_id OPERATOR(pg_catalog.=) $3 "
+							  "AND activity_type OPERATOR(pg_catalog.=) $4 "
+							  "AND stripe OPERATOR(pg_catalog.=) $5" :
+							  "INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
+							  "(workspace_id, owner_kind, owner_id, activity_type, stripe, n) "
+							  "VALUES ($1, $2, $3, $4, $5, $6) "
+							  "ON CONFLICT (workspace_id, owner_kind, owner_id, activity_type, stripe) "
+							  "DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n",
+							  6, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for the activity count upsert: %s",
+		elog(ERROR, "SPI_prepare failed for an activity count statement: %s",
 			 SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
-	count_plan = plan;
-	count_plan_enum = enum_type;
+	count_plans[statement] = plan;
 	return plan;
 }
 
@@ -128,20 +150,31 @@ SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
 static void
 AddToCounts(const CountKey *key, int64 delta, Oid enum_type)
 {
+	static const char *const kinds[2] = {"contact", "company"};
 	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	const char	nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = key->values[0];
-	for (int i = 1; i <= 3; i++)
-	{
-		values[i] = key->values[i];
-		nulls[i] = key->nulls[i] ? 'n' : ' ';
-	}
+	values[3] = key->values[3];
 	values[4] = Int16GetDatum(COUNT_STRIPE());
 	values[5] = Int64GetDatum(delta);
 
-	if (SPI_execute_plan(CountPlan(enum_type), values, nulls, false, 0) < 0)
-		elog(ERROR, "activity count upsert failed");
+	for (int owner = 0; owner < 2; owner++)
+	{
+		/* key->values[1] is contact_id, [2] company_id */
+		if (key->nulls[1 + owner])
+			continue;
+		values[1] = CStringGetTextDatum(kinds[owner]);
+		values[2] = key->values[1 + owner];
+
+		if (SPI_execute_plan(CountPlan(COUNT_UPDATE, enum_type), values, nulls,
+							 false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "activity count update failed");
+		if (SPI_processed == 0 &&
+			SPI_execute_plan(CountPlan(COUNT_UPSERT, enum_type), values, nulls,
+							 false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "activity count insert failed");
+	}
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_activity_counts_trigger);

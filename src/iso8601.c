@@ -150,7 +150,10 @@ Iso8601Parse(const char *str, size_t len, int64_t *usec, char *reason)
 				minute = 0,
 				second = 0;
 	int64_t		fraction = 0;	/* microseconds */
-	int64_t		offset = 0;		/* minutes east of UTC */
+	int			offset_sign = 1;
+	int			offset_hours = 0;
+	int			offset_minutes = 0;
+	int64_t		offset;			/* minutes east of UTC */
 	int64_t		result;
 
 	if (!ReadDigits(str, len, &pos, 4, &year) ||
@@ -203,24 +206,25 @@ Iso8601Parse(const char *str, size_t len, int64_t *usec, char *reason)
 		else if (str[pos] == '+' || str[pos] == '-')
 		{
 			int			sign = (str[pos] == '-') ? -1 : 1;
-			int			oh,
-						om;
 
 			pos++;
-			if (!ReadDigits(str, len, &pos, 2, &oh) ||
+			if (!ReadDigits(str, len, &pos, 2, &offset_hours) ||
 				!Expect(str, len, &pos, ':') ||
-				!ReadDigits(str, len, &pos, 2, &om))
+				!ReadDigits(str, len, &pos, 2, &offset_minutes))
 				return Syntax(reason, "expected a time zone offset of the form +HH:MM");
-			if (oh > 23 || om > 59)
-				return Range(reason, "time zone offset %c%02d:%02d does not exist",
-							 sign < 0 ? '-' : '+', oh, om);
-			offset = sign * (oh * 60 + om);
+			offset_sign = sign;
 		}
 		else
 			return Syntax(reason, "expected Z or +HH:MM after the time");
 		if (pos != len)
 			return Syntax(reason, "unexpected characters after the time zone offset");
 	}
+
+	/* the form is right; now the values */
+	if (offset_hours > 23 || offset_minutes > 59)
+		return Range(reason, "time zone offset %c%02d:%02d does not exist",
+					 offset_sign < 0 ? '-' : '+', offset_hours, offset_minutes);
+	offset = offset_sign * (offset_hours * 60 + offset_minutes);
 
 	if (year < 1)
 		return Range(reason, "year 0000 is out of range");

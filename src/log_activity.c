@@ -35,15 +35,15 @@ InsertPlan(void)
 	if (insert_plan != NULL)
 		return insert_plan;
 
-	plan = SPI_prepare("INSERT INTO " CLARKY_SCHEMA ".activities "
-					   "(workspace_id, id, contact_id, company_id, activity_type, "
-					   "title, description, due_date, duration_minutes, "
-					   "completed_at, metadata, occurred_at) "
-					   "VALUES ($1, $2, $3, $4, $5::" CLARKY_SCHEMA ".activity_type, "
-					   "$6, $7, $8, $9, $10, "
-					   "COALESCE($11, '{}'::pg_catalog.jsonb), $12) "
-					   "RETURNING " CLARKY_ACTIVITY_COLUMNS,
-					   LOG_NARGS, argtypes);
+	plan = SPI_prepare_cursor("INSERT INTO " CLARKY_SCHEMA ".activities "
+							  "(workspace_id, id, contact_id, company_id, activity_type, "
+							  "title, description, due_date, duration_minutes, "
+							  "completed_at, metadata, occurred_at) "
+							  "VALUES ($1, $2, $3, $4, $5::" CLARKY_SCHEMA ".activity_type, "
+							  "$6, $7, $8, $9, $10, "
+							  "COALESCE($11, '{}'::pg_catalog.jsonb), $12) "
+							  "RETURNING " CLARKY_ACTIVITY_COLUMNS,
+							  LOG_NARGS, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for the activity insert: %s",
 			 SPI_result_code_string(SPI_result));

@@ -1,0 +1,1027 @@
+/*-------------------------------------------------------------------------
+ *
+ * fuzz_payload.c
+ *	  Structure-aware libFuzzer harness for ValidatePayload and
+ *	  ValidateIdParameter (src/validate.c).
+ *
+ * The input is decoded into up to 16 PayloadMembers, as payload.c builds
+ * them from a jsonb object (layout below); every key and text is copied to
+ * a block of exactly its size, without a terminating NUL, so that
+ * AddressSanitizer sees any read past its length.  ValidatePayload judges
+ * them with one of three TextEncodings: UTF-8 that is well defined on
+ * invalid UTF-8 too (mostly), the unit tests' UTF-8 functions, or a
+ * single-byte encoding.  The encoding is wrapped: the validator must only
+ * ask about bytes of a member's key or text.
+ *
+ * Properties checked:
+ *
+ *	- on failure: the code is not VALIDATION_OK and is a known code; field
+ *	  and message are non-empty NUL-terminated strings (field may be empty
+ *	  only for the unknown key "", whose name it is); detail and hint are
+ *	  NUL-terminated; the message is lower case without a final period and
+ *	  names its field in quotes; detail and hint, when given, are whole
+ *	  sentences; with UTF-8 input, every text is valid UTF-8 (values are cut
+ *	  on character boundaries);
+ *	- on success: every fields[] pointer is NULL or points into the members
+ *	  array (at the last member with that key), activity_type is in 0..6,
+ *	  and each timestamp present lies within ISO8601_MIN_USEC..MAX;
+ *	- the verdict (code and field) agrees with a reference model written
+ *	  from the README's rules and validate.c's header comment (unknown keys
+ *	  first in the members' order, the last of repeated keys counts, null
+ *	  means absent, then the fields in the seed's order, then the
+ *	  contact-or-company rule), with its own decimal range check;
+ *	- the members are left unchanged;
+ *	- ValidateIdParameter, on every string value and key: non-empty and at
+ *	  most 255 characters, else EMPTY or TOO_LONG naming the parameter.
+ *
+ * Input layout (every read past the end gives zero bytes):
+ *
+ *	  byte		flags: bits 0-1 the encoding (0, 1: UTF-8; 2: the unit tests';
+ *				3: single-byte)
+ *	  byte		member count, modulo 17
+ *	  per member:
+ *		byte	kind (JsonKind), modulo 6
+ *		byte	key: below 200, one of the ten field names (modulo 10); else a
+ *				fuzzed key of (byte | (selector & 1) << 8) bytes
+ *		string	byte mode, modulo 5: 0 raw (u16 length), 1 a timestamp built
+ *				from fields, 2 an activity type (modulo 8; 7 is "Note"),
+ *				3 a unit of 1..4 bytes repeated (a count near 255, 1000 or
+ *				100000, or a u16 up to 4095; 450 kB in all at most),
+ *				4 raw (u8 length)
+ *		number	byte mode, modulo 4: 0 digits as numeric_out prints them,
+ *				1 near the limits (0, 1, 999999, 1000000, 1000001),
+ *				2 raw text (u8 length), 3 digits with leading zeros and "1."
+ *		object	byte: odd, 65536 + (int8) byte; even, u24 json_len; then
+ *				byte depth, modulo 40 (read, and used where PayloadMember has
+ *				a depth)
+ *		others	nothing (text NULL, as payload.c leaves them)
+ *
+ *-------------------------------------------------------------------------
+ */
+#define _DEFAULT_SOURCE
+
+#include <stdbool.h>
+
+#include "iso8601.h"
+#include "validate.h"
+#include "fuzz_common.h"
+
+#define MAX_MEMBERS 16
+#define MAX_REPEAT 4095			/* a count of any size, beyond those near limits */
+#define REPEAT_BUDGET 450000	/* bytes of repeated text in one input */
+#define QUOTED_KEY_BYTES 100	/* how much of an unknown key errors quote */
+
+/* The README's lists, written out again to check validate.c's tables */
+static const char *const field_names[FIELD_COUNT] = {
+	"activity_type", "contact_id", "company_id", "title", "description",
+	"due_date", "duration_minutes", "completed_at", "metadata", "occurred_at"
+};
+static const char *const activity_types[7] = {
+	"note", "call", "meeting", "video_call", "task", "todo", "reminder"
+};
+
+/* ---------- the input ---------- */
+
+typedef struct Reader
+{
+	const uint8_t *p;
+	size_t		n;
+} Reader;
+
+static unsigned
+Byte(Reader *r)
+{
+	if (r->n == 0)
+		return 0;
+	r->n--;
+	return *r->p++;
+}
+
+static unsigned
+U16(Reader *r)
+{
+	unsigned	v = Byte(r);
+
+	return v | Byte(r) << 8;
+}
+
+static unsigned
+U24(Reader *r)
+{
+	unsigned	v = U16(r);
+
+	return v | Byte(r) << 16;
+}
+
+/* Up to want bytes of the input (fewer at its end) */
+static const uint8_t *
+Take(Reader *r, size_t want, size_t *got)
+{
+	const uint8_t *p = r->p;
+
+	*got = want < r->n ? want : r->n;
+	r->p += *got;
+	r->n -= *got;
+	return p;
+}
+
+/* ---------- blocks of exactly their size, remembered ---------- */
+
+typedef struct Block
+{
+	const char *p;
+	size_t		len;
+} Block;
+
+static Block blocks[2 * MAX_MEMBERS + 2];
+static int	nblocks;
+static size_t repeat_budget;
+
+static const char *
+NewBlock(const void *src, size_t len)
+{
+	char	   *p = FuzzCopy(src, len);
+
+	blocks[nblocks].p = p;
+	blocks[nblocks].len = len;
+	nblocks++;
+	return p;
+}
+
+/* Does [s, s + len) lie within one key or text? */
+static bool
+InBlock(const char *s, int len)
+{
+	for (int i = 0; i < nblocks; i++)
+	{
+		if (s >= blocks[i].p && (size_t) len <= blocks[i].len &&
+			(size_t) (s - blocks[i].p) <= blocks[i].len - (size_t) len)
+			return true;
+	}
+	return false;
+}
+
+/* ---------- text encodings ---------- */
+
+/*
+ * The harness's own loops over long texts need no coverage feedback, and
+ * would slow each run down severalfold with it.
+ */
+#if defined(__clang__) && defined(FUZZING)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
+/* Bytes of the UTF-8 character at s (len >= 1): 1 for anything invalid */
+NO_COVERAGE static int
+Utf8CharLen(const unsigned char *s, int len)
+{
+	int			n;
+
+	if (s[0] < 0x80)
+		return 1;
+	else if ((s[0] & 0xE0) == 0xC0)
+		n = 2;
+	else if ((s[0] & 0xF0) == 0xE0)
+		n = 3;
+	else if ((s[0] & 0xF8) == 0xF0)
+		n = 4;
+	else
+		return 1;
+	if (n > len)
+		return 1;
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 1;
+	return n;
+}
+
+NO_COVERAGE static int
+Utf8Count(const char *s, int len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < len; i += Utf8CharLen((const unsigned char *) s + i, len - i))
+		n++;
+	return n;
+}
+
+NO_COVERAGE static int
+Utf8Clip(const char *s, int len, int limit)
+{
+	int			clen = 0;
+
+	while (clen < len)
+	{
+		int			l = Utf8CharLen((const unsigned char *) s + clen, len - clen);
+
+		if (clen + l > limit)
+			break;
+		clen += l;
+	}
+	return clen;
+}
+
+/* test/unit/unit_test.c's functions */
+NO_COVERAGE static int
+UnitUtf8Count(const char *s, int len)
+{
+	int			n = 0;
+
+	for (int i = 0; i < len; i++)
+		n += ((unsigned char) s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+NO_COVERAGE static int
+UnitUtf8Clip(const char *s, int len, int limit)
+{
+	int			n = len < limit ? len : limit;
+
+	if (n < len)
+		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+			n--;
+	return n;
+}
+
+static int
+SingleByteCount(const char *s, int len)
+{
+	(void) s;
+	return len;
+}
+
+static int
+SingleByteClip(const char *s, int len, int limit)
+{
+	(void) s;
+	return len < limit ? len : limit;
+}
+
+static const TextEncoding encodings[4] = {
+	{Utf8Count, Utf8Clip},
+	{Utf8Count, Utf8Clip},
+	{UnitUtf8Count, UnitUtf8Clip},
+	{SingleByteCount, SingleByteClip},
+};
+static const char *const encoding_names[4] = {
+	"UTF-8", "UTF-8", "UTF-8 (unit tests' functions)", "single-byte"
+};
+
+static const TextEncoding *encoding;	/* the one in use */
+
+/* What the validator is given: the encoding, checking its arguments */
+static int
+CheckedCount(const char *s, int len)
+{
+	int			n;
+
+	CHECK(len >= 0, "the validator counts a non-negative length");
+	CHECK(InBlock(s, len), "the validator counts only bytes of a key or text");
+	n = encoding->char_count(s, len);
+	CHECK(n >= 0 && n <= len, "the harness's encoding counts at most one character a byte");
+	return n;
+}
+
+static int
+CheckedClip(const char *s, int len, int limit)
+{
+	int			n;
+
+	CHECK(len >= 0 && limit >= 0, "the validator clips with non-negative lengths");
+	CHECK(InBlock(s, len), "the validator clips only bytes of a key or text");
+	n = encoding->clip(s, len, limit);
+	CHECK(n >= 0 && n <= len && n <= limit, "the harness's encoding clips within len and limit");
+	return n;
+}
+
+static const TextEncoding checked_encoding = {CheckedCount, CheckedClip};
+
+/* Strictly valid UTF-8 (no overlong forms, surrogates or beyond U+10FFFF)? */
+NO_COVERAGE static bool
+IsValidUtf8(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) str;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned	c = s[i];
+		size_t		n;
+		unsigned long cp;
+
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 2, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 3, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 4, cp = c & 0x07;
+		else
+			return false;
+		if (len - i < n)
+			return false;
+		for (size_t k = 1; k < n; k++)
+		{
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+			(cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* ---------- decoding the members ---------- */
+
+static PayloadMember decoded[MAX_MEMBERS];
+static int	ndecoded;
+static int	encoding_index;
+
+static const char *
+BuildTimestamp(Reader *r, size_t *len)
+{
+	static const int years[] = {1, 2, 1999, 2000, 9998, 9999, 0, 1970};
+	char		buf[64];
+	unsigned	form = Byte(r);
+	int			year = (form & 0x20) ? years[Byte(r) % 8] : (int) (U16(r) % 10000);
+	int			month = Byte(r) % 14;
+	int			day = Byte(r) % 33;
+	int			n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d", year, month, day);
+
+	if ((form & 3) != 0)
+	{
+		unsigned	hour = Byte(r) % 25;
+		unsigned	minute = Byte(r) % 61;
+
+		/* (one read a statement: arguments are evaluated in any order) */
+		n += snprintf(buf + n, sizeof(buf) - n, "%c%02u:%02u",
+					  (form & 0x10) ? 't' : 'T', hour, minute);
+		if ((form & 3) >= 2)
+			n += snprintf(buf + n, sizeof(buf) - n, ":%02u", Byte(r) % 61);
+		if ((form & 3) == 3)
+		{
+			unsigned	digits = 1 + Byte(r) % 10;
+
+			buf[n++] = '.';
+			for (unsigned i = 0; i < digits; i++)
+				buf[n++] = (char) ('0' + Byte(r) % 10);
+		}
+		switch ((form >> 2) & 3)
+		{
+			case 0:
+				buf[n++] = 'Z';
+				break;
+			case 1:
+				buf[n++] = 'z';
+				break;
+			default:
+				{
+					unsigned	oh = Byte(r) % 25;
+					unsigned	om = Byte(r) % 61;
+
+					n += snprintf(buf + n, sizeof(buf) - n, "%c%02u:%02u",
+								  ((form >> 2) & 3) == 2 ? '+' : '-', oh, om);
+				}
+				break;
+		}
+	}
+	*len = (size_t) n;
+	return NewBlock(buf, (size_t) n);
+}
+
+/* A number's digits: mode 0 as numeric_out, 1 near the limits, 3 odd forms */
+static const char *
+BuildNumber(Reader *r, unsigned mode, size_t *len)
+{
+	static const char *const near[] = {"0", "1", "999999", "1000000", "1000001"};
+	char		buf[128];
+	unsigned	shape = Byte(r);
+	int			n = 0;
+	unsigned	nfrac = Byte(r) % 12;
+
+	if (shape & 1)
+		buf[n++] = '-';
+	if (mode == 1)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s", near[(shape >> 1) % 5]);
+	else
+	{
+		unsigned	nint = 1 + Byte(r) % 24;
+
+		if (mode == 3)
+			for (unsigned i = 0; i < (shape >> 1) % 4; i++)
+				buf[n++] = '0';
+		for (unsigned i = 0; i < nint; i++)
+		{
+			unsigned	d = Byte(r) % 10;
+
+			if (i == 0 && nint > 1 && d == 0)
+				d = 1;			/* numeric_out writes no leading zero */
+			buf[n++] = (char) ('0' + d);
+		}
+	}
+	if (nfrac > 0 || (mode == 3 && (shape & 0x80)))
+	{
+		buf[n++] = '.';
+		for (unsigned i = 0; i < nfrac; i++)
+			buf[n++] = (char) ('0' + Byte(r) % 10);
+	}
+	*len = (size_t) n;
+	return NewBlock(buf, (size_t) n);
+}
+
+static const char *
+BuildRepeat(Reader *r, size_t *len)
+{
+	static const long bases[] = {255, 1000, 100000};
+	size_t		unit_len;
+	const uint8_t *unit = Take(r, 1 + Byte(r) % 4, &unit_len);
+	unsigned	sel = Byte(r) % 4;
+	long		count;
+	char	   *text;
+	const char *block;
+
+	if (sel == 3)
+		count = (long) (U16(r) % (MAX_REPEAT + 1));
+	else
+		count = bases[sel] + (int8_t) Byte(r);
+	if (unit_len == 0 || unit_len * (size_t) count > repeat_budget)
+		count = 0;				/* keep each run fast */
+	*len = unit_len * (size_t) count;
+	repeat_budget -= *len;
+	text = malloc(*len ? *len : 1);
+	if (text == NULL)
+		abort();
+	if (*len > 0)
+	{
+		size_t		filled = unit_len;
+
+		memcpy(text, unit, unit_len);
+		while (filled < *len)
+		{
+			size_t		more = filled < *len - filled ? filled : *len - filled;
+
+			memcpy(text + filled, text, more);
+			filled += more;
+		}
+	}
+	block = NewBlock(text, *len);
+	free(text);
+	return block;
+}
+
+static const char *
+RawText(Reader *r, size_t want, size_t *len)
+{
+	const uint8_t *p = Take(r, want, len);
+
+	return NewBlock(p, *len);
+}
+
+static void
+DecodeMember(Reader *r, PayloadMember *m)
+{
+	unsigned	kind = Byte(r) % 6;
+	unsigned	key_sel = Byte(r);
+
+	memset(m, 0, sizeof(PayloadMember));
+	m->kind = (JsonKind) kind;
+	if (key_sel < 200)
+	{
+		const char *name = field_names[key_sel % FIELD_COUNT];
+
+		m->key_len = strlen(name);
+		m->key = NewBlock(name, m->key_len);
+	}
+	else
+		m->key = RawText(r, Byte(r) | (key_sel & 1) << 8, &m->key_len);
+
+	switch (m->kind)
+	{
+		case JSON_STRING:
+			switch (Byte(r) % 5)
+			{
+				case 0:
+					m->text = RawText(r, U16(r), &m->text_len);
+					break;
+				case 1:
+					m->text = BuildTimestamp(r, &m->text_len);
+					break;
+				case 2:
+					{
+						unsigned	t = Byte(r) % 8;
+						const char *label = t < 7 ? activity_types[t] : "Note";
+
+						m->text_len = strlen(label);
+						m->text = NewBlock(label, m->text_len);
+					}
+					break;
+				case 3:
+					m->text = BuildRepeat(r, &m->text_len);
+					break;
+				default:
+					m->text = RawText(r, Byte(r), &m->text_len);
+					break;
+			}
+			break;
+		case JSON_NUMBER:
+			{
+				unsigned	mode = Byte(r) % 4;
+
+				if (mode == 2)
+					m->text = RawText(r, Byte(r), &m->text_len);
+				else
+					m->text = BuildNumber(r, mode, &m->text_len);
+			}
+			break;
+		case JSON_OBJECT:
+			{
+				unsigned	size_sel = Byte(r);
+				unsigned	depth;
+
+				if (size_sel & 1)
+					m->json_len = (size_t) (65536 + (int8_t) Byte(r));
+				else
+					m->json_len = U24(r);
+				depth = Byte(r) % 40;	/* read whatever the header's version */
+#ifdef CLARKY_MAX_METADATA_DEPTH
+				m->depth = (int) depth;
+#else
+				(void) depth;
+#endif
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+FuzzDescribeInput(FILE *out)
+{
+	static const char *const kinds[] = {"null", "string", "number", "bool", "object", "array"};
+
+	fprintf(out, "*** encoding %s, %d members:\n", encoding_names[encoding_index], ndecoded);
+	for (int i = 0; i < ndecoded; i++)
+	{
+		const PayloadMember *m = &decoded[i];
+
+		fprintf(out, "***   [%d] key ", i);
+		FuzzPrintBytes(out, m->key, m->key_len, 120);
+		fprintf(out, " %s", kinds[m->kind]);
+		if (m->text)
+		{
+			fputc(' ', out);
+			FuzzPrintBytes(out, m->text, m->text_len, 120);
+		}
+		if (m->kind == JSON_OBJECT)
+		{
+			fprintf(out, " json_len %zu", m->json_len);
+#ifdef CLARKY_MAX_METADATA_DEPTH
+			fprintf(out, " depth %d", m->depth);
+#endif
+		}
+		fputc('\n', out);
+	}
+}
+
+/* ---------- the reference ---------- */
+
+static int
+FieldOf(const char *key, size_t len)
+{
+	for (int i = 0; i < FIELD_COUNT; i++)
+		if (strlen(field_names[i]) == len && memcmp(field_names[i], key, len) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Is the plain decimal s within [0, max]?  Accepts -?DIGITS(.DIGITS*)? (the
+ * validator also takes "1.", which numeric_out never writes); anything else
+ * is out of range.
+ */
+static bool
+ReferenceDecimalInRange(const char *s, size_t len, long max)
+{
+	size_t		i = 0;
+	bool		negative = false;
+	bool		any_digit = false;
+	bool		nonzero = false;
+	bool		frac_nonzero = false;
+	long		int_value = 0;	/* saturates above max */
+
+	if (i < len && s[i] == '-')
+		negative = true, i++;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+	{
+		any_digit = true;
+		nonzero |= s[i] != '0';
+		if (int_value <= max)
+			int_value = int_value * 10 + (s[i] - '0');
+	}
+	if (!any_digit)
+		return false;
+	if (i < len && s[i] == '.')
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			frac_nonzero |= s[i] != '0';
+	if (i != len)
+		return false;
+	if (negative)
+		return !nonzero && !frac_nonzero;
+	return int_value < max || (int_value == max && !frac_nonzero);
+}
+
+typedef struct Verdict
+{
+	ValidationCode code;
+	char		field[128];
+	const PayloadMember *fields[FIELD_COUNT];
+	int			activity_type;
+	int64_t		usec[FIELD_COUNT];	/* each timestamp field's instant */
+} Verdict;
+
+static bool
+RefFail(Verdict *v, ValidationCode code, const char *field)
+{
+	v->code = code;
+	snprintf(v->field, sizeof(v->field), "%s", field);
+	return false;
+}
+
+/* A string field within max_chars (contact/company: non-empty too) */
+static bool
+RefString(Verdict *v, int f, int max_chars, bool non_empty)
+{
+	const PayloadMember *m = v->fields[f];
+
+	if (m == NULL)
+		return true;
+	if (m->kind != JSON_STRING)
+		return RefFail(v, VALIDATION_WRONG_TYPE, field_names[f]);
+	/* (no encoding has more characters than bytes: checked in CheckedCount) */
+	if (m->text_len > (size_t) max_chars &&
+		encoding->char_count(m->text, (int) m->text_len) > max_chars)
+		return RefFail(v, VALIDATION_TOO_LONG, field_names[f]);
+	if (non_empty && m->text_len == 0)
+		return RefFail(v, VALIDATION_EMPTY, field_names[f]);
+	return true;
+}
+
+static bool
+RefTimestamp(Verdict *v, int f)
+{
+	const PayloadMember *m = v->fields[f];
+	char		reason[ISO8601_REASON_LEN];
+
+	if (m == NULL)
+		return true;
+	if (m->kind != JSON_STRING)
+		return RefFail(v, VALIDATION_WRONG_TYPE, field_names[f]);
+	switch (Iso8601Parse(m->text, m->text_len, &v->usec[f], reason))
+	{
+		case ISO8601_OK:
+			return true;
+		case ISO8601_SYNTAX:
+			return RefFail(v, VALIDATION_TIMESTAMP_SYNTAX, field_names[f]);
+		case ISO8601_RANGE:
+			return RefFail(v, VALIDATION_TIMESTAMP_RANGE, field_names[f]);
+	}
+	abort();
+}
+
+static void
+Reference(const PayloadMember *members, int count, Verdict *v)
+{
+	const PayloadMember *m;
+
+	memset(v, 0, sizeof(Verdict));
+	v->code = VALIDATION_OK;
+	for (int i = 0; i < count; i++)
+	{
+		int			f = FieldOf(members[i].key, members[i].key_len);
+
+		if (f < 0)
+		{
+			/* named by its first 100 bytes, cut on a character (and a NUL) */
+			int			shown = encoding->clip(members[i].key, (int) members[i].key_len,
+											   QUOTED_KEY_BYTES);
+			size_t		n = strnlen(members[i].key, (size_t) shown);
+
+			v->code = VALIDATION_UNKNOWN_FIELD;
+			memcpy(v->field, members[i].key, n);
+			v->field[n] = '\0';
+			return;
+		}
+		v->fields[f] = members[i].kind == JSON_NULL ? NULL : &members[i];
+	}
+
+	m = v->fields[FIELD_ACTIVITY_TYPE];
+	if (m == NULL)
+	{
+		RefFail(v, VALIDATION_REQUIRED, "activity_type");
+		return;
+	}
+	if (m->kind != JSON_STRING)
+	{
+		RefFail(v, VALIDATION_WRONG_TYPE, "activity_type");
+		return;
+	}
+	v->activity_type = -1;
+	for (int t = 0; t < 7; t++)
+		if (strlen(activity_types[t]) == m->text_len &&
+			memcmp(activity_types[t], m->text, m->text_len) == 0)
+			v->activity_type = t;
+	if (v->activity_type < 0)
+	{
+		RefFail(v, VALIDATION_NOT_A_CHOICE, "activity_type");
+		return;
+	}
+
+	if (!RefString(v, FIELD_CONTACT_ID, 255, true) ||
+		!RefString(v, FIELD_COMPANY_ID, 255, true) ||
+		!RefString(v, FIELD_TITLE, 1000, false) ||
+		!RefString(v, FIELD_DESCRIPTION, 100000, false) ||
+		!RefTimestamp(v, FIELD_DUE_DATE))
+		return;
+
+	m = v->fields[FIELD_DURATION_MINUTES];
+	if (m != NULL && m->kind != JSON_NUMBER)
+	{
+		RefFail(v, VALIDATION_WRONG_TYPE, "duration_minutes");
+		return;
+	}
+	if (m != NULL && !ReferenceDecimalInRange(m->text, m->text_len, 1000000))
+	{
+		RefFail(v, VALIDATION_NUMBER_RANGE, "duration_minutes");
+		return;
+	}
+
+	if (!RefTimestamp(v, FIELD_COMPLETED_AT))
+		return;
+
+	m = v->fields[FIELD_METADATA];
+	if (m != NULL)
+	{
+		if (m->kind != JSON_OBJECT)
+		{
+			RefFail(v, VALIDATION_WRONG_TYPE, "metadata");
+			return;
+		}
+		if (m->json_len > 65536)
+		{
+			RefFail(v, VALIDATION_TOO_LARGE, "metadata");
+			return;
+		}
+#ifdef CLARKY_MAX_METADATA_DEPTH
+		if (m->depth > 32)
+		{
+			RefFail(v, VALIDATION_TOO_DEEP, "metadata");
+			return;
+		}
+#endif
+	}
+
+	if (!RefTimestamp(v, FIELD_OCCURRED_AT))
+		return;
+
+	if (v->fields[FIELD_CONTACT_ID] == NULL && v->fields[FIELD_COMPANY_ID] == NULL)
+		RefFail(v, VALIDATION_NO_OWNER, "contact_id");
+}
+
+/* ---------- the checks ---------- */
+
+/* s[0..size) holds a NUL? */
+static bool
+Terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+/* A detail or hint: empty, or a sentence ending with a period */
+static bool
+SentenceOrEmpty(const char *s)
+{
+	size_t		n = strlen(s);
+
+	return n == 0 || s[n - 1] == '.';
+}
+
+/* The error texts, whatever the code */
+static void
+CheckErrorTexts(const ValidationError *e, bool utf8_input)
+{
+	char		quoted[sizeof(e->field) + 2];
+	size_t		mlen;
+
+	CHECK(e->code != VALIDATION_OK, "on failure the code is not VALIDATION_OK");
+	CHECK(e->code > VALIDATION_OK && e->code <= VALIDATION_NO_OWNER,
+		  "on failure the code is a known ValidationCode");
+	CHECK(Terminated(e->field, sizeof(e->field)), "on failure field is NUL-terminated");
+	CHECK(Terminated(e->message, sizeof(e->message)), "on failure message is NUL-terminated");
+	CHECK(Terminated(e->detail, sizeof(e->detail)), "on failure detail is NUL-terminated");
+	CHECK(Terminated(e->hint, sizeof(e->hint)), "on failure hint is NUL-terminated");
+	CHECK(e->message[0] != '\0', "on failure message is not empty");
+	CHECK(e->field[0] != '\0' || e->code == VALIDATION_UNKNOWN_FIELD,
+		  "on failure field is not empty (but for the unknown key \"\")");
+
+	mlen = strlen(e->message);
+	CHECK(e->message[0] >= 'a' && e->message[0] <= 'z' && e->message[mlen - 1] != '.',
+		  "the message is in PostgreSQL's style: lower case, no final period");
+	snprintf(quoted, sizeof(quoted), "\"%s\"", e->field);
+	CHECK(strstr(e->message, quoted) != NULL, "the message names its field in quotes");
+	CHECK(SentenceOrEmpty(e->detail), "the detail is empty or a whole sentence (not cut)");
+	CHECK(SentenceOrEmpty(e->hint), "the hint is empty or a whole sentence (not cut)");
+	if (utf8_input)
+	{
+		CHECK(IsValidUtf8(e->field, strlen(e->field)), "with UTF-8 input, field is valid UTF-8");
+		CHECK(IsValidUtf8(e->message, strlen(e->message)), "with UTF-8 input, message is valid UTF-8");
+		CHECK(IsValidUtf8(e->detail, strlen(e->detail)), "with UTF-8 input, detail is valid UTF-8");
+		CHECK(IsValidUtf8(e->hint, strlen(e->hint)), "with UTF-8 input, hint is valid UTF-8");
+	}
+}
+
+static void
+CheckIdParameter(const char *name, const char *value, size_t len, bool utf8_input)
+{
+	ValidationError e;
+	bool		ok;
+	bool		expected;
+	int			chars = len > CLARKY_MAX_ID_CHARS ? encoding->char_count(value, (int) len) : 0;
+
+	memset(&e, 'Z', sizeof(e));
+	ok = ValidateIdParameter(name, value, len, &checked_encoding, &e);
+	expected = len > 0 && chars <= CLARKY_MAX_ID_CHARS;
+	CHECK(ok == expected, "ValidateIdParameter accepts exactly 1 to 255 characters");
+	if (!ok)
+	{
+		CheckErrorTexts(&e, utf8_input);
+		CHECK(e.code == (len == 0 ? VALIDATION_EMPTY : VALIDATION_TOO_LONG),
+			  "ValidateIdParameter's code is EMPTY or TOO_LONG, as the value is");
+		CHECK(strcmp(e.field, name) == 0, "ValidateIdParameter's error names the parameter");
+		CHECK(strncmp(e.message, "parameter \"", 11) == 0,
+			  "ValidateIdParameter's message speaks of a parameter");
+	}
+}
+
+static void
+CheckTables(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (int i = 0; i < FIELD_COUNT; i++)
+		CHECK(strcmp(PayloadFieldNames[i], field_names[i]) == 0,
+			  "PayloadFieldNames lists the README's fields in the seed's order");
+	CHECK(CLARKY_ACTIVITY_TYPE_COUNT == 7, "there are seven activity types");
+	for (int i = 0; i < 7; i++)
+		CHECK(strcmp(ClarkyActivityTypes[i], activity_types[i]) == 0,
+			  "ClarkyActivityTypes lists the README's types in order");
+	done = true;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	Reader		r = {data, size};
+	unsigned	flags;
+	int			count;
+	PayloadMember *members;
+	PayloadMember before[MAX_MEMBERS];
+	ValidatedPayload payload;
+	ValidationError error;
+	Verdict		ref;
+	bool		ok;
+	bool		utf8_input;
+
+	CheckTables();
+	nblocks = 0;
+	ndecoded = 0;
+	repeat_budget = REPEAT_BUDGET;
+
+	flags = Byte(&r);
+	encoding_index = (int) (flags & 3);
+	encoding = &encodings[encoding_index];
+	count = (int) (Byte(&r) % (MAX_MEMBERS + 1));
+	for (int i = 0; i < count; i++)
+	{
+		DecodeMember(&r, &decoded[i]);
+		ndecoded++;
+	}
+
+	/* utf8_input: UTF-8 keys and strings, ASCII numbers (as from jsonb) */
+	utf8_input = encoding_index <= 1;
+	for (int i = 0; i < count && utf8_input; i++)
+	{
+		const PayloadMember *m = &decoded[i];
+
+		utf8_input = IsValidUtf8(m->key, m->key_len) &&
+			(m->text == NULL || IsValidUtf8(m->text, m->text_len));
+		for (size_t k = 0; utf8_input && m->kind == JSON_NUMBER && k < m->text_len; k++)
+			utf8_input = (unsigned char) m->text[k] < 0x80;
+	}
+
+	/* the members array, of exactly its size */
+	members = (PayloadMember *) FuzzCopy(decoded, (size_t) count * sizeof(PayloadMember));
+	memcpy(before, decoded, (size_t) count * sizeof(PayloadMember));
+
+	memset(&payload, 0x5A, sizeof(payload));
+	memset(&error, 'Z', sizeof(error));
+	ok = ValidatePayload(members, count, &checked_encoding, &payload, &error);
+
+	if (getenv("FUZZ_VERBOSE") != NULL)
+	{
+		FuzzDescribeInput(stdout);
+		if (ok)
+			printf("*** valid: activity_type %d\n", payload.activity_type);
+		else
+			printf("*** error %d field \"%s\": %s (%s) (%s)\n", (int) error.code,
+				   error.field, error.message, error.detail, error.hint);
+	}
+
+	CHECK(count == 0 || memcmp(members, before, (size_t) count * sizeof(PayloadMember)) == 0,
+		  "ValidatePayload leaves the members as they were");
+
+	if (ok)
+	{
+		for (int f = 0; f < FIELD_COUNT; f++)
+		{
+			const PayloadMember *m = payload.fields[f];
+
+			CHECK(m == NULL || (m >= members && m < members + count),
+				  "on success every fields[] pointer is NULL or points into the members array");
+			CHECK(m == NULL || (m->kind != JSON_NULL && FieldOf(m->key, m->key_len) == f),
+				  "on success fields[f] is a non-null member whose key is field f");
+		}
+		CHECK(payload.activity_type >= 0 && payload.activity_type < CLARKY_ACTIVITY_TYPE_COUNT,
+			  "on success activity_type is in 0..6");
+		CHECK(payload.fields[FIELD_DUE_DATE] == NULL ||
+			  (payload.due_date >= ISO8601_MIN_USEC && payload.due_date <= ISO8601_MAX_USEC),
+			  "on success due_date lies within the accepted years");
+		CHECK(payload.fields[FIELD_COMPLETED_AT] == NULL ||
+			  (payload.completed_at >= ISO8601_MIN_USEC && payload.completed_at <= ISO8601_MAX_USEC),
+			  "on success completed_at lies within the accepted years");
+		CHECK(payload.fields[FIELD_OCCURRED_AT] == NULL ||
+			  (payload.occurred_at >= ISO8601_MIN_USEC && payload.occurred_at <= ISO8601_MAX_USEC),
+			  "on success occurred_at lies within the accepted years");
+		CHECK(payload.fields[FIELD_CONTACT_ID] != NULL || payload.fields[FIELD_COMPANY_ID] != NULL,
+			  "on success there is a contact_id or a company_id");
+	}
+	else
+		CheckErrorTexts(&error, utf8_input);
+
+	/* the reference's verdict */
+	Reference(decoded, count, &ref);
+	if (ok != (ref.code == VALIDATION_OK) || (!ok && (error.code != ref.code ||
+													  strcmp(error.field, ref.field) != 0)))
+		fprintf(stderr, "*** ValidatePayload: %s code %d field \"%s\" (%s; %s)\n"
+				"*** the reference: code %d field \"%s\"\n",
+				ok ? "ok" : "error", ok ? 0 : (int) error.code, ok ? "" : error.field,
+				ok ? "" : error.message, ok ? "" : error.detail,
+				(int) ref.code, ref.field);
+	CHECK(ok == (ref.code == VALIDATION_OK), "ValidatePayload accepts exactly what the reference accepts");
+	if (!ok)
+	{
+		CHECK(error.code == ref.code, "ValidatePayload's error code agrees with the reference");
+		CHECK(strcmp(error.field, ref.field) == 0, "ValidatePayload's error names the reference's field");
+	}
+	else
+	{
+		for (int f = 0; f < FIELD_COUNT; f++)
+			CHECK(payload.fields[f] == (ref.fields[f] ? members + (ref.fields[f] - decoded) : NULL),
+				  "on success fields[f] is the last member with key f (null: absent)");
+		CHECK(payload.activity_type == ref.activity_type, "on success activity_type is the type given");
+		CHECK(payload.fields[FIELD_DUE_DATE] == NULL || payload.due_date == ref.usec[FIELD_DUE_DATE],
+			  "on success due_date is the instant given");
+		CHECK(payload.fields[FIELD_COMPLETED_AT] == NULL ||
+			  payload.completed_at == ref.usec[FIELD_COMPLETED_AT],
+			  "on success completed_at is the instant given");
+		CHECK(payload.fields[FIELD_OCCURRED_AT] == NULL ||
+			  payload.occurred_at == ref.usec[FIELD_OCCURRED_AT],
+			  "on success occurred_at is the instant given");
+	}
+
+	/* ValidateIdParameter on every string value and every key */
+	for (int i = 0; i < count; i++)
+	{
+		const char *name = (i & 1) ? "company_id" : "contact_id";
+
+		if (decoded[i].kind == JSON_STRING)
+			CheckIdParameter(name, decoded[i].text, decoded[i].text_len, utf8_input);
+		CheckIdParameter(name, decoded[i].key, decoded[i].key_len, utf8_input);
+	}
+
+	free(members);
+	for (int i = 0; i < nblocks; i++)
+		free((void *) blocks[i].p);
+	return 0;
+}
