@@ -68,9 +68,10 @@ ClarkyActivityTypeLabel(Oid value)
 
 void		_PG_init(void);
 
-/* Module load: register the cache invalidation above */
+/* Module load: register the cache invalidations */
 void
 _PG_init(void)
 {
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
+	ClarkyTimelineInit();
 }

@@ -90,6 +90,7 @@ extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
 
 /* timeline.c */
+extern void ClarkyTimelineInit(void);
 extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
 							const char *type_label, int32 page,
 							int32 page_size);
@@ -106,6 +107,6 @@ extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
 								 const bool *isnull);
 extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,
 								const char *nulls, bool read_only,
-								StringInfo buf);
+								StringInfo buf, int64 *extra);
 
 #endif							/* CLARKY_ACTIVITY_H */

@@ -99,7 +99,7 @@ ClarkyLogActivity(Jsonb *payload)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (ClarkyRenderQuery(InsertPlan(), values, nulls, false, &buf) != 1)
+	if (ClarkyRenderQuery(InsertPlan(), values, nulls, false, &buf, NULL) != 1)
 		elog(ERROR, "activity insert returned no row");
 	SPI_finish();
 

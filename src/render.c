@@ -16,6 +16,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "nodes/params.h"
@@ -41,7 +42,8 @@ enum
 	COL_COMPLETED_AT,
 	COL_METADATA,
 	COL_CREATED_AT,
-	COL_OCCURRED_AT
+	COL_OCCURRED_AT,
+	COL_EXTRA					/* a bigint after them, if asked for */
 };
 
 /* Append str[0..len) to buf as a JSON string */
@@ -151,6 +153,7 @@ typedef struct RenderReceiver
 	StringInfo	buf;
 	MemoryContext rowcxt;		/* reset after every row */
 	uint64		rows;
+	int64	   *extra;			/* where to put the first row's 13th column */
 } RenderReceiver;
 
 static bool
@@ -160,6 +163,9 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	MemoryContext oldcxt = MemoryContextSwitchTo(receiver->rowcxt);
 
 	slot_getallattrs(slot);
+	if (receiver->rows == 0 && receiver->extra != NULL)
+		*receiver->extra = slot->tts_isnull[COL_EXTRA] ? 0 :
+			DatumGetInt64(slot->tts_values[COL_EXTRA]);
 	if (receiver->rows++ > 0)
 		appendBinaryStringInfo(receiver->buf, ", ", 2);
 	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull);
@@ -172,7 +178,11 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 static void
 RenderStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	if (typeinfo->natts < COL_OCCURRED_AT + 1)
+	RenderReceiver *receiver = (RenderReceiver *) self;
+
+	if (typeinfo->natts < COL_OCCURRED_AT + 1 ||
+		(receiver->extra != NULL && (typeinfo->natts <= COL_EXTRA ||
+									 TupleDescAttr(typeinfo, COL_EXTRA)->atttypid != INT8OID)))
 		elog(ERROR, "rendering expects the columns of an activity");
 }
 
@@ -184,11 +194,14 @@ RenderNothing(DestReceiver *self)
 /*
  * Execute a prepared statement returning activities (CLARKY_ACTIVITY_COLUMNS)
  * and append each row to buf as a JSON object, separated by ", ".  Returns
- * the number of rows.  Must be called within SPI_connect.
+ * the number of rows.  Where extra is not NULL, the statement returns a
+ * bigint 13th column too, and *extra receives its value in the first row
+ * (NULL as 0; untouched if there is no row).  Must be called within
+ * SPI_connect.
  */
 uint64
 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
-				  bool read_only, StringInfo buf)
+				  bool read_only, StringInfo buf, int64 *extra)
 {
 	int			nargs = SPI_getargcount(plan);
 	ParamListInfo params = makeParamList(nargs);
@@ -213,6 +226,7 @@ ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	receiver->pub.rDestroy = RenderNothing;
 	receiver->pub.mydest = DestNone;
 	receiver->buf = buf;
+	receiver->extra = extra;
 	receiver->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 											 "clarky rendered row",
 											 ALLOCSET_SMALL_SIZES);

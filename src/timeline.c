@@ -21,6 +21,7 @@
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/builtins.h"
@@ -88,7 +89,16 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	switch (query)
 	{
 		case QUERY_PAGE:
-			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS);
+			/* the rows, and their owner's kept total as a 13th column */
+			appendStringInfo(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS ", ("
+							 "SELECT pg_catalog.sum(n)::pg_catalog.int8"
+							 " FROM " CLARKY_SCHEMA ".activity_counts"
+							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+							 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
+							 " AND owner_id OPERATOR(pg_catalog.=) $2%s)",
+							 owner == CLARKY_OWNER_CONTACT ? "contact" : "company",
+							 filtered ? " AND activity_type OPERATOR(pg_catalog.=) $3::"
+							 CLARKY_SCHEMA ".activity_type" : "");
 			AppendTimelineWhere(&sql, owner, filtered);
 			appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
@@ -139,32 +149,56 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	return plan;
 }
 
+/* Whether the counts are kept, as last seen (-1: look again), and where */
+static int	counts_kept = -1;
+static Oid	counts_relid = InvalidOid;
+
+/* A change to clarky.activities (or to everything): look again */
+static void
+ForgetCountsKept(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == counts_relid)
+		counts_kept = -1;
+}
+
+/* Module load: follow changes to clarky.activities' triggers */
+void
+ClarkyTimelineInit(void)
+{
+	CacheRegisterRelcacheCallback(ForgetCountsKept, (Datum) 0);
+}
+
 /*
  * Whether clarky.activity_counts is being kept: its trigger on
  * clarky.activities exists and is not disabled.  (It is disabled for a bulk
  * load, and Citus refuses it unless citus.enable_unsafe_triggers is on.)
+ * Call it after a statement has locked the table, so that a change of the
+ * trigger has been seen.
  */
 static bool
 CountsAreKept(void)
 {
-	Oid			relid = get_relname_relid("activities",
-										  get_namespace_oid(CLARKY_SCHEMA, false));
 	Relation	rel;
-	bool		kept = false;
 
-	if (!OidIsValid(relid))
+	if (counts_kept >= 0)
+		return counts_kept;
+
+	counts_relid = get_relname_relid("activities",
+									 get_namespace_oid(CLARKY_SCHEMA, false));
+	if (!OidIsValid(counts_relid))
 		elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
-	rel = table_open(relid, AccessShareLock);
+	rel = table_open(counts_relid, AccessShareLock);
+	counts_kept = 0;
 	for (int i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
 	{
 		Trigger    *trigger = &rel->trigdesc->triggers[i];
 
 		if (strcmp(trigger->tgname, CLARKY_COUNTS_TRIGGER) == 0 &&
 			trigger->tgenabled != TRIGGER_DISABLED)
-			kept = true;
+			counts_kept = 1;
 	}
 	table_close(rel, AccessShareLock);
-	return kept;
+	return counts_kept;
 }
 
 /*
@@ -245,10 +279,14 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	 */
 	if (offset < DEFERRED_JOIN_OFFSET)
 	{
+		int64		kept_total;
+
 		nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, QUERY_PAGE),
-								  values, nulls, true, &buf);
+								  values, nulls, true, &buf, &kept_total);
 		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
 			total = offset + (int64) nrows;
+		else if (nrows > 0 && CountsAreKept())
+			total = kept_total;
 	}
 	else
 	{
@@ -266,7 +304,7 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 				values[4] = Int64GetDatum(Max(from_end, 0));
 			}
 			nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, query),
-									  values, nulls, true, &buf);
+									  values, nulls, true, &buf, NULL);
 		}
 	}
 
