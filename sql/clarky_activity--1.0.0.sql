@@ -162,14 +162,15 @@ COMMENT ON INDEX clarky.activities_company_type_timeline IS
 
 -- Per workspace, owner, type and stripe: a number of activities.  A total is
 -- the sum of a few of these rows instead of a count over up to every index
--- entry of the owner.  Each writing backend adds to its own stripe, so
--- concurrent writers on one contact never wait for each other.
+-- entry of the owner.  Each writing backend adds to its own stripe (its
+-- backend id, unique among running backends), so concurrent writers never
+-- wait for each other on a count, nor deadlock on two of them.
 CREATE TABLE clarky.activity_counts (
 	workspace_id	text COLLATE "C" NOT NULL,
 	owner_kind		text COLLATE "C" NOT NULL,
 	owner_id		text COLLATE "C" NOT NULL,
 	activity_type	clarky.activity_type NOT NULL,
-	stripe			smallint NOT NULL,
+	stripe			integer NOT NULL,
 	n				bigint NOT NULL,
 
 	CONSTRAINT activity_counts_pkey
@@ -185,7 +186,7 @@ COMMENT ON COLUMN clarky.activity_counts.workspace_id IS 'The workspace; the dis
 COMMENT ON COLUMN clarky.activity_counts.owner_kind IS '''contact'' or ''company''';
 COMMENT ON COLUMN clarky.activity_counts.owner_id IS 'The contact or company id';
 COMMENT ON COLUMN clarky.activity_counts.activity_type IS 'The activity type counted';
-COMMENT ON COLUMN clarky.activity_counts.stripe IS 'The writing backend''s stripe (0 to 15); a total sums them all';
+COMMENT ON COLUMN clarky.activity_counts.stripe IS 'The id of the backend that wrote (0 after clarky.rebuild_activity_counts()); a total sums them all';
 COMMENT ON COLUMN clarky.activity_counts.n IS 'How many activities this stripe adds (it may be negative after deletes)';
 COMMENT ON CONSTRAINT activity_counts_pkey ON clarky.activity_counts IS
 'One row per workspace, owner, type and stripe; a total is a range of this key';

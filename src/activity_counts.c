@@ -13,9 +13,12 @@
  * counts commit and roll back with the rows, so a snapshot always sees
  * counts and rows that agree.
  *
- * Writers do not queue on one row: each backend adds to its own stripe
- * (its backend number modulo CLARKY_COUNT_STRIPES), so concurrent writers
- * on the same contact update different rows.
+ * Writers do not queue on one row: each backend adds to its own stripe,
+ * numbered by its backend id, which no two running backends share, so
+ * concurrent writers never wait for each other on a count (nor deadlock on
+ * two of them).  A total sums at most one row per backend slot that ever
+ * wrote to that owner and type; clarky.rebuild_activity_counts() folds
+ * them into one.
  *
  * The trigger writes as the owner of clarky.activities, as PostgreSQL's own
  * foreign-key triggers do, so that callers need no privilege on the counts
@@ -38,13 +41,11 @@
 
 #include "clarky_activity.h"
 
-#define CLARKY_COUNT_STRIPES 16
-
-/* This backend's stripe: distinct for up to 16 concurrent backends */
+/* This backend's stripe: its id, unique among running backends */
 #if PG_VERSION_NUM >= 170000
-#define COUNT_STRIPE() (MyProcNumber % CLARKY_COUNT_STRIPES)
+#define COUNT_STRIPE() (MyProcNumber + 1)
 #else
-#define COUNT_STRIPE() (MyBackendId % CLARKY_COUNT_STRIPES)
+#define COUNT_STRIPE() MyBackendId
 #endif
 
 /*
@@ -66,7 +67,7 @@ static Oid	count_plans_enum;
 static SPIPlanPtr
 CountPlan(CountStatement statement, Oid enum_type)
 {
-	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, enum_type, INT2OID, INT8OID};
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, enum_type, INT4OID, INT8OID};
 	SPIPlanPtr	plan;
 
 	if (count_plans_enum != enum_type)
@@ -156,7 +157,7 @@ AddToCounts(const CountKey *key, int64 delta, Oid enum_type)
 
 	values[0] = key->values[0];
 	values[3] = key->values[3];
-	values[4] = Int16GetDatum(COUNT_STRIPE());
+	values[4] = Int32GetDatum(COUNT_STRIPE());
 	values[5] = Int64GetDatum(delta);
 
 	for (int owner = 0; owner < 2; owner++)
