@@ -1,0 +1,172 @@
+# test/stress/common.sh: shared helpers of the stress checks (sourced).
+#
+# Each check in test/stress/*.sh sources this file, which sources
+# scripts/lib.sh (install_packages, build_install, start_cluster, stop_cluster,
+# run_psql...).  A check runs one or two private PostgreSQL 15 clusters under
+# a work directory of its own, on the port(s) it is given (54370-54379), and
+# prints TAP-like lines:
+#
+#   ok N - description
+#   not ok N - description
+#   # figure NAME=VALUE          (a measured figure, collected by stress.sh)
+#   # CHECKNAME: P passed, F failed
+#
+# N counts from STRESS_TAP_START (default 1), so that scripts/stress.sh can
+# number the checks of every script in one sequence.  A check script exits 0
+# when all its checks passed, 1 otherwise.
+
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+
+STRESS_DIR=$REPO_DIR/test/stress
+export PGCLIENTENCODING=UTF8 PGCONNECT_TIMEOUT=10
+
+TAP_N=$((${STRESS_TAP_START:-1} - 1))
+TAP_PASSED=0
+TAP_FAILED=0
+
+# ok_if DESCRIPTION COMMAND...: one check, passed when COMMAND succeeds
+ok_if() {
+	local desc=$1
+	shift
+	if "$@"; then
+		tap_result ok "$desc"
+	else
+		tap_result "not ok" "$desc"
+	fi
+}
+
+# is GOT EXPECTED DESCRIPTION: one check, passed when GOT = EXPECTED (as text)
+is() {
+	if [ "$1" == "$2" ]; then
+		tap_result ok "$3"
+	else
+		tap_result "not ok" "$3"
+		printf '   got:      %s\n   expected: %s\n' "$1" "$2" | sed 's/^/# /'
+	fi
+}
+
+tap_result() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" == ok ]; then
+		TAP_PASSED=$((TAP_PASSED + 1))
+	else
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+	printf '%s %d - %s\n' "$1" "$TAP_N" "$2"
+}
+
+# diag TEXT...: a comment line (each line of TEXT prefixed with "# ")
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+# figure NAME VALUE: a measured figure for the report
+figure() {
+	printf '# figure %s=%s\n' "$1" "$2"
+}
+
+# tap_done NAME: the check script's own summary; its exit status
+tap_done() {
+	printf '# %s: %d passed, %d failed\n' "$1" "$TAP_PASSED" "$TAP_FAILED"
+	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# stress_workdir NAME: a work directory for this check, in STRESS_WORK (given
+# by stress.sh) or a new temporary one; sets WORK and registers its removal
+# (unless STRESS_KEEP=1) after the check's own cleanup.
+STRESS_CLEANUPS=()
+stress_workdir() {
+	if [ -n "${STRESS_WORK:-}" ]; then
+		WORK=$STRESS_WORK/$1
+		mkdir -p "$WORK"
+	else
+		WORK=$(mktemp -d "/tmp/clarky-stress-$1.XXXXXX")
+		STRESS_OWN_WORK=1
+	fi
+	chmod 755 "$WORK"
+	trap stress_cleanup EXIT
+	# A check ended by a signal (scripts/stress.sh's time limit) cleans up
+	# too.  (Commands inside a check are bounded with timeout --foreground,
+	# which keeps them in the check's process group, so that such a signal
+	# reaches them as well and the check is not left waiting.)
+	trap 'exit 143' TERM INT
+}
+
+# on_exit COMMAND: run COMMAND (a string for eval) when the check exits
+on_exit() {
+	STRESS_CLEANUPS+=("$1")
+}
+
+stress_cleanup() {
+	local status=$? i
+	set +e
+	for ((i = ${#STRESS_CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${STRESS_CLEANUPS[i]}" >/dev/null 2>&1
+	done
+	if [ -n "${STRESS_OWN_WORK:-}" ] && [ "${STRESS_KEEP:-0}" != 1 ]; then
+		rm -rf "$WORK"
+	fi
+	exit "$status"
+}
+
+# stress_cluster DIR PORT [NAME=VALUE...]: a private cluster in DIR (see
+# lib.sh's start_cluster), started on PORT with the given settings (ALTER
+# SYSTEM, then a restart so that every setting is in force), stopped when the
+# check exits.  Refuses a port outside 54370-54379 or already in use.
+stress_cluster() {
+	local dir=$1 port=$2 setting
+	shift 2
+	if [ "$port" -lt 54370 ] || [ "$port" -gt 54379 ]; then
+		echo "error: port $port is outside the stress range 54370-54379" >&2
+		return 1
+	fi
+	port_free "$port" "a stress cluster" || return 1
+	on_exit "stop_cluster '$dir'"
+	start_cluster "$dir" "$port" 2>/dev/null
+	{
+		echo "SET client_min_messages = warning;"
+		echo "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d ';"
+		for setting in "$@"; do
+			echo "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}';"
+		done
+	} | pg -h "$dir" -p "$port" -d postgres
+	stop_cluster "$dir"
+	start_cluster "$dir" "$port" 2>/dev/null
+}
+
+# pg ARGS...: psql, unaligned and tuples only, stopping at the first error
+pg() {
+	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+# postmaster_pid DIR: the pid of the cluster's postmaster
+postmaster_pid() {
+	head -n 1 "$1/data/postmaster.pid"
+}
+
+# server_log_problems LOG: lines of a server log telling of a crash, an
+# assertion failure or a leak warning
+server_log_problems() {
+	grep -E 'terminated by signal|TRAP:|PANIC:|was terminated|exited with exit code [^01]|all server processes terminated|WARNING: .*(leak|not closed|still referenced)' "$1" || true
+}
+
+# wait_for SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds;
+# fails after SECONDS
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# now_s: seconds since the epoch, with milliseconds
+now_s() {
+	date +%s.%3N
+}
+
+# elapsed START: seconds since START (from now_s), one decimal
+elapsed() {
+	awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f", b - a }'
+}

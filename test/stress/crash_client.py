@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""test/stress/crash_client.py CLIENT WORKSPACE SENT_FILE [MAX]
+
+Writes to stdout, for psql to run in autocommit, one statement per line:
+
+    SELECT CLIENT, N, clarky.log_activity($p$PAYLOAD$p$);
+
+for N = 1, 2, ... MAX (default 1,000,000): a varied, deterministic activity
+payload (every field, Unicode, quotes and backslashes, some TOASTed
+descriptions, backdated and offset timestamps).  Before a statement is
+written, its line "CLIENT<TAB>N<TAB>PAYLOAD" is appended to SENT_FILE and
+flushed: SENT_FILE holds every payload that may have reached the server.
+
+psql prints "CLIENT|N|{"data": ...}" (with -At) only for a statement whose
+result, and so whose commit, the server acknowledged; the crash check
+compares those with the table after recovery.  When psql exits (the server
+was killed), the next write fails and this generator ends quietly.
+"""
+import json
+import random
+import signal
+import sys
+
+TYPES = ["note", "call", "meeting", "video_call", "task", "todo", "reminder"]
+WORDS = ["follow-up", "migration", "Réunion", "ça va", "naïve café", "日本語のメモ",
+         "emoji 🚀☕", 'quote "double"', "apostrophe 'single'", "back\\slash",
+         "tab\there", "new\nline", "semicolon; -- not a comment", "$$ dollars $$",
+         "percent %s %d", "<b>html</b>", "null \\u0000 text"]
+
+
+def timestamp(rnd, date_only_ok=True):
+    """An ISO 8601 timestamp in the subset PostgreSQL also parses the same
+    way under TimeZone UTC: 'Z' or an offset, 0 to 6 fraction digits."""
+    year = rnd.randrange(1990, 2031)
+    month = rnd.randrange(1, 13)
+    day = rnd.randrange(1, 29)
+    if date_only_ok and rnd.random() < 0.15:
+        return "%04d-%02d-%02d" % (year, month, day)
+    text = "%04d-%02d-%02dT%02d:%02d:%02d" % (
+        year, month, day, rnd.randrange(24), rnd.randrange(60), rnd.randrange(60))
+    digits = rnd.choice([0, 0, 3, 6])
+    if digits:
+        text += "." + "".join(str(rnd.randrange(10)) for _ in range(digits))
+    zone = rnd.choice(["Z", "Z", "+05:30", "-08:00", "+00:00", "-03:45"])
+    return text + zone
+
+
+def payload(client, n):
+    rnd = random.Random(client * 1_000_003 + n)
+    kind = TYPES[n % len(TYPES)]
+    p = {"activity_type": kind}
+    has_contact = rnd.random() < 0.85
+    if has_contact:
+        p["contact_id"] = "c_crash_%d" % rnd.randrange(40)
+    if not has_contact or rnd.random() < 0.3:
+        p["company_id"] = "co_crash_%d" % rnd.randrange(8)
+    # the title names the client and the statement, for the checker
+    p["title"] = "c%d n%d %s" % (client, n, rnd.choice(WORDS))
+    r = rnd.random()
+    if r < 0.02:
+        p["description"] = ("TOASTed " + rnd.choice(WORDS) + " ") * 2500   # ~30 kB
+    elif r < 0.8:
+        p["description"] = " ".join(rnd.choice(WORDS) for _ in range(rnd.randrange(1, 40)))
+    if kind in ("task", "todo", "reminder"):
+        p["due_date"] = timestamp(rnd)
+    if kind in ("call", "meeting", "video_call"):
+        p["duration_minutes"] = rnd.choice([0, 15, 32.5, 0.25, 1000000, rnd.randrange(600)])
+    if rnd.random() < 0.4:
+        p["completed_at"] = timestamp(rnd, date_only_ok=False)
+    if rnd.random() < 0.6:
+        p["metadata"] = {"client": client, "n": n, "tags": [rnd.choice(WORDS) for _ in range(3)],
+                         "nested": {"ok": True, "score": rnd.randrange(100), "none": None}}
+    if rnd.random() < 0.5:
+        p["occurred_at"] = timestamp(rnd, date_only_ok=False)
+    return json.dumps(p, ensure_ascii=False)
+
+
+def main():
+    client = int(sys.argv[1])
+    workspace = sys.argv[2]
+    sent_path = sys.argv[3]
+    limit = int(sys.argv[4]) if len(sys.argv) > 4 else 1_000_000
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # end quietly when psql is gone
+    out = sys.stdout
+    with open(sent_path, "a", encoding="utf-8") as sent:
+        if workspace != "default":
+            out.write("SET clarky.workspace_id = '%s';\n" % workspace)
+        for n in range(1, limit + 1):
+            body = payload(client, n)
+            assert "$p$" not in body and "\t" not in body and "\n" not in body
+            sent.write("%d\t%d\t%s\n" % (client, n, body))
+            sent.flush()
+            out.write("SELECT %d, %d, clarky.log_activity($p$%s$p$);\n" % (client, n, body))
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()
