@@ -89,16 +89,20 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	switch (query)
 	{
 		case QUERY_PAGE:
-			/* the rows, and their owner's kept total as a 13th column */
-			appendStringInfo(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS ", ("
-							 "SELECT pg_catalog.sum(n)::pg_catalog.int8"
-							 " FROM " CLARKY_SCHEMA ".activity_counts"
-							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-							 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
-							 " AND owner_id OPERATOR(pg_catalog.=) $2%s)",
-							 owner == CLARKY_OWNER_CONTACT ? "contact" : "company",
-							 filtered ? " AND activity_type OPERATOR(pg_catalog.=) $3::"
-							 CLARKY_SCHEMA ".activity_type" : "");
+			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS);
+
+			/*
+			 * A whole timeline's first page is mostly full, and then needs
+			 * the total: fetch the kept one with it, as a 13th column.  A
+			 * type's first page is mostly short, and needs none.
+			 */
+			if (!filtered)
+				appendStringInfo(&sql, ", (SELECT pg_catalog.sum(n)::pg_catalog.int8"
+								 " FROM " CLARKY_SCHEMA ".activity_counts"
+								 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+								 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
+								 " AND owner_id OPERATOR(pg_catalog.=) $2)",
+								 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
 			AppendTimelineWhere(&sql, owner, filtered);
 			appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
@@ -282,10 +286,11 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 		int64		kept_total;
 
 		nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, QUERY_PAGE),
-								  values, nulls, true, &buf, &kept_total);
+								  values, nulls, true, &buf,
+								  filtered ? NULL : &kept_total);
 		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
 			total = offset + (int64) nrows;
-		else if (nrows > 0 && CountsAreKept())
+		else if (!filtered && nrows > 0 && CountsAreKept())
 			total = kept_total;
 	}
 	else
@@ -340,8 +345,7 @@ TimelineSql(FunctionCallInfo fcinfo, ClarkyOwner owner)
 	CheckNotNull(fcinfo, 2, "page");
 	CheckNotNull(fcinfo, 3, "page_size");
 	if (!PG_ARGISNULL(1))
-		type_label = DatumGetCString(DirectFunctionCall1(enum_out,
-														 PG_GETARG_DATUM(1)));
+		type_label = ClarkyActivityTypeLabel(PG_GETARG_OID(1));
 
 	PG_RETURN_TEXT_P(ClarkyTimeline(owner, PG_GETARG_TEXT_PP(0), type_label,
 									PG_GETARG_INT32(2), PG_GETARG_INT32(3)));
