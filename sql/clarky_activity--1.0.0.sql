@@ -20,6 +20,93 @@ CREATE TYPE clarky.activity_type AS ENUM (
 COMMENT ON TYPE clarky.activity_type IS
 'The seven kinds of activity: note, call, meeting, video_call, task, todo, reminder';
 
+-- Comparison of activity types that row-level security lets the planner
+-- use in an index condition.  PostgreSQL evaluates a query's own conditions
+-- after a table's security policies unless they are LEAKPROOF, and then
+-- cannot use them to search an index; the built-in enum comparisons are not
+-- marked so.  These are the same built-in functions (they only compare two
+-- enum values, and can neither fail nor reveal anything), declared
+-- LEAKPROOF, in the type's own default btree operator class, so that a
+-- type-filtered timeline searches its index whatever the caller's role.
+CREATE FUNCTION clarky.activity_type_eq(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_ne(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_lt(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_le(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_gt(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_ge(clarky.activity_type, clarky.activity_type)
+RETURNS boolean AS 'enum_ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION clarky.activity_type_cmp(clarky.activity_type, clarky.activity_type)
+RETURNS integer AS 'enum_cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+COMMENT ON FUNCTION clarky.activity_type_eq(clarky.activity_type, clarky.activity_type) IS 'Whether two activity types are equal (enum_eq, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_ne(clarky.activity_type, clarky.activity_type) IS 'Whether two activity types differ (enum_ne, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_lt(clarky.activity_type, clarky.activity_type) IS 'Whether an activity type comes before another (enum_lt, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_le(clarky.activity_type, clarky.activity_type) IS 'Whether an activity type comes before another or is it (enum_le, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_gt(clarky.activity_type, clarky.activity_type) IS 'Whether an activity type comes after another (enum_gt, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_ge(clarky.activity_type, clarky.activity_type) IS 'Whether an activity type comes after another or is it (enum_ge, leakproof)';
+COMMENT ON FUNCTION clarky.activity_type_cmp(clarky.activity_type, clarky.activity_type) IS 'Btree comparison of activity types (enum_cmp, leakproof)';
+
+CREATE OPERATOR clarky.= (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_eq,
+	COMMUTATOR = OPERATOR(clarky.=), NEGATOR = OPERATOR(clarky.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR clarky.<> (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_ne,
+	COMMUTATOR = OPERATOR(clarky.<>), NEGATOR = OPERATOR(clarky.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR clarky.< (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_lt,
+	COMMUTATOR = OPERATOR(clarky.>), NEGATOR = OPERATOR(clarky.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR clarky.<= (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_le,
+	COMMUTATOR = OPERATOR(clarky.>=), NEGATOR = OPERATOR(clarky.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR clarky.> (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_gt,
+	COMMUTATOR = OPERATOR(clarky.<), NEGATOR = OPERATOR(clarky.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR clarky.>= (
+	LEFTARG = clarky.activity_type, RIGHTARG = clarky.activity_type,
+	FUNCTION = clarky.activity_type_ge,
+	COMMUTATOR = OPERATOR(clarky.<=), NEGATOR = OPERATOR(clarky.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON OPERATOR clarky.= (clarky.activity_type, clarky.activity_type) IS 'equal (leakproof, indexable under row-level security)';
+COMMENT ON OPERATOR clarky.<> (clarky.activity_type, clarky.activity_type) IS 'not equal (leakproof)';
+COMMENT ON OPERATOR clarky.< (clarky.activity_type, clarky.activity_type) IS 'less than, in the enum''s order (leakproof)';
+COMMENT ON OPERATOR clarky.<= (clarky.activity_type, clarky.activity_type) IS 'less than or equal (leakproof)';
+COMMENT ON OPERATOR clarky.> (clarky.activity_type, clarky.activity_type) IS 'greater than (leakproof)';
+COMMENT ON OPERATOR clarky.>= (clarky.activity_type, clarky.activity_type) IS 'greater than or equal (leakproof)';
+
+CREATE OPERATOR CLASS clarky.activity_type_ops
+	DEFAULT FOR TYPE clarky.activity_type USING btree AS
+	OPERATOR 1 clarky.<,
+	OPERATOR 2 clarky.<=,
+	OPERATOR 3 clarky.=,
+	OPERATOR 4 clarky.>=,
+	OPERATOR 5 clarky.>,
+	FUNCTION 1 clarky.activity_type_cmp(clarky.activity_type, clarky.activity_type);
+
+COMMENT ON OPERATOR CLASS clarky.activity_type_ops USING btree IS
+'The default btree operator class of clarky.activity_type: the enum''s order, with leakproof operators';
+
 ------------------------------------------------------------------------------
 -- Helpers used by the table's defaults
 ------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ CountPlan(CountStatement statement, Oid enum_type)
 							  "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
 							  "AND owner_kind OPERATOR(pg_catalog.=) $2 "
 							  "AND owner_id OPERATOR(pg_catalog.=) $3 "
-							  "AND activity_type OPERATOR(pg_catalog.=) $4 "
+							  "AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) $4 "
 							  "AND stripe OPERATOR(pg_catalog.=) $5" :
 							  "INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
 							  "(workspace_id, owner_kind, owner_id, activity_type, stripe, n) "

@@ -59,7 +59,7 @@ AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
 					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
 					 " AND %s OPERATOR(pg_catalog.=) $2", owner_columns[owner]);
 	if (filtered)
-		appendStringInfoString(sql, " AND activity_type OPERATOR(pg_catalog.=) "
+		appendStringInfoString(sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
 							   "$3::" CLARKY_SCHEMA ".activity_type");
 }
 
@@ -128,7 +128,7 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 							 " AND owner_id OPERATOR(pg_catalog.=) $2",
 							 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
 			if (filtered)
-				appendStringInfoString(&sql, " AND activity_type OPERATOR(pg_catalog.=) "
+				appendStringInfoString(&sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
 									   "$3::" CLARKY_SCHEMA ".activity_type");
 			break;
 		case QUERY_COUNT_ROWS:

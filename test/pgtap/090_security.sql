@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(55);
+SELECT plan(63);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -24,6 +24,13 @@ INSERT INTO allowed VALUES
 	('clarky.current_workspace()', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.contact_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.company_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_eq(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_ne(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_lt(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_le(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_gt(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_ge(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.activity_type_cmp(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.log_activity(jsonb)', '{clarky_writer}'),
 	('clarky.activity_counts_trigger()', '{}'),
 	('clarky.rebuild_activity_counts()', '{}'),
@@ -59,10 +66,17 @@ SELECT is(
 	(SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 	 JOIN pg_language l ON l.oid = p.prolang
 	 WHERE p.pronamespace IN ('clarky'::regnamespace, 'clarky_api'::regnamespace)
-	   AND l.lanname <> 'c'
+	   AND l.lanname NOT IN ('c', 'internal')
 	   AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
 	NULL,
-	'every SQL and PL/pgSQL function pins search_path = pg_catalog, pg_temp (C functions qualify every name)');
+	'every SQL and PL/pgSQL function pins search_path = pg_catalog, pg_temp (C functions qualify every name; internal ones have none)');
+
+SELECT is(
+	(SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
+	 WHERE p.pronamespace = 'clarky'::regnamespace AND p.proleakproof),
+	ARRAY['activity_type_cmp', 'activity_type_eq', 'activity_type_ge', 'activity_type_gt',
+		  'activity_type_le', 'activity_type_lt', 'activity_type_ne'],
+	'the only LEAKPROOF functions are the built-in enum comparisons, re-declared for the activity type');
 
 ------------------------------------------------------------------------------
 -- Table privileges

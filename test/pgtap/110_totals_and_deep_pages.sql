@@ -1,7 +1,7 @@
 -- 110_totals_and_deep_pages.sql: the exact totals kept in
 -- clarky.activity_counts, and deep pages found from either end.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 SELECT set_config('clarky.workspace_id', 'ws_deep', true);
 
@@ -127,6 +127,36 @@ SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 9), 'all',
 SELECT is((SELECT array_agg(DISTINCT stripe) FROM clarky.activity_counts WHERE workspace_id = 'ws_deep'),
 	(SELECT ARRAY[(SELECT s.stripe FROM clarky.activity_counts s LIMIT 1)]),
 	'one backend writes to one stripe');
+
+------------------------------------------------------------------------------
+-- Under row-level security, the type still searches the index
+------------------------------------------------------------------------------
+
+-- A condition that is not LEAKPROOF is evaluated after the policies and
+-- cannot be an index condition: the type's own operators are leakproof.
+CREATE FUNCTION pg_temp.plan_as_reader(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	plan text := '';
+BEGIN
+	PERFORM set_config('enable_seqscan', 'off', true), set_config('role', 'clarky_reader', true);
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		plan := plan || line || E'\n';
+	END LOOP;
+	PERFORM set_config('role', 'none', true), set_config('enable_seqscan', 'on', true);
+	RETURN plan;
+END
+$$;
+SELECT matches(pg_temp.plan_as_reader($$SELECT id FROM clarky.activities
+		WHERE workspace_id OPERATOR(pg_catalog.=) 'ws_deep' AND contact_id OPERATOR(pg_catalog.=) 'c_deep'
+		  AND activity_type OPERATOR(clarky.=) 'call' ORDER BY occurred_at DESC, id DESC LIMIT 25$$),
+	'Index Cond: .*activity_type OPERATOR\(clarky\.=\)',
+	'as a reader under row-level security, a type-filtered page is an index condition on the type');
+SELECT matches(pg_temp.plan_as_reader($$SELECT sum(n) FROM clarky.activity_counts
+		WHERE workspace_id OPERATOR(pg_catalog.=) 'ws_deep' AND owner_kind OPERATOR(pg_catalog.=) 'contact'
+		  AND owner_id OPERATOR(pg_catalog.=) 'c_deep' AND activity_type OPERATOR(clarky.=) 'call'$$),
+	'Index Cond: .*activity_type OPERATOR\(clarky\.=\)',
+	'and so is its kept total');
 
 ------------------------------------------------------------------------------
 -- Recounting after a bulk load without the trigger, and TRUNCATE
