@@ -1,0 +1,173 @@
+-- bench/check.sql: the reference returns what the extension returns.
+--
+-- Run by bench/run.sh before any measurement, inside a transaction that is
+-- rolled back.  For a sample of timelines (typical, hot, unknown and company
+-- owners; every type; first, middle, last and past-the-end pages; page sizes
+-- 1, 25 and 100) the two JSON documents must be equal as values and have
+-- the same keys in the same order at every level.  For a set of payloads,
+-- good and bad, both log functions must accept the same ones (and return
+-- the same activity, but for its new id and created_at) or refuse them with
+-- the same SQLSTATE and the same field.  Any difference is an error.
+--
+-- psql variables: contacts (how many typical contacts there are).
+
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+BEGIN;
+
+-- Every key of a JSON document with its path, in document order
+CREATE FUNCTION pg_temp.key_paths(j json, path text DEFAULT '') RETURNS SETOF text
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+BEGIN
+	IF json_typeof(j) = 'object' THEN
+		FOR r IN SELECT key, value FROM json_each(j) LOOP
+			RETURN NEXT path || '.' || r.key;
+			RETURN QUERY SELECT pg_temp.key_paths(r.value, path || '.' || r.key);
+		END LOOP;
+	ELSIF json_typeof(j) = 'array' THEN
+		FOR r IN SELECT value, ordinality FROM json_array_elements(j) WITH ORDINALITY LOOP
+			RETURN QUERY SELECT pg_temp.key_paths(r.value, path || '[' || r.ordinality || ']');
+		END LOOP;
+	END IF;
+END
+$$;
+
+CREATE TEMP TABLE mismatches (what text, detail text);
+SET LOCAL bench.contacts = :'contacts';
+
+-- Timelines
+DO $$
+DECLARE
+	owner record;
+	t clarky.activity_type;
+	pg int;
+	ps int;
+	ext json;
+	ref json;
+	n int := 0;
+BEGIN
+	FOR owner IN
+		SELECT 'contact' AS kind, 'c_' || (1 + (g * 7919) % current_setting('bench.contacts')::int) AS id FROM generate_series(1, 12) g
+		UNION ALL VALUES ('contact', 'c_hot'), ('contact', 'c_nobody'), ('company', 'co_1'), ('company', 'co_2')
+	LOOP
+		FOREACH t IN ARRAY ARRAY[NULL]::clarky.activity_type[] || enum_range(NULL::clarky.activity_type) LOOP
+			FOR pg, ps IN VALUES (1, 25), (2, 25), (1, 1), (3, 100), (4, 25), (400, 25), (1000000, 100) LOOP
+				IF owner.kind = 'contact' THEN
+					ext := clarky.contact_activities(owner.id, t, pg, ps);
+					ref := bench_ref.contact_activities(owner.id, t, pg, ps);
+				ELSE
+					ext := clarky.company_activities(owner.id, t, pg, ps);
+					ref := bench_ref.company_activities(owner.id, t, pg, ps);
+				END IF;
+				n := n + 1;
+				IF ext::jsonb IS DISTINCT FROM ref::jsonb THEN
+					INSERT INTO mismatches VALUES (format('%s %s type %s page %s size %s: values differ',
+						owner.kind, owner.id, coalesce(t::text, '-'), pg, ps), left(ext::text, 300) || ' <> ' || left(ref::text, 300));
+				ELSIF ARRAY(SELECT pg_temp.key_paths(ext)) IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(ref)) THEN
+					INSERT INTO mismatches VALUES (format('%s %s type %s page %s size %s: key order differs',
+						owner.kind, owner.id, coalesce(t::text, '-'), pg, ps), left(ext::text, 300));
+				END IF;
+			END LOOP;
+		END LOOP;
+	END LOOP;
+	RAISE NOTICE 'compared % timeline pages', n;
+END
+$$;
+
+-- Timeline parameter errors
+CREATE TEMP TABLE timeline_calls (args text);
+INSERT INTO timeline_calls VALUES
+	('NULL'), (''''''), ('repeat(''x'', 256)'), ('''c_1'', NULL, NULL'), ('''c_1'', NULL, 1, NULL'),
+	('''c_1'', NULL, 0'), ('''c_1'', NULL, -5'), ('''c_1'', NULL, 1, 0'), ('''c_1'', NULL, 1, 101'),
+	('repeat(''é'', 255)');
+
+-- The SQLSTATE and field of a call, or 'ok'
+CREATE FUNCTION pg_temp.outcome(sql text, OUT state text, OUT field text, OUT result json)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE sql INTO result;
+	state := 'ok';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, field = COLUMN_NAME;
+	field := nullif(field, '');
+END
+$$;
+
+INSERT INTO mismatches
+SELECT 'timeline(' || c.args || '): ' || e.state || '/' || coalesce(e.field, '-') || ' <> ' || r.state || '/' || coalesce(r.field, '-'), NULL
+FROM timeline_calls AS c,
+	 pg_temp.outcome('SELECT clarky.contact_activities(' || c.args || ')') AS e,
+	 pg_temp.outcome('SELECT bench_ref.contact_activities(' || c.args || ')') AS r
+WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field);
+
+-- Payloads
+CREATE TEMP TABLE payloads (p text);
+INSERT INTO payloads VALUES
+	('{"activity_type": "note", "contact_id": "c_1", "title": "Follow-up needed", "description": "Customer asked about migration help next quarter."}'),
+	('{"activity_type": "task", "contact_id": "c_1", "title": "Send follow-up proposal", "due_date": "2026-05-06T17:00:00.000Z"}'),
+	('{"activity_type": "call", "contact_id": "c_1", "title": "Discovery call", "duration_minutes": 32, "completed_at": "2026-04-29T15:30:00.000Z", "occurred_at": "2026-04-29T15:00:00Z", "metadata": {"outcome": "qualified"}}'),
+	('{"activity_type": "meeting", "company_id": "co_1", "duration_minutes": 12.5, "occurred_at": "2026-04-29", "metadata": {"a": [1, 2, {"b": null}]}}'),
+	('{"activity_type": "reminder", "contact_id": "c_1", "company_id": "co_1", "due_date": "2026-04-29t15:00:00.123456789+02:00", "title": null}'),
+	('{"activity_type": "todo", "contact_id": "c_1", "due_date": "2026-04-29T15:00+05:30", "completed_at": "0001-01-01T00:00:00Z"}'),
+	(NULL), ('[]'), ('"note"'), ('{}'),
+	('{"activity_type": "note", "contact_id": "c_1", "contactId": "x"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "zzz": 1}'),
+	('{"activity_type": "nope", "contact_id": "c_1"}'),
+	('{"activity_type": 3, "contact_id": "c_1"}'),
+	('{"activity_type": null, "contact_id": "c_1"}'),
+	('{"activity_type": "note"}'),
+	('{"activity_type": "note", "contact_id": null, "company_id": null}'),
+	('{"activity_type": "note", "contact_id": ""}'),
+	('{"activity_type": "note", "company_id": ""}'),
+	('{"activity_type": "note", "contact_id": 12}'),
+	('{"activity_type": "note", "contact_id": "c_1", "title": 5}'),
+	('{"activity_type": "note", "contact_id": "c_1", "title": ["a"]}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": 20260101}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "tomorrow"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "2026-01-01T10:00:00"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "01/02/2026"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "2026-02-30"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "2026-01-01T24:00:00Z"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "2026-01-01T23:59:60Z"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "0000-01-01T00:00:00Z"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "due_date": "0001-01-01T00:00:00+01:00"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "duration_minutes": "5"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "duration_minutes": -1}'),
+	('{"activity_type": "note", "contact_id": "c_1", "duration_minutes": 1000000.5}'),
+	('{"activity_type": "note", "contact_id": "c_1", "metadata": []}'),
+	('{"activity_type": "note", "contact_id": "c_1", "metadata": "x"}');
+INSERT INTO payloads
+SELECT format('{"activity_type": "note", "contact_id": "%s"}', repeat('x', 256))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "%s"}', repeat('é', 255))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "title": "%s"}', repeat('t', 1001))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "description": "%s"}', repeat('d', 100001))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "metadata": {"k": "%s"}}', repeat('m', 65536))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "metadata": {"a": %s}}',
+					  repeat(b.o, d.depth - 2) || i.v || repeat(b.c, d.depth - 2))
+FROM (VALUES ('{"a": ', '}'), ('[', ']')) AS b(o, c),
+	 (VALUES ('{}'), ('{"x": 1}'), ('[]'), ('[1]'), ('"s"')) AS i(v),
+	 generate_series(29, 35) AS d(depth);
+
+INSERT INTO mismatches
+SELECT 'log_activity(' || coalesce(left(p.p, 120), 'NULL') || '): '
+	   || e.state || '/' || coalesce(e.field, '-') || ' <> ' || r.state || '/' || coalesce(r.field, '-'),
+	   CASE WHEN e.state = 'ok' THEN left(e.result::text, 300) || ' <> ' || left(r.result::text, 300) END
+FROM payloads AS p,
+	 pg_temp.outcome(format('SELECT clarky.log_activity(%L::jsonb)', p.p)) AS e,
+	 pg_temp.outcome(format('SELECT bench_ref.log_activity(%L::jsonb)', p.p)) AS r
+WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field)
+   OR (e.state = 'ok' AND (
+		(e.result::jsonb #- '{data,id}' #- '{data,created_at}') IS DISTINCT FROM
+		(r.result::jsonb #- '{data,id}' #- '{data,created_at}')
+		OR ARRAY(SELECT pg_temp.key_paths(e.result)) IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(r.result))));
+
+SELECT count(*) > 0 AS mismatched FROM mismatches \gset
+\if :mismatched
+\echo 'bench/check.sql: the reference and the extension disagree:'
+SELECT * FROM mismatches;
+ROLLBACK;
+SELECT 1 / 0 AS "the reference must match the extension";
+\endif
+ROLLBACK;

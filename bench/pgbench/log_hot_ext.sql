@@ -1,0 +1,2 @@
+-- log the same call, every client against the hot contact
+SELECT clarky.log_activity('{"activity_type": "call", "contact_id": "c_hot", "title": "Discovery call", "description": "Walked through the platform, customer is interested in the Pro plan.", "duration_minutes": 32, "completed_at": "2026-04-29T15:30:00.000Z", "occurred_at": "2026-04-29T15:00:00Z", "metadata": {"outcome": "qualified"}}'::jsonb);

@@ -1,0 +1,362 @@
+-- bench/reference.sql: the baseline the extension must beat.
+--
+-- The same API as the extension (log an activity; a contact's or company's
+-- timeline with its total, an optional type filter, pagination), written as
+-- a competent engineer would write it in plain SQL and PL/pgSQL, on the same
+-- table (clarky.activities) and the same indexes.  It returns the same JSON:
+-- the same keys in the same order, timestamps in UTC with milliseconds and
+-- "Z", duration_minutes a number, metadata an object, absent values null.
+-- (json_build_object spaces its output as '"key" : value'; the extension
+-- writes '"key": value'.  The JSON values are the same, which bench/check.sql
+-- verifies, with the key order.)
+--
+-- Efficient, not a strawman: every query is schema-qualified, planned once
+-- and cached by PL/pgSQL, filters on the workspace and the owner so that it
+-- is one range scan of the extension's timeline indexes, sorts nothing, and
+-- counts with an index-only scan.  The row's JSON comes from an inlined SQL
+-- function.  What it does not do is what the C code does beyond plain SQL
+-- (see docs/benchmarks.md): it always runs the count behind "total", and it
+-- pages with LIMIT/OFFSET over the full rows.
+--
+-- Validation follows the extension's rules and SQLSTATEs (README, "Errors"),
+-- naming the field in COLUMN, with PostgreSQL's own timestamp parser behind
+-- a strict ISO 8601 pattern.  No EXCEPTION blocks: each would open a
+-- subtransaction on every call.
+
+SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS bench_ref CASCADE;
+CREATE SCHEMA bench_ref;
+COMMENT ON SCHEMA bench_ref IS
+'Benchmark baseline: the clarky_activity API in plain SQL and PL/pgSQL';
+
+-- A timestamp as the API renders it: UTC, milliseconds, Z
+CREATE FUNCTION bench_ref.iso8601(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT pg_catalog.to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
+-- One activity as the API's JSON object, keys in the API's order.  A single
+-- SELECT of an expression, neither STRICT nor SET: the planner inlines it.
+CREATE FUNCTION bench_ref.activity_json(
+	id text, contact_id text, company_id text, activity_type clarky.activity_type,
+	title text, description text, due_date timestamptz, duration_minutes numeric,
+	completed_at timestamptz, metadata jsonb, created_at timestamptz,
+	occurred_at timestamptz) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT pg_catalog.json_build_object(
+		'id', id,
+		'contact_id', contact_id,
+		'company_id', company_id,
+		'activity_type', activity_type,
+		'title', title,
+		'description', description,
+		'due_date', bench_ref.iso8601(due_date),
+		'duration_minutes', duration_minutes,
+		'completed_at', bench_ref.iso8601(completed_at),
+		'metadata', coalesce(metadata, '{}'::jsonb),
+		'created_at', bench_ref.iso8601(created_at),
+		'occurred_at', bench_ref.iso8601(occurred_at))
+$$;
+
+-- The two timelines, from one template: %1$s is contact or company.  Two
+-- statements per branch (with and without the type filter), each a cached
+-- plan: the count behind "total", then the page, in the function's snapshot.
+-- The type filter uses the type's leakproof equality, OPERATOR(clarky.=), as
+-- the README tells users to outside a search_path with clarky on it: with
+-- PostgreSQL's generic enum "=" the type indexes could not be searched under
+-- row-level security.
+DO $template$
+DECLARE
+	owner text;
+BEGIN
+	FOREACH owner IN ARRAY ARRAY['contact', 'company'] LOOP
+		EXECUTE format($f$
+CREATE FUNCTION bench_ref.%1$s_activities(
+	%1$s_id text,
+	activity_type clarky.activity_type DEFAULT NULL,
+	page integer DEFAULT 1,
+	page_size integer DEFAULT 25
+) RETURNS json
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	ws text := clarky.current_workspace();
+	owner_id text := %1$s_activities.%1$s_id;
+	type_filter clarky.activity_type := %1$s_activities.activity_type;
+	skip bigint;
+	total bigint;
+	data json;
+BEGIN
+	IF owner_id IS NULL THEN
+		RAISE EXCEPTION 'parameter "%1$s_id" must not be null'
+			USING ERRCODE = 'null_value_not_allowed', COLUMN = '%1$s_id';
+	ELSIF owner_id = '' THEN
+		RAISE EXCEPTION 'parameter "%1$s_id" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = '%1$s_id';
+	ELSIF char_length(owner_id) > 255 THEN
+		RAISE EXCEPTION 'parameter "%1$s_id" is too long'
+			USING ERRCODE = 'string_data_right_truncation', COLUMN = '%1$s_id';
+	END IF;
+	IF page IS NULL OR page_size IS NULL THEN
+		RAISE EXCEPTION 'parameter "%%" must not be null', CASE WHEN page IS NULL THEN 'page' ELSE 'page_size' END
+			USING ERRCODE = 'null_value_not_allowed',
+				  COLUMN = CASE WHEN page IS NULL THEN 'page' ELSE 'page_size' END;
+	END IF;
+	IF page < 1 THEN
+		RAISE EXCEPTION 'parameter "page" must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'page';
+	END IF;
+	IF page_size < 1 OR page_size > 100 THEN
+		RAISE EXCEPTION 'parameter "page_size" must be between 1 and 100'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'page_size';
+	END IF;
+	skip := (page - 1)::bigint * page_size;
+
+	IF type_filter IS NULL THEN
+		SELECT count(*) INTO total
+		FROM clarky.activities AS a
+		WHERE a.workspace_id = ws AND a.%1$s_id = owner_id;
+
+		SELECT coalesce(json_agg(bench_ref.activity_json(
+				   a.id, a.contact_id, a.company_id, a.activity_type, a.title,
+				   a.description, a.due_date, a.duration_minutes, a.completed_at,
+				   a.metadata, a.created_at, a.occurred_at)
+				   ORDER BY a.occurred_at DESC, a.id DESC), '[]'::json)
+		INTO data
+		FROM (SELECT * FROM clarky.activities AS x
+			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_id
+			  ORDER BY x.occurred_at DESC, x.id DESC
+			  LIMIT page_size OFFSET skip) AS a;
+	ELSE
+		SELECT count(*) INTO total
+		FROM clarky.activities AS a
+		WHERE a.workspace_id = ws AND a.%1$s_id = owner_id
+		  AND a.activity_type OPERATOR(clarky.=) type_filter;
+
+		SELECT coalesce(json_agg(bench_ref.activity_json(
+				   a.id, a.contact_id, a.company_id, a.activity_type, a.title,
+				   a.description, a.due_date, a.duration_minutes, a.completed_at,
+				   a.metadata, a.created_at, a.occurred_at)
+				   ORDER BY a.occurred_at DESC, a.id DESC), '[]'::json)
+		INTO data
+		FROM (SELECT * FROM clarky.activities AS x
+			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_id
+				AND x.activity_type OPERATOR(clarky.=) type_filter
+			  ORDER BY x.occurred_at DESC, x.id DESC
+			  LIMIT page_size OFFSET skip) AS a;
+	END IF;
+
+	RETURN json_build_object(
+		'data', data,
+		'pagination', json_build_object(
+			'page', page,
+			'page_size', page_size,
+			'total', total,
+			'total_pages', (total + page_size - 1) / page_size));
+END
+$$
+$f$, owner);
+	END LOOP;
+END
+$template$;
+
+-- A timestamp field of a payload: a JSON string in strict ISO 8601
+-- (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.fff]] with Z or +-HH:MM), parsed by
+-- PostgreSQL (which also rejects days that do not exist); years 0001-9999.
+CREATE FUNCTION bench_ref.timestamp_field(field text, v jsonb) RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	s text;
+	m text[];
+	ts timestamptz;
+BEGIN
+	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(v) <> 'string' THEN
+		RAISE EXCEPTION 'field "%" must be an ISO 8601 timestamp string', field
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+	END IF;
+	s := v #>> '{}';
+	m := regexp_match(s, '^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|[+-](\d{2}):(\d{2})))?$');
+	IF m IS NULL THEN
+		RAISE EXCEPTION 'field "%" is not an ISO 8601 timestamp', field
+			USING ERRCODE = 'invalid_datetime_format', COLUMN = field;
+	END IF;
+	IF m[1] = '0000' OR m[2]::int NOT BETWEEN 1 AND 12 OR m[3]::int < 1
+	   OR m[3]::int > extract(day FROM make_date(m[1]::int, m[2]::int, 1) + interval '1 month - 1 day')
+	   OR m[4]::int > 23 OR m[5]::int > 59 OR m[6]::int > 59
+	   OR m[8]::int > 23 OR m[9]::int > 59 THEN
+		RAISE EXCEPTION 'field "%" is out of range', field
+			USING ERRCODE = 'datetime_field_overflow', COLUMN = field;
+	END IF;
+	-- a bare date is midnight UTC, whatever the session's TimeZone
+	ts := CASE WHEN m[4] IS NULL THEN (s || 'T00:00:00Z')::timestamptz ELSE s::timestamptz END;
+	IF ts < '0001-01-01 00:00:00+00' OR ts >= '10000-01-01 00:00:00+00' THEN
+		RAISE EXCEPTION 'field "%" is out of range', field
+			USING ERRCODE = 'datetime_field_overflow', COLUMN = field;
+	END IF;
+	RETURN ts;
+END
+$$;
+
+-- A string field of a payload, or NULL where absent; at most max_chars
+CREATE FUNCTION bench_ref.string_field(field text, v jsonb, max_chars integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+	s text;
+BEGIN
+	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+		RETURN NULL;
+	END IF;
+	IF jsonb_typeof(v) <> 'string' THEN
+		RAISE EXCEPTION 'field "%" must be a string', field
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+	END IF;
+	s := v #>> '{}';
+	IF char_length(s) > max_chars THEN
+		RAISE EXCEPTION 'field "%" is too long', field
+			USING ERRCODE = 'string_data_right_truncation', COLUMN = field;
+	END IF;
+	RETURN s;
+END
+$$;
+
+-- Log an activity: validate the whole payload, then one INSERT ... RETURNING
+CREATE FUNCTION bench_ref.log_activity(payload jsonb) RETURNS json
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	unknown text;
+	v jsonb;
+	v_activity_type text;
+	v_contact_id text;
+	v_company_id text;
+	v_title text;
+	v_description text;
+	v_due_date timestamptz;
+	duration numeric;
+	v_completed_at timestamptz;
+	v_metadata jsonb;
+	v_occurred_at timestamptz;
+	result json;
+BEGIN
+	IF payload IS NULL THEN
+		RAISE EXCEPTION 'activity payload must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF jsonb_typeof(payload) <> 'object' THEN
+		RAISE EXCEPTION 'activity payload must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+
+	-- the first unknown key, in jsonb's key order
+	SELECT k INTO unknown
+	FROM jsonb_object_keys(payload) AS k
+	WHERE k <> ALL ('{activity_type,contact_id,company_id,title,description,due_date,duration_minutes,completed_at,metadata,occurred_at}'::text[])
+	LIMIT 1;
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown field "%" in activity payload', left(unknown, 100)
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = left(unknown, 100);
+	END IF;
+
+	v := payload -> 'activity_type';
+	IF v IS NULL OR jsonb_typeof(v) = 'null' THEN
+		RAISE EXCEPTION 'field "activity_type" is required'
+			USING ERRCODE = 'not_null_violation', COLUMN = 'activity_type';
+	END IF;
+	IF jsonb_typeof(v) <> 'string' THEN
+		RAISE EXCEPTION 'field "activity_type" must be a string'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'activity_type';
+	END IF;
+	v_activity_type := v #>> '{}';
+	IF v_activity_type <> ALL ('{note,call,meeting,video_call,task,todo,reminder}'::text[]) THEN
+		RAISE EXCEPTION 'field "activity_type" must be one of note, call, meeting, video_call, task, todo, reminder'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'activity_type';
+	END IF;
+
+	v_contact_id := bench_ref.string_field('contact_id', payload -> 'contact_id', 255);
+	IF v_contact_id = '' THEN
+		RAISE EXCEPTION 'field "contact_id" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'contact_id';
+	END IF;
+	v_company_id := bench_ref.string_field('company_id', payload -> 'company_id', 255);
+	IF v_company_id = '' THEN
+		RAISE EXCEPTION 'field "company_id" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'company_id';
+	END IF;
+	v_title := bench_ref.string_field('title', payload -> 'title', 1000);
+	v_description := bench_ref.string_field('description', payload -> 'description', 100000);
+	v_due_date := bench_ref.timestamp_field('due_date', payload -> 'due_date');
+
+	v := payload -> 'duration_minutes';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF jsonb_typeof(v) <> 'number' THEN
+			RAISE EXCEPTION 'field "duration_minutes" must be a number'
+				USING ERRCODE = 'invalid_parameter_value', COLUMN = 'duration_minutes';
+		END IF;
+		duration := v::numeric;
+		IF duration < 0 OR duration > 1000000 THEN
+			RAISE EXCEPTION 'field "duration_minutes" must be between 0 and 1000000'
+				USING ERRCODE = 'numeric_value_out_of_range', COLUMN = 'duration_minutes';
+		END IF;
+	END IF;
+
+	v_completed_at := bench_ref.timestamp_field('completed_at', payload -> 'completed_at');
+
+	v := payload -> 'metadata';
+	IF v IS NOT NULL AND jsonb_typeof(v) <> 'null' THEN
+		IF jsonb_typeof(v) <> 'object' THEN
+			RAISE EXCEPTION 'field "metadata" must be a JSON object'
+				USING ERRCODE = 'invalid_parameter_value', COLUMN = 'metadata';
+		END IF;
+		IF octet_length(v::text) > 65536 THEN
+			RAISE EXCEPTION 'field "metadata" is too large'
+				USING ERRCODE = 'program_limit_exceeded', COLUMN = 'metadata';
+		END IF;
+		-- at most 32 levels of nesting, the object itself being level 1
+		IF jsonb_path_exists(v, 'strict $.**{32} ? (@.type() == "object" || @.type() == "array")') THEN
+			RAISE EXCEPTION 'field "metadata" is nested too deeply'
+				USING ERRCODE = 'program_limit_exceeded', COLUMN = 'metadata';
+		END IF;
+		v_metadata := v;
+	END IF;
+
+	v_occurred_at := bench_ref.timestamp_field('occurred_at', payload -> 'occurred_at');
+
+	IF v_contact_id IS NULL AND v_company_id IS NULL THEN
+		RAISE EXCEPTION 'field "contact_id" or "company_id" is required'
+			USING ERRCODE = 'check_violation', COLUMN = 'contact_id',
+				  CONSTRAINT = 'activities_contact_or_company';
+	END IF;
+
+	INSERT INTO clarky.activities AS a
+		(contact_id, company_id, activity_type, title, description, due_date,
+		 duration_minutes, completed_at, metadata, occurred_at)
+	VALUES (v_contact_id, v_company_id,
+			v_activity_type::clarky.activity_type, v_title,
+			v_description, v_due_date, duration,
+			v_completed_at, coalesce(v_metadata, '{}'::jsonb),
+			coalesce(v_occurred_at, now()))
+	RETURNING bench_ref.activity_json(
+		a.id, a.contact_id, a.company_id, a.activity_type, a.title, a.description,
+		a.due_date, a.duration_minutes, a.completed_at, a.metadata, a.created_at,
+		a.occurred_at)
+	INTO result;
+
+	RETURN json_build_object('data', result);
+END
+$$;
+
+COMMENT ON FUNCTION bench_ref.contact_activities(text, clarky.activity_type, integer, integer) IS
+'Baseline: clarky.contact_activities in PL/pgSQL';
+COMMENT ON FUNCTION bench_ref.company_activities(text, clarky.activity_type, integer, integer) IS
+'Baseline: clarky.company_activities in PL/pgSQL';
+COMMENT ON FUNCTION bench_ref.log_activity(jsonb) IS
+'Baseline: clarky.log_activity in PL/pgSQL';
+
+-- The benchmark's application role may call it all
+GRANT USAGE ON SCHEMA bench_ref TO PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA bench_ref TO PUBLIC;

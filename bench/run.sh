@@ -1,0 +1,477 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmarks of clarky_activity, in one command.
+#
+#   bench/run.sh                 the full run on the 2M-row set; rewrites
+#                                docs/benchmarks.md and its plots
+#   bench/run.sh --scale 10m     the scale run: page-1 latency on 1M, 2M and
+#                                10M rows, and every case on 10M rows
+#   bench/run.sh --quick         a short smoke run (no doc rewrite)
+#   bench/run.sh --tiny          a few thousand rows, 1 s per case, no doc
+#                                rewrite: checks that the harness still runs
+#                                (its own cluster: port 54362)
+#   --regenerate                 rebuild the data sets even if they are current
+#   --no-http                    skip the HTTP case
+#   --docs / --no-docs           force the doc rewrite on or off
+#
+# It builds and installs the extension, starts a private PostgreSQL 15
+# cluster tuned for benchmarking (port 54360, data under /var/tmp, kept
+# between runs so the data need not be generated again; regenerated when the
+# extension's install script or the generator changes), checks that the
+# reference implementation (bench/reference.sql) still returns what the
+# extension returns, then runs every case with pgbench in prepared mode,
+# 2 clients, the sides of each case alternated (A B, B A, A B...) in several
+# short rounds, and reports the medians and their ratios.  Raw outputs go to
+# bench/results/<date>-<scale>/.  See docs/benchmarks.md.
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../scripts/lib.sh"
+set -euo pipefail
+require_root "$@"
+
+BENCH=$REPO_DIR/bench
+# no NOTICEs from the harness's own statements (the plans ask for them back)
+export PGOPTIONS='-c client_min_messages=warning'
+ROLE=clarky_bench
+PGBENCH=$PG_BIN/pgbench
+TYPES="'{note,call,meeting,video_call,task,todo,reminder}'::clarky.activity_type[]"
+
+# data sets: rows, typical contacts, companies, activities of the hot contact
+declare -A ROWS=([tiny]=5000 [1m]=1000000 [2m]=2000000 [10m]=10000000)
+declare -A CONTACTS=([tiny]=50 [1m]=10000 [2m]=20000 [10m]=100000)
+declare -A COMPANIES=([tiny]=10 [1m]=1000 [2m]=2000 [10m]=10000)
+declare -A HOT=([tiny]=1000 [1m]=100000 [2m]=100000 [10m]=100000)
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+SCALE=2m MODE=full REGENERATE= HTTP=1 DOCS=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scale) SCALE=${2:?--scale needs 2m or 10m}; shift ;;
+	--scale=*) SCALE=${1#--scale=} ;;
+	--quick) MODE=quick ;;
+	--tiny) MODE=tiny ;;
+	--regenerate) REGENERATE=1 ;;
+	--no-http) HTTP= ;;
+	--docs) DOCS=1 ;;
+	--no-docs) DOCS=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+	esac
+	shift
+done
+case $SCALE in 2m | 10m) ;; *) echo "--scale: 2m or 10m" >&2; exit 2 ;; esac
+
+# rounds, seconds per round, warm-up seconds, sweep seconds, memory-check calls
+case $MODE in
+full) ROUNDS=5 SECS=6 WARM=2 SWEEP_SECS=3 MEM_CALLS=1000000 ;;
+quick) ROUNDS=2 SECS=3 WARM=1 SWEEP_SECS=1 MEM_CALLS=100000 ;;
+tiny) ROUNDS=1 SECS=1 WARM=0 SWEEP_SECS=1 MEM_CALLS=2000 HTTP= SCALE=tiny ;;
+esac
+[ -n "$DOCS" ] || { [ "$MODE" = full ] && DOCS=1 || DOCS=0; }
+
+# The cluster: its own for --tiny, so that the test suite's smoke check never
+# stops or disturbs a benchmark running at the same time
+if [ "$MODE" = tiny ]; then
+	DIR=${CLARKY_BENCH_DIR:-/var/tmp/clarky_bench-tiny}
+	PORT=${CLARKY_BENCH_PORT:-54362}
+else
+	DIR=${CLARKY_BENCH_DIR:-/var/tmp/clarky_bench}
+	PORT=${CLARKY_BENCH_PORT:-54360}
+fi
+PGRST_PORT=${CLARKY_BENCH_PGRST_PORT:-54361}
+
+STARTED=$(date +%s)
+RESULTS=$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)-$SCALE
+[ "$MODE" != quick ] || RESULTS+=-quick
+mkdir -p "$RESULTS/raw"
+TSV=$RESULTS/results.tsv
+printf 'case\tside\tparam\tround\tclients\ttps\tlatency_ms\n' >"$TSV"
+
+elapsed() { echo "$(($(date +%s) - STARTED)) s"; }
+phase() { log "$* [$(elapsed)]"; }
+
+# ---- the cluster ------------------------------------------------------------
+
+# Settings for benchmarking on this machine (ALTER SYSTEM; a restart applies
+# those that need one).  synchronous_commit is off so that the write cases
+# compare the work of the server, not the latency of the disk's flush.
+# autovacuum is off: the harness vacuums after loading and after each run's
+# writes itself, where an autovacuum of the whole table landing in one side's
+# round would be noise.
+SETTINGS=(
+	shared_buffers=4GB effective_cache_size=16GB work_mem=16MB
+	maintenance_work_mem=1GB wal_buffers=64MB max_wal_size=16GB min_wal_size=2GB
+	checkpoint_timeout=30min checkpoint_completion_target=0.9
+	synchronous_commit=off random_page_cost=1.1 effective_io_concurrency=200
+	jit=off track_io_timing=on max_connections=100 huge_pages=try
+	autovacuum=off log_min_duration_statement=-1 log_checkpoints=on
+)
+
+configure_cluster() {
+	local setting
+	for setting in "${SETTINGS[@]}"; do
+		run_psql -d postgres -c "ALTER SYSTEM SET ${setting%%=*} = '${setting#*=}'"
+	done
+	run_psql -d postgres -Atc "SELECT pg_reload_conf()" >/dev/null
+	sleep 0.5
+	if [ "$(run_psql -d postgres -Atc "SELECT count(*) FROM pg_settings WHERE pending_restart")" != 0 ]; then
+		log "restarting the cluster for its benchmark settings"
+		stop_cluster "$DIR"
+		start_cluster "$DIR" "$PORT"
+	fi
+	# the application role; it may also read its own memory (the memory check)
+	run_psql -d postgres -q <<SQL
+SET client_min_messages = warning;
+DO \$\$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE') THEN
+		CREATE ROLE $ROLE LOGIN;
+	END IF;
+END
+\$\$;
+COMMENT ON ROLE $ROLE IS 'bench/run.sh: the application role the benchmarks run as';
+GRANT pg_read_all_stats, pg_read_server_files TO $ROLE;
+SQL
+}
+
+# ---- the data sets ----------------------------------------------------------
+
+ext_hash() {
+	cat "$REPO_DIR"/clarky_activity.control "$REPO_DIR"/sql/*.sql | sha256sum | cut -c1-16
+}
+gen_hash() {
+	sha256sum "$BENCH/generate.sql" | cut -c1-16
+}
+
+db_exists() {
+	[ "$(run_psql -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 1 ]
+}
+
+meta() {
+	run_psql -d "$1" -Atc "SELECT value FROM bench_meta WHERE key = '$2'" 2>/dev/null || true
+}
+
+# ensure_dataset SCALE: the database bench_<scale>, generated if it is
+# missing or stale; rows logged by earlier runs are deleted
+ensure_dataset() {
+	local scale=$1 db=bench_$1 want started
+	want="$(ext_hash)/$(gen_hash)/${ROWS[$scale]}"
+	if [ -z "$REGENERATE" ] && db_exists "$db" && [ "$(meta "$db" version)" = "$want" ]; then
+		log "data set $db is current (${ROWS[$scale]} rows)"
+		reset_dataset "$db"
+		return 0
+	fi
+	phase "generating $db: ${ROWS[$scale]} activities, ${CONTACTS[$scale]} contacts, ${COMPANIES[$scale]} companies, hot contact ${HOT[$scale]}"
+	started=$(date +%s)
+	run_psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+	run_psql -d "$db" -q <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION clarky_activity;
+CREATE EXTENSION pg_prewarm;
+CREATE TABLE bench_meta (key text PRIMARY KEY, value text);
+CREATE UNLOGGED TABLE bench_memory (
+	n bigint, pid int, context_bytes bigint, rss_anon_kb bigint, pss_kb bigint,
+	at timestamptz DEFAULT clock_timestamp());
+GRANT INSERT, SELECT ON bench_memory TO $ROLE;
+SQL
+	run_psql -d postgres -q -c "GRANT clarky_writer TO $ROLE"
+	run_psql -d "$db" -q -v rows="${ROWS[$scale]}" -v contacts="${CONTACTS[$scale]}" \
+		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" \
+		-f "$BENCH/generate.sql" >/dev/null
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
+	if [ "$(run_psql -d "$db" -Atc "SELECT to_regclass('clarky.activity_counts') IS NOT NULL")" = t ]; then
+		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
+	fi
+	run_psql -d "$db" -q -c "CHECKPOINT"
+	run_psql -d "$db" -q <<SQL
+INSERT INTO bench_meta VALUES
+	('version', '$want'),
+	('loaded_at', clock_timestamp()::text),
+	('generate_seconds', '$(($(date +%s) - started))'),
+	('rows', '${ROWS[$scale]}'),
+	('contacts', '${CONTACTS[$scale]}'),
+	('companies', '${COMPANIES[$scale]}'),
+	('hot_rows', '${HOT[$scale]}');
+SQL
+	log "generated $db in $(($(date +%s) - started)) s"
+}
+
+# reset_dataset DB: delete what the write cases of earlier runs logged
+reset_dataset() {
+	local db=$1 loaded rebuild n
+	loaded=$(meta "$db" loaded_at)
+	n=$(run_psql -d "$db" -Atc "SELECT count(*) FROM clarky.activities WHERE created_at > '$loaded'")
+	[ "$n" -gt 0 ] || return 0
+	log "deleting the $n activities logged by the last run from $db"
+	rebuild=$(run_psql -d "$db" -Atc "SELECT to_regprocedure('clarky.rebuild_activity_counts()') IS NOT NULL")
+	if [ "$rebuild" = t ]; then
+		run_psql -d "$db" -q \
+			-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
+			-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
+			-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
+			-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
+		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
+	else
+		run_psql -d "$db" -q -c "DELETE FROM clarky.activities WHERE created_at > '$loaded'"
+	fi
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
+}
+
+# prepare_db SCALE: the reference, its check against the extension, warm caches
+prepare_db() {
+	local scale=$1 db=bench_$1
+	run_psql -d "$db" -q -f "$BENCH/reference.sql"
+	run_psql -d "$db" -q -c "GRANT EXECUTE ON FUNCTION pg_read_file(text) TO $ROLE"
+	log "checking that the reference returns what the extension returns ($db)"
+	run_psql -d "$db" -q -v contacts="${CONTACTS[$scale]}" -f "$BENCH/check.sql" >"$RESULTS/raw/check-$scale.out" 2>&1 || {
+		cat "$RESULTS/raw/check-$scale.out" >&2
+		echo "error: bench/reference.sql no longer matches the extension; fix it first" >&2
+		return 1
+	}
+	run_psql -d "$db" -Atq <<'SQL' >/dev/null
+SELECT pg_prewarm(c.oid)
+FROM pg_class AS c
+WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind IN ('r', 'i')
+  AND c.relpersistence = 'p';
+SQL
+}
+
+# ---- pgbench ----------------------------------------------------------------
+
+# pgb OUT DB CLIENTS SECS SCRIPT [pgbench args...]: one pgbench run as the
+# application role; fails (showing its output) if any transaction failed
+pgb() {
+	local out=$1 db=$2 clients=$3 secs=$4 script=$5
+	shift 5
+	if ! "$PGBENCH" -n -M prepared -c "$clients" -j "$clients" -T "$secs" \
+		-h "$DIR" -p "$PORT" -U "$ROLE" "$@" -f "$BENCH/pgbench/$script" "$db" >"$out" 2>&1 ||
+		grep -q '^number of failed transactions: [1-9]' "$out"; then
+		echo "error: pgbench $script failed:" >&2
+		tail -n 20 "$out" >&2
+		return 1
+	fi
+}
+
+tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$1"; }
+lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$1"; }
+
+# run_case DB SCALE CASE CLIENTS SIDE=SCRIPT... [-- pgbench args]: the sides
+# alternated over ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
+run_case() {
+	local db=$1 scale=$2 name=$3 clients=$4
+	shift 4
+	local sides=() extra=() side script round i out order
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do sides+=("$1"); shift; done
+	[ $# -eq 0 ] || { shift; extra=("$@"); }
+	extra+=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25)))
+	if [ "$WARM" -gt 0 ]; then
+		for side in "${sides[@]}"; do
+			pgb "$RESULTS/raw/warm.out" "$db" "$clients" "$WARM" "${side#*=}" "${extra[@]}"
+		done
+	fi
+	for ((round = 1; round <= ROUNDS; round++)); do
+		order=("${sides[@]}")
+		if ((round % 2 == 0)); then
+			order=()
+			for ((i = ${#sides[@]} - 1; i >= 0; i--)); do order+=("${sides[$i]}"); done
+		fi
+		for side in "${order[@]}"; do
+			script=${side#*=} side=${side%%=*}
+			out=$RESULTS/raw/$scale-$name-$side-$round.out
+			pgb "$out" "$db" "$clients" "$SECS" "$script" "${extra[@]}"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scale:$name" "$side" - "$round" "$clients" \
+				"$(tps_of "$out")" "$(lat_of "$out")" >>"$TSV"
+			printf '  %-28s %-7s round %d/%d  %10.1f tps  %8.3f ms\n' "$name" "$side" "$round" "$ROUNDS" \
+				"$(tps_of "$out")" "$(lat_of "$out")" >&2
+		done
+	done
+}
+
+# The cases with targets, on one data set.  Reads first; the writes last,
+# since they grow the table (reset_dataset removes their rows next time).
+read_cases() {
+	local db=bench_$1 scale=$1
+	phase "timeline cases on $db"
+	run_case "$db" "$scale" timeline_page1 2 ext=timeline_ext.sql ref=timeline_ref.sql floor=timeline_floor.sql
+	run_case "$db" "$scale" hot_page1 2 ext=hot_ext.sql ref=hot_ref.sql
+	run_case "$db" "$scale" type_filter 2 ext=type_ext.sql ref=type_ref.sql
+	run_case "$db" "$scale" deep_pages 2 ext=deep_ext.sql ref=deep_ref.sql
+}
+write_cases() {
+	local db=bench_$1 scale=$1
+	phase "log cases on $db"
+	run_case "$db" "$scale" log 2 ext=log_ext.sql ref=log_ref.sql floor=log_floor.sql
+	run_case "$db" "$scale" log_contention 2 hot=log_hot_ext.sql random=log_ext.sql
+}
+
+# Latency against page depth: the hot contact, one client, each page alone
+depth_sweep() {
+	local db=bench_$1 scale=$1 page side out pages
+	if [ "$scale" = tiny ]; then pages=(1 10 40); else pages=(1 10 100 500 1000 2000 3000 4000); fi
+	phase "latency against page depth on $db"
+	for page in "${pages[@]}"; do
+		for side in ext ref; do
+			out=$RESULTS/raw/$scale-depth-$page-$side.out
+			pgb "$out" "$db" 1 "$SWEEP_SECS" "depth_$side.sql" -D page="$page"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scale:depth" "$side" "$page" 1 1 \
+				"$(tps_of "$out")" "$(lat_of "$out")" >>"$TSV"
+			printf '  page %-6s %-4s %8.3f ms\n' "$page" "$side" "$(lat_of "$out")" >&2
+		done
+	done
+}
+
+# Page-1 latency against table size: one client, the sizes alternated
+size_sweep() {
+	local scales=("$@") round scale side out
+	phase "page-1 latency against table size (${scales[*]})"
+	for ((round = 1; round <= ROUNDS; round++)); do
+		for scale in "${scales[@]}"; do
+			for side in ext ref floor; do
+				out=$RESULTS/raw/size-$scale-$side-$round.out
+				pgb "$out" "bench_$scale" 1 "$SECS" "timeline_$side.sql" -D contacts="${CONTACTS[$scale]}"
+				printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "size" "$side" "${ROWS[$scale]}" "$round" 1 \
+					"$(tps_of "$out")" "$(lat_of "$out")" >>"$TSV"
+				printf '  %-4s rows %-9s %-5s round %d  %8.3f ms\n' "$scale" "${ROWS[$scale]}" "$side" "$round" "$(lat_of "$out")" >&2
+			done
+		done
+	done
+}
+
+# The memory check: MEM_CALLS timeline calls in one backend (pgbench, one
+# connection), its memory recorded from inside at the start and every tenth
+memory_check() {
+	local db=bench_$1 scale=$1 warm step
+	warm=$((MEM_CALLS / 100)) step=$((MEM_CALLS / 10))
+	phase "memory check: $MEM_CALLS timeline calls in one backend"
+	run_psql -d "$db" -q -c "TRUNCATE bench_memory"
+	"$PGBENCH" -n -M prepared -c 1 -j 1 -t "$MEM_CALLS" -h "$DIR" -p "$PORT" -U "$ROLE" \
+		-D n=0 -D warm="$warm" -D step="$step" -D contacts="${CONTACTS[$scale]}" \
+		-f "$BENCH/pgbench/memory.sql" "$db" >"$RESULTS/raw/memory.out" 2>&1 || {
+		tail -n 20 "$RESULTS/raw/memory.out" >&2
+		return 1
+	}
+	run_psql -d "$db" -At -F $'\t' -c "SELECT n, pid, context_bytes, rss_anon_kb, pss_kb, at FROM bench_memory ORDER BY n" \
+		>"$RESULTS/memory.tsv"
+	sed -n 's/^latency average = /  latency average = /p' "$RESULTS/raw/memory.out" >&2
+	awk -F'\t' 'NR == 1 { c = $3; r = $4 } END { printf "  after %d calls: contexts %+.2f MB, private RSS %+.2f MB since call %d\n", $1, ($3 - c) / 1048576, ($4 - r) / 1024, '"$warm"' }' \
+		"$RESULTS/memory.tsv" >&2
+}
+
+# EXPLAIN (ANALYZE, BUFFERS) of every statement each timeline runs, as the
+# application role: auto_explain logs the nested statements of the C code and
+# of the reference to the client; each call is made 6 times first, so that the
+# plans shown are the ones the benchmark reuses.
+explain_plans() {
+	local db=bench_$1 scale=$1 hot_page
+	hot_page=$((HOT[$scale] / 50))
+	phase "EXPLAIN (ANALYZE, BUFFERS) of the timelines"
+	local calls=(
+		"typical contact, page 1|contact_activities('c_42')"
+		"hot contact, page 1|contact_activities('c_hot')"
+		"typical contact, type call, page 1|contact_activities('c_42', 'call')"
+		"hot contact, page $hot_page|contact_activities('c_hot', NULL, $hot_page)"
+	)
+	local call title fn impl
+	: >"$RESULTS/explain.txt"
+	for call in "${calls[@]}"; do
+		title=${call%%|*} fn=${call#*|}
+		for impl in clarky bench_ref; do
+			{
+				printf '### %s: %s.%s\n' "$title" "$impl" "$fn"
+				run_psql -d "$db" -At 2>&1 <<SQL | sed -e 's/^psql:<stdin>:[0-9]*: //' -e '/^{"data"/d' -e '/^$/d'
+SET client_min_messages = notice;
+LOAD 'auto_explain';
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_buffers = on;
+SET auto_explain.log_timing = on;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SET auto_explain.log_min_duration = -1;
+SET ROLE $ROLE;
+SELECT $impl.$fn FROM generate_series(1, 6) \g /dev/null
+RESET ROLE;
+SET auto_explain.log_min_duration = 0;
+SET ROLE $ROLE;
+SELECT $impl.$fn \g /dev/null
+SQL
+				printf '\n'
+			} >>"$RESULTS/explain.txt"
+		done
+	done
+}
+
+# ---- HTTP: wrk against a PostgREST of its own ---------------------------------
+
+http_case() {
+	local db=bench_$1 scale=$1
+	if ! declare -F install_postgrest >/dev/null || ! declare -F stop_pidfile >/dev/null; then
+		log "HTTP case skipped: scripts/lib.sh has no PostgREST deployment yet"
+		echo "skipped: scripts/lib.sh has no PostgREST deployment" >"$RESULTS/http.txt"
+		return 0
+	fi
+	"$BENCH/http.sh" "$DIR" "$db" "$PORT" "$PGRST_PORT" "${CONTACTS[$scale]}" "$ROUNDS" "$SECS" "$RESULTS" ||
+		{ log "HTTP case failed (see $RESULTS/http.txt)"; return 0; }
+}
+
+# ---- main -------------------------------------------------------------------
+
+cleanup() {
+	stop_cluster "$DIR"
+}
+trap cleanup EXIT
+
+phase "bench/run.sh --scale $SCALE ($MODE): results in $RESULTS"
+packages=()
+[ "$DOCS" = 0 ] || packages+=(gnuplot-nox)
+[ -z "$HTTP" ] || packages+=(wrk)
+install_packages "${packages[@]}"
+build_install
+start_cluster "$DIR" "$PORT"
+configure_cluster
+
+{
+	echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "mode=$MODE"
+	echo "scale=$SCALE"
+	echo "rounds=$ROUNDS"
+	echo "secs=$SECS"
+	echo "sweep_secs=$SWEEP_SECS"
+	echo "memory_calls=$MEM_CALLS"
+	echo "nproc=$(nproc)"
+	echo "memory=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "kernel=$(uname -r)"
+	echo "postgres=$(run_psql -d postgres -Atc 'SELECT version()')"
+	echo "commit=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" status --porcelain -- src sql 2>/dev/null | grep -q . && echo ' with uncommitted changes to src/ or sql/')"
+	echo "settings=$(printf '%s ' "${SETTINGS[@]}")"
+} >"$RESULTS/machine.txt"
+
+case $SCALE in
+tiny | 2m)
+	ensure_dataset "$SCALE"
+	run_psql -d "bench_$SCALE" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset.txt"
+	prepare_db "$SCALE"
+	explain_plans "$SCALE"
+	read_cases "$SCALE"
+	depth_sweep "$SCALE"
+	memory_check "$SCALE"
+	[ -z "$HTTP" ] || http_case "$SCALE"
+	write_cases "$SCALE"
+	;;
+10m)
+	for s in 1m 2m 10m; do
+		ensure_dataset "$s"
+		prepare_db "$s"
+	done
+	run_psql -d bench_10m -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset.txt"
+	size_sweep 1m 2m 10m
+	explain_plans 10m
+	read_cases 10m
+	write_cases 10m
+	;;
+esac
+
+echo "seconds=$(($(date +%s) - STARTED))" >>"$RESULTS/machine.txt"
+phase "report"
+report_args=("$RESULTS")
+[ "$DOCS" = 1 ] && report_args+=(--docs)
+python3 "$BENCH/report.py" "${report_args[@]}"
+phase "done in $(elapsed)"
