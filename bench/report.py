@@ -536,7 +536,9 @@ def render_doc(s2, s10):
         w("")
         w(f"Run of {s10['machine'].get('date', '?')}; extension at commit {s10['machine'].get('commit', '?')}.")
         w("Each size is its own database with the same shape (about 100 activities per typical contact,")
-        w("the hot contact with 100,000); one client; the sizes and sides alternated in each round.")
+        w("the hot contact with 100,000); one client; the sizes and sides alternated in each round. The")
+        w("10M-row table and its indexes (8 GB) do not fit in `shared_buffers` (4 GB) beside the other")
+        w("two sets, so part of each call's pages come from the operating system's cache, for every side.")
         w("")
         if os.path.exists(PLOT_SIZE) and s10.get("size"):
             w("![page-1 latency against table size](bench-page1-vs-size.png)")
