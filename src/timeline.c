@@ -63,6 +63,21 @@ AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
 							   "$3::" CLARKY_SCHEMA ".activity_type");
 }
 
+/* The sum of the owner's kept counts (of one type, when filtered) */
+static void
+AppendKeptTotal(StringInfo sql, ClarkyOwner owner, bool filtered)
+{
+	appendStringInfo(sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8"
+					 " FROM " CLARKY_SCHEMA ".activity_counts"
+					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+					 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
+					 " AND owner_id OPERATOR(pg_catalog.=) $2",
+					 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
+	if (filtered)
+		appendStringInfoString(sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
+							   "$3::" CLARKY_SCHEMA ".activity_type");
+}
+
 /*
  * A timeline statement.  Parameters: $1 workspace, $2 owner id, $3 activity
  * type (used only when filtered), and for a page $4 limit and $5 offset.
@@ -97,12 +112,11 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 			 * type's first page is mostly short, and needs none.
 			 */
 			if (!filtered)
-				appendStringInfo(&sql, ", (SELECT pg_catalog.sum(n)::pg_catalog.int8"
-								 " FROM " CLARKY_SCHEMA ".activity_counts"
-								 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-								 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
-								 " AND owner_id OPERATOR(pg_catalog.=) $2)",
-								 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
+			{
+				appendStringInfoString(&sql, ", (");
+				AppendKeptTotal(&sql, owner, false);
+				appendStringInfoChar(&sql, ')');
+			}
 			AppendTimelineWhere(&sql, owner, filtered);
 			appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
@@ -121,15 +135,7 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 								   " ORDER BY occurred_at DESC, id DESC");
 			break;
 		case QUERY_TOTAL:
-			appendStringInfo(&sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8"
-							 " FROM " CLARKY_SCHEMA ".activity_counts"
-							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-							 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
-							 " AND owner_id OPERATOR(pg_catalog.=) $2",
-							 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
-			if (filtered)
-				appendStringInfoString(&sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
-									   "$3::" CLARKY_SCHEMA ".activity_type");
+			AppendKeptTotal(&sql, owner, filtered);
 			break;
 		case QUERY_COUNT_ROWS:
 			appendStringInfoString(&sql, "SELECT pg_catalog.count(*)");
