@@ -8,13 +8,13 @@
 #   bench/run.sh --quick         a short smoke run (no doc rewrite)
 #   bench/run.sh --tiny          a few thousand rows, 1 s per case, no doc
 #                                rewrite: checks that the harness still runs
-#                                (its own cluster: port 54362)
+#                                (its own cluster: port 25462)
 #   --regenerate                 rebuild the data sets even if they are current
 #   --no-http                    skip the HTTP case
 #   --docs / --no-docs           force the doc rewrite on or off
 #
 # It builds and installs the extension, starts a private PostgreSQL 15
-# cluster tuned for benchmarking (port 54360, data under /var/tmp, kept
+# cluster tuned for benchmarking (port 25460, data under /var/tmp, kept
 # between runs so the data need not be generated again; regenerated when the
 # extension's install script or the generator changes), checks that the
 # reference implementation (bench/reference.sql) still returns what the
@@ -71,12 +71,12 @@ esac
 # stops or disturbs a benchmark running at the same time
 if [ "$MODE" = tiny ]; then
 	DIR=${CLARKY_BENCH_DIR:-/var/tmp/clarky_bench-tiny}
-	PORT=${CLARKY_BENCH_PORT:-54362}
+	PORT=${CLARKY_BENCH_PORT:-25462}
 else
 	DIR=${CLARKY_BENCH_DIR:-/var/tmp/clarky_bench}
-	PORT=${CLARKY_BENCH_PORT:-54360}
+	PORT=${CLARKY_BENCH_PORT:-25460}
 fi
-PGRST_PORT=${CLARKY_BENCH_PGRST_PORT:-54361}
+PGRST_PORT=${CLARKY_BENCH_PGRST_PORT:-25461}
 
 STARTED=$(date +%s)
 RESULTS=$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)-$SCALE

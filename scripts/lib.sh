@@ -79,9 +79,14 @@ start_cluster() {
 	if runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		return 0
 	fi
+	port_free "$port" PostgreSQL || return 1
 	log "starting PostgreSQL 15 on 127.0.0.1:$port"
-	runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-		-o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+	if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+		-o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null; then
+		echo "error: PostgreSQL did not start on port $port; the end of $dir/postgres.log:" >&2
+		tail -n 20 "$dir/postgres.log" >&2 || true
+		return 1
+	fi
 }
 
 stop_cluster() {
@@ -173,10 +178,24 @@ GRANT clarky_anon, clarky_reader, clarky_writer TO clarky_authenticator;
 SQL
 }
 
-# port_free PORT NAME: fail with a clear message when something listens on PORT
+# port_free PORT NAME: fail with a clear message when a server could not
+# listen on 127.0.0.1:PORT.  It tries what the server will do (bind with
+# SO_REUSEADDR): a listener is not the only thing in the way, a client
+# socket in TIME_WAIT on that local port blocks the bind too (our private
+# ports lie below the kernel's ephemeral range for that reason).
 port_free() {
-	if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-		echo "error: port $1 (for $2) is already in use on 127.0.0.1" >&2
+	local why
+	if ! why=$(python3 - "$1" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError as e:
+    sys.exit(e.strerror)
+PY
+	); then
+		echo "error: port $1 (for $2) is not free on 127.0.0.1: $why" >&2
 		return 1
 	fi
 }

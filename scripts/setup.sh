@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
 DIR=${CLARKY_DIR:-/var/tmp/clarky_activity}
-PORT=${CLARKY_PORT:-54320}	# PostgreSQL; PostgREST on PORT+1, nginx on PORT+2
+PORT=${CLARKY_PORT:-25420}	# PostgreSQL; PostgREST on PORT+1, nginx on PORT+2
 PGRST_PORT=$((PORT + 1))
 HTTP_PORT=$((PORT + 2))
 API=http://127.0.0.1:$HTTP_PORT

@@ -4,7 +4,7 @@
 #
 # Installs what is missing (the test suite's packages and sqlsmith), builds
 # and installs the extension, then runs each check of test/stress/ on private
-# PostgreSQL 15 clusters of its own (ports 54370-54379, under one temporary
+# PostgreSQL 15 clusters of its own (ports 25470-25479, under one temporary
 # directory, removed at the end):
 #
 #   crash.sh         kill -9 of the server under a write load; acknowledged
@@ -36,8 +36,8 @@ require_root "$@"
 
 STRESS_DIR=$REPO_DIR/test/stress
 ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers)
-declare -A PORTS=([crash]=54370 [concurrency]=54371 [dump_restore]="54372 54373"
-	[memory]=54374 [sqlsmith]=54375 [many_writers]=54376)
+declare -A PORTS=([crash]=25470 [concurrency]=25471 [dump_restore]="25472 25473"
+	[memory]=25474 [sqlsmith]=25475 [many_writers]=25476)
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
 	[many_writers]=180)
 

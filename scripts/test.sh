@@ -10,7 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
-PORT=${CLARKY_TEST_PORT:-54330}	# PostgreSQL; PostgREST on PORT+1, nginx on PORT+2
+PORT=${CLARKY_TEST_PORT:-25430}	# PostgreSQL; PostgREST on PORT+1, nginx on PORT+2
 PGRST_PORT=$((PORT + 1))
 HTTP_PORT=$((PORT + 2))
 WORK=$(mktemp -d /tmp/clarky-test.XXXXXX)

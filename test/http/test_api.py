@@ -5,8 +5,8 @@ PostgREST 12.0.2 in front of the extension, all on loopback.
 Python 3 standard library only; prints TAP ("ok N - ...", "not ok N - ...",
 then "1..N"). Run by scripts/test.sh, which starts the services and sets:
 
-  CLARKY_HTTP_URL         nginx, e.g. http://127.0.0.1:54332
-  CLARKY_POSTGREST_URL    PostgREST itself, e.g. http://127.0.0.1:54331
+  CLARKY_HTTP_URL         nginx, e.g. http://127.0.0.1:25432
+  CLARKY_POSTGREST_URL    PostgREST itself, e.g. http://127.0.0.1:25431
   CLARKY_JWT_SECRET_FILE  the jwt-secret PostgREST verifies tokens with
   CLARKY_PSQL             psql; PGHOST, PGPORT, PGUSER, PGDATABASE say where
   CLARKY_POSTGREST_PIDFILE  PostgREST's pid; the last tests stop it to see
@@ -31,8 +31,8 @@ import time
 import traceback
 import urllib.parse
 
-HTTP_URL = os.environ.get("CLARKY_HTTP_URL", "http://127.0.0.1:54332")
-POSTGREST_URL = os.environ.get("CLARKY_POSTGREST_URL", "http://127.0.0.1:54331")
+HTTP_URL = os.environ.get("CLARKY_HTTP_URL", "http://127.0.0.1:25432")
+POSTGREST_URL = os.environ.get("CLARKY_POSTGREST_URL", "http://127.0.0.1:25431")
 JWT_SECRET_FILE = os.environ.get("CLARKY_JWT_SECRET_FILE", "")
 PSQL = os.environ.get("CLARKY_PSQL", "psql")
 TIMEOUT = 15  # seconds, for every HTTP request and psql call

@@ -3,7 +3,7 @@
 # Each check in test/stress/*.sh sources this file, which sources
 # scripts/lib.sh (install_packages, build_install, start_cluster, stop_cluster,
 # run_psql...).  A check runs one or two private PostgreSQL 15 clusters under
-# a work directory of its own, on the port(s) it is given (54370-54379), and
+# a work directory of its own, on the port(s) it is given (25470-25479), and
 # prints TAP-like lines:
 #
 #   ok N - description
@@ -18,6 +18,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 
 STRESS_DIR=$REPO_DIR/test/stress
+# a check stopped by set -e says which command stopped it
+trap 'echo "# ${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed with status $?" >&2' ERR
 export PGCLIENTENCODING=UTF8 PGCONNECT_TIMEOUT=10
 
 TAP_N=$((${STRESS_TAP_START:-1} - 1))
@@ -112,17 +114,17 @@ stress_cleanup() {
 # stress_cluster DIR PORT [NAME=VALUE...]: a private cluster in DIR (see
 # lib.sh's start_cluster), started on PORT with the given settings (ALTER
 # SYSTEM, then a restart so that every setting is in force), stopped when the
-# check exits.  Refuses a port outside 54370-54379 or already in use.
+# check exits.  Refuses a port outside 25470-25479 or already in use.
 stress_cluster() {
 	local dir=$1 port=$2 setting
 	shift 2
-	if [ "$port" -lt 54370 ] || [ "$port" -gt 54379 ]; then
-		echo "error: port $port is outside the stress range 54370-54379" >&2
+	if [ "$port" -lt 25470 ] || [ "$port" -gt 25479 ]; then
+		echo "error: port $port is outside the stress range 25470-25479" >&2
 		return 1
 	fi
 	port_free "$port" "a stress cluster" || return 1
 	on_exit "stop_cluster '$dir'"
-	start_cluster "$dir" "$port" 2>/dev/null
+	quiet_start "$dir" "$port"
 	{
 		echo "SET client_min_messages = warning;"
 		echo "ALTER SYSTEM SET log_line_prefix = '%m [%p] %q%u@%d ';"
@@ -131,7 +133,17 @@ stress_cluster() {
 		done
 	} | pg -h "$dir" -p "$port" -d postgres
 	stop_cluster "$dir"
-	start_cluster "$dir" "$port" 2>/dev/null
+	quiet_start "$dir" "$port"
+}
+
+# quiet_start DIR PORT: start_cluster without its progress lines, but with
+# its errors (and the server log's end) when it fails
+quiet_start() {
+	local err=$1.start.err
+	start_cluster "$1" "$2" 2>"$err" || {
+		grep -v '^==> \|^$' "$err" >&2
+		return 1
+	}
 }
 
 # pg ARGS...: psql, unaligned and tuples only, stopping at the first error

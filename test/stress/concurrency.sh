@@ -21,7 +21,7 @@
 # pg_amcheck is clean.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-54371}
+PORT=${1:-25471}
 SECONDS_RUN=${STRESS_CONCURRENCY_SECONDS:-30}
 WRITERS=8
 READERS=2

@@ -14,7 +14,7 @@
 # sent.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-54370}
+PORT=${1:-25470}
 LOAD_SECONDS=${STRESS_CRASH_LOAD_SECONDS:-6}
 stress_workdir crash
 DIR=$WORK/cluster
@@ -104,7 +104,7 @@ ok_if "the postmaster and all its processes are gone after kill -9" server_gone
 
 # ---- recovery -------------------------------------------------------------
 t0=$(now_s)
-start_cluster "$DIR" "$PORT" 2>/dev/null
+quiet_start "$DIR" "$PORT"
 recovery_seconds=$(elapsed "$t0")
 ok_if "the server restarts after crash recovery" \
 	grep -q 'database system was interrupted\|not properly shut down' "$DIR/postgres.log"

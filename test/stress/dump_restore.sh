@@ -13,8 +13,8 @@
 # too.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SRC_PORT=${1:-54372}
-DST_PORT=${2:-54373}
+SRC_PORT=${1:-25472}
+DST_PORT=${2:-25473}
 stress_workdir dump_restore
 SRC_DIR=$WORK/src
 DST_DIR=$WORK/dst
