@@ -64,12 +64,30 @@ typedef struct ClarkyActivity
 } ClarkyActivity;
 
 /*
- * The select list that the renderer expects, in the seed's key order; used
- * by both the timelines' SELECT and log_activity's RETURNING.
+ * The select list that the renderer expects, in the seed's key order; the
+ * timelines select it and log_activity inserts it.
  */
 #define CLARKY_ACTIVITY_COLUMNS \
 	"id, contact_id, company_id, activity_type, title, description, " \
 	"due_date, duration_minutes, completed_at, metadata, created_at, occurred_at"
+
+/* The columns of CLARKY_ACTIVITY_COLUMNS, numbered from 0 */
+typedef enum ClarkyActivityColumn
+{
+	CLARKY_COL_ID,
+	CLARKY_COL_CONTACT_ID,
+	CLARKY_COL_COMPANY_ID,
+	CLARKY_COL_ACTIVITY_TYPE,
+	CLARKY_COL_TITLE,
+	CLARKY_COL_DESCRIPTION,
+	CLARKY_COL_DUE_DATE,
+	CLARKY_COL_DURATION_MINUTES,
+	CLARKY_COL_COMPLETED_AT,
+	CLARKY_COL_METADATA,
+	CLARKY_COL_CREATED_AT,
+	CLARKY_COL_OCCURRED_AT,
+	CLARKY_COL_EXTRA			/* a bigint after them, where a query asks for it */
+} ClarkyActivityColumn;
 
 /* Whose timeline */
 typedef enum ClarkyOwner
@@ -104,7 +122,7 @@ extern const char *ClarkyActivityTypeLabel(Oid value);
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
 extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
-								 const bool *isnull);
+								 const bool *isnull, const char *label);
 extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,
 								const char *nulls, bool read_only,
 								StringInfo buf, int64 *extra);

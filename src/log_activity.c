@@ -5,7 +5,8 @@
  *
  * The payload is validated completely (payload.c) before the single INSERT,
  * so a bad payload writes nothing.  The INSERT goes through the planner with
- * the caller's privileges, so grants and row-level security apply.
+ * the caller's privileges, so grants and row-level security apply.  The
+ * answer is rendered from the values inserted.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,7 +19,10 @@
 
 #include "clarky_activity.h"
 
-#define LOG_NARGS 12
+/* Parameters of the insert: the table's columns but workspace_id, in the
+ * order of CLARKY_ACTIVITY_COLUMNS, then workspace_id */
+#define LOG_NARGS 13
+#define ARG_WORKSPACE 12
 
 /* Prepared once per backend */
 static SPIPlanPtr insert_plan;
@@ -27,8 +31,9 @@ static SPIPlanPtr
 InsertPlan(void)
 {
 	static Oid	argtypes[LOG_NARGS] = {
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TIMESTAMPTZOID, NUMERICOID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZOID
+		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+		TIMESTAMPTZOID, NUMERICOID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, TEXTOID
 	};
 	SPIPlanPtr	plan;
 
@@ -36,13 +41,9 @@ InsertPlan(void)
 		return insert_plan;
 
 	plan = SPI_prepare_cursor("INSERT INTO " CLARKY_SCHEMA ".activities "
-							  "(workspace_id, id, contact_id, company_id, activity_type, "
-							  "title, description, due_date, duration_minutes, "
-							  "completed_at, metadata, occurred_at) "
-							  "VALUES ($1, $2, $3, $4, $5::" CLARKY_SCHEMA ".activity_type, "
-							  "$6, $7, $8, $9, $10, "
-							  "COALESCE($11, '{}'::pg_catalog.jsonb), $12) "
-							  "RETURNING " CLARKY_ACTIVITY_COLUMNS,
+							  "(" CLARKY_ACTIVITY_COLUMNS ", workspace_id) "
+							  "VALUES ($1, $2, $3, $4::" CLARKY_SCHEMA ".activity_type, "
+							  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
 							  LOG_NARGS, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for the activity insert: %s",
@@ -53,56 +54,86 @@ InsertPlan(void)
 	return plan;
 }
 
-/* Set parameter i of the insert to value, or to NULL where not present */
+/* Set column i of the new activity to value, or to NULL where not present */
 static inline void
-SetParam(Datum *values, char *nulls, int i, bool present, Datum value)
+SetColumn(Datum *values, bool *isnull, int i, bool present, Datum value)
 {
 	values[i] = present ? value : (Datum) 0;
-	nulls[i] = present ? ' ' : 'n';
+	isnull[i] = !present;
 }
 
-/* Validate payload, insert it, and return {"data": {...}} */
+/* An empty JSON object, for an activity logged without metadata */
+static Jsonb *
+EmptyObject(void)
+{
+	JsonbParseState *state = NULL;
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * Validate payload, insert it, and return {"data": {...}}.
+ *
+ * The function chooses every column's value itself (id, created_at and
+ * occurred_at included), so the answer is rendered from those values: they
+ * are exactly the row inserted, and nothing needs to come back from it.
+ */
 text *
 ClarkyLogActivity(Jsonb *payload)
 {
 	ClarkyActivity activity;
 	char		id[CLARKY_ACTIVITY_ID_LEN + 1];
+	TimestampTz now = GetCurrentTransactionStartTimestamp();	/* now() */
 	Datum		values[LOG_NARGS];
+	bool		isnull[LOG_NARGS];
 	char		nulls[LOG_NARGS];
+	const char *label;
 	StringInfoData buf;
 
 	ClarkyParsePayload(payload, &activity);
 	ClarkyNewActivityId(id);
+	label = ClarkyActivityTypes[activity.activity_type];
 
-	SetParam(values, nulls, 0, true, PointerGetDatum(ClarkyCurrentWorkspace()));
-	SetParam(values, nulls, 1, true, CStringGetTextDatum(id));
-	SetParam(values, nulls, 2, activity.contact_id, PointerGetDatum(activity.contact_id));
-	SetParam(values, nulls, 3, activity.company_id, PointerGetDatum(activity.company_id));
-	SetParam(values, nulls, 4, true,
-			 CStringGetTextDatum(ClarkyActivityTypes[activity.activity_type]));
-	SetParam(values, nulls, 5, activity.title, PointerGetDatum(activity.title));
-	SetParam(values, nulls, 6, activity.description, PointerGetDatum(activity.description));
-	SetParam(values, nulls, 7, activity.has_due_date, TimestampTzGetDatum(activity.due_date));
-	SetParam(values, nulls, 8, activity.duration_minutes,
-			 NumericGetDatum(activity.duration_minutes));
-	SetParam(values, nulls, 9, activity.has_completed_at,
-			 TimestampTzGetDatum(activity.completed_at));
-	SetParam(values, nulls, 10, activity.metadata, JsonbPGetDatum(activity.metadata));
-	/* occurred_at defaults to the moment of logging, as now() tells it */
-	SetParam(values, nulls, 11, true,
-			 TimestampTzGetDatum(activity.has_occurred_at ? activity.occurred_at :
-								 GetCurrentTransactionStartTimestamp()));
-
-	initStringInfo(&buf);
-	appendStringInfoSpaces(&buf, VARHDRSZ);
-	appendStringInfoString(&buf, "{\"data\": ");
+	SetColumn(values, isnull, CLARKY_COL_ID, true, CStringGetTextDatum(id));
+	SetColumn(values, isnull, CLARKY_COL_CONTACT_ID, activity.contact_id,
+			  PointerGetDatum(activity.contact_id));
+	SetColumn(values, isnull, CLARKY_COL_COMPANY_ID, activity.company_id,
+			  PointerGetDatum(activity.company_id));
+	SetColumn(values, isnull, CLARKY_COL_ACTIVITY_TYPE, true, CStringGetTextDatum(label));
+	SetColumn(values, isnull, CLARKY_COL_TITLE, activity.title,
+			  PointerGetDatum(activity.title));
+	SetColumn(values, isnull, CLARKY_COL_DESCRIPTION, activity.description,
+			  PointerGetDatum(activity.description));
+	SetColumn(values, isnull, CLARKY_COL_DUE_DATE, activity.has_due_date,
+			  TimestampTzGetDatum(activity.due_date));
+	SetColumn(values, isnull, CLARKY_COL_DURATION_MINUTES, activity.duration_minutes,
+			  NumericGetDatum(activity.duration_minutes));
+	SetColumn(values, isnull, CLARKY_COL_COMPLETED_AT, activity.has_completed_at,
+			  TimestampTzGetDatum(activity.completed_at));
+	SetColumn(values, isnull, CLARKY_COL_METADATA, true,
+			  JsonbPGetDatum(activity.metadata ? activity.metadata : EmptyObject()));
+	SetColumn(values, isnull, CLARKY_COL_CREATED_AT, true, TimestampTzGetDatum(now));
+	/* occurred_at defaults to the moment of logging */
+	SetColumn(values, isnull, CLARKY_COL_OCCURRED_AT, true,
+			  TimestampTzGetDatum(activity.has_occurred_at ? activity.occurred_at : now));
+	SetColumn(values, isnull, ARG_WORKSPACE, true,
+			  PointerGetDatum(ClarkyCurrentWorkspace()));
+	for (int i = 0; i < LOG_NARGS; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (ClarkyRenderQuery(InsertPlan(), values, nulls, false, &buf, NULL) != 1)
-		elog(ERROR, "activity insert returned no row");
+	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT ||
+		SPI_processed != 1)
+		elog(ERROR, "activity insert did not insert one row");
 	SPI_finish();
 
+	/* the result is built in the caller's context, as a json varlena */
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	appendStringInfoString(&buf, "{\"data\": ");
+	ClarkyRenderActivity(&buf, values, isnull, label);
 	appendStringInfoChar(&buf, '}');
 	SET_VARSIZE(buf.data, buf.len);
 	return (text *) buf.data;

@@ -28,24 +28,6 @@
 #include "iso8601.h"
 #include "json_out.h"
 
-/* Columns of CLARKY_ACTIVITY_COLUMNS, numbered from 0 */
-enum
-{
-	COL_ID,
-	COL_CONTACT_ID,
-	COL_COMPANY_ID,
-	COL_ACTIVITY_TYPE,
-	COL_TITLE,
-	COL_DESCRIPTION,
-	COL_DUE_DATE,
-	COL_DURATION_MINUTES,
-	COL_COMPLETED_AT,
-	COL_METADATA,
-	COL_CREATED_AT,
-	COL_OCCURRED_AT,
-	COL_EXTRA					/* a bigint after them, if asked for */
-};
-
 /* Append str[0..len) to buf as a JSON string */
 void
 ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len)
@@ -95,54 +77,53 @@ AppendTimestamp(StringInfo buf, Datum value, bool isnull)
 
 /*
  * Append the JSON object of one activity to buf, from the values of the
- * columns of CLARKY_ACTIVITY_COLUMNS, in that order.
+ * columns of CLARKY_ACTIVITY_COLUMNS, in that order (numbered by
+ * ClarkyActivityColumn), and the label of its activity_type.
  */
 void
-ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull)
+ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
+					 const char *label)
 {
-	const char *label;
-
 	appendBinaryStringInfo(buf, "{\"id\": ", sizeof("{\"id\": ") - 1);
-	AppendText(buf, values[COL_ID], isnull[COL_ID]);
+	AppendText(buf, values[CLARKY_COL_ID], isnull[CLARKY_COL_ID]);
 	APPEND_KEY(buf, "contact_id");
-	AppendText(buf, values[COL_CONTACT_ID], isnull[COL_CONTACT_ID]);
+	AppendText(buf, values[CLARKY_COL_CONTACT_ID], isnull[CLARKY_COL_CONTACT_ID]);
 	APPEND_KEY(buf, "company_id");
-	AppendText(buf, values[COL_COMPANY_ID], isnull[COL_COMPANY_ID]);
+	AppendText(buf, values[CLARKY_COL_COMPANY_ID], isnull[CLARKY_COL_COMPANY_ID]);
 
 	APPEND_KEY(buf, "activity_type");
-	label = ClarkyActivityTypeLabel(DatumGetObjectId(values[COL_ACTIVITY_TYPE]));
 	ClarkyAppendJsonString(buf, label, strlen(label));
 
 	APPEND_KEY(buf, "title");
-	AppendText(buf, values[COL_TITLE], isnull[COL_TITLE]);
+	AppendText(buf, values[CLARKY_COL_TITLE], isnull[CLARKY_COL_TITLE]);
 	APPEND_KEY(buf, "description");
-	AppendText(buf, values[COL_DESCRIPTION], isnull[COL_DESCRIPTION]);
+	AppendText(buf, values[CLARKY_COL_DESCRIPTION], isnull[CLARKY_COL_DESCRIPTION]);
 	APPEND_KEY(buf, "due_date");
-	AppendTimestamp(buf, values[COL_DUE_DATE], isnull[COL_DUE_DATE]);
+	AppendTimestamp(buf, values[CLARKY_COL_DUE_DATE], isnull[CLARKY_COL_DUE_DATE]);
 
 	APPEND_KEY(buf, "duration_minutes");
-	if (isnull[COL_DURATION_MINUTES])
+	if (isnull[CLARKY_COL_DURATION_MINUTES])
 		APPEND_NULL(buf);
 	else
 		appendStringInfoString(buf,
 							   DatumGetCString(DirectFunctionCall1(numeric_out,
-																   values[COL_DURATION_MINUTES])));
+																   values[CLARKY_COL_DURATION_MINUTES])));
 
 	APPEND_KEY(buf, "completed_at");
-	AppendTimestamp(buf, values[COL_COMPLETED_AT], isnull[COL_COMPLETED_AT]);
+	AppendTimestamp(buf, values[CLARKY_COL_COMPLETED_AT], isnull[CLARKY_COL_COMPLETED_AT]);
 
 	/* metadata is NOT NULL in the table */
 	APPEND_KEY(buf, "metadata");
 	{
-		Jsonb	   *metadata = DatumGetJsonbP(values[COL_METADATA]);
+		Jsonb	   *metadata = DatumGetJsonbP(values[CLARKY_COL_METADATA]);
 
 		(void) JsonbToCString(buf, &metadata->root, VARSIZE(metadata));
 	}
 
 	APPEND_KEY(buf, "created_at");
-	AppendTimestamp(buf, values[COL_CREATED_AT], isnull[COL_CREATED_AT]);
+	AppendTimestamp(buf, values[CLARKY_COL_CREATED_AT], isnull[CLARKY_COL_CREATED_AT]);
 	APPEND_KEY(buf, "occurred_at");
-	AppendTimestamp(buf, values[COL_OCCURRED_AT], isnull[COL_OCCURRED_AT]);
+	AppendTimestamp(buf, values[CLARKY_COL_OCCURRED_AT], isnull[CLARKY_COL_OCCURRED_AT]);
 	appendStringInfoChar(buf, '}');
 }
 
@@ -164,11 +145,12 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 
 	slot_getallattrs(slot);
 	if (receiver->rows == 0 && receiver->extra != NULL)
-		*receiver->extra = slot->tts_isnull[COL_EXTRA] ? 0 :
-			DatumGetInt64(slot->tts_values[COL_EXTRA]);
+		*receiver->extra = slot->tts_isnull[CLARKY_COL_EXTRA] ? 0 :
+			DatumGetInt64(slot->tts_values[CLARKY_COL_EXTRA]);
 	if (receiver->rows++ > 0)
 		appendBinaryStringInfo(receiver->buf, ", ", 2);
-	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull);
+	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull,
+						 ClarkyActivityTypeLabel(DatumGetObjectId(slot->tts_values[CLARKY_COL_ACTIVITY_TYPE])));
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(receiver->rowcxt);
@@ -180,9 +162,9 @@ RenderStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	RenderReceiver *receiver = (RenderReceiver *) self;
 
-	if (typeinfo->natts < COL_OCCURRED_AT + 1 ||
-		(receiver->extra != NULL && (typeinfo->natts <= COL_EXTRA ||
-									 TupleDescAttr(typeinfo, COL_EXTRA)->atttypid != INT8OID)))
+	if (typeinfo->natts < CLARKY_COL_OCCURRED_AT + 1 ||
+		(receiver->extra != NULL && (typeinfo->natts <= CLARKY_COL_EXTRA ||
+									 TupleDescAttr(typeinfo, CLARKY_COL_EXTRA)->atttypid != INT8OID)))
 		elog(ERROR, "rendering expects the columns of an activity");
 }
 
