@@ -443,8 +443,10 @@ def render_doc(s2, s10):
     w(f"The sides of each case are alternated in {rounds} rounds of {secs} s (A B, B A, A B), after a")
     w("warm-up; the tables give median TPS and latency, and each ratio is the median of the per-round")
     w("ratios, so that drift of this shared machine hits both sides. The private cluster is tuned for")
-    w("benchmarking: `shared_buffers = 4GB`, `synchronous_commit = off` (the write cases compare the")
-    w("server's work, not the disk's flush), `jit = off`; the rest in the run details below.")
+    w(f"benchmarking: `shared_buffers` large enough for the run's data sets ({m.get('shared_buffers', '?')} here), in")
+    w("huge pages (`vm.nr_hugepages` is raised for the run and put back after it), `synchronous_commit =")
+    w("off` (the write cases compare the server's work, not the disk's flush), `jit = off`; the rest in")
+    w("the run details below.")
     w("")
     if s2:
         w("## Targets on the 2M-row set")
@@ -536,9 +538,9 @@ def render_doc(s2, s10):
         w("")
         w(f"Run of {s10['machine'].get('date', '?')}; extension at commit {s10['machine'].get('commit', '?')}.")
         w("Each size is its own database with the same shape (about 100 activities per typical contact,")
-        w("the hot contact with 100,000); one client; the sizes and sides alternated in each round. The")
-        w("10M-row table and its indexes (8 GB) do not fit in `shared_buffers` (4 GB) beside the other")
-        w("two sets, so part of each call's pages come from the operating system's cache, for every side.")
+        w("the hot contact with 100,000); one client; the sizes and sides alternated in each round.")
+        w(f"`shared_buffers` is {s10['machine'].get('shared_buffers', '?')} in this run, so that the three sets (11 GB in all) are read")
+        w("from it, not from the operating system's cache.")
         w("")
         if os.path.exists(PLOT_SIZE) and s10.get("size"):
             w("![page-1 latency against table size](bench-page1-vs-size.png)")
@@ -586,9 +588,10 @@ def render_doc(s2, s10):
           f"{mm.get('postgres', '?')}; {mm.get('rounds', '?')} rounds of {mm.get('secs', '?')} s; "
           f"the whole run took {int(mm.get('seconds', 0)) // 60} min {int(mm.get('seconds', 0)) % 60} s"
           + (f" (generating the data set: {s['dataset'].get('generate_seconds', '?')} s)" if s.get("dataset") else "")
-          + ".")
+          + f"; `shared_buffers` {mm.get('shared_buffers', '?')}, "
+          + f"{int(mm.get('huge_pages_in_use', 0) or 0):,} huge pages of 2 MB in use. "
+          + "Cluster settings: `" + mm.get("settings", "").strip().replace(" ", "`, `") + "`.")
         w("")
-    w("Cluster settings: `" + (s2 or s10)["machine"].get("settings", "").strip().replace(" ", "`, `") + "`.")
     w("")
     w("The data ([`bench/generate.sql`](../bench/generate.sql)), generated in the database with one")
     w("`INSERT ... SELECT` over `generate_series`, in the order a real table fills up (`occurred_at`")
