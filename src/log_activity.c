@@ -19,8 +19,10 @@
 
 #include "clarky_activity.h"
 
-/* Parameters of the insert: the table's columns but workspace_id, in the
- * order of CLARKY_ACTIVITY_COLUMNS, then workspace_id */
+/*
+ * Parameters of the insert: the columns of CLARKY_ACTIVITY_COLUMNS, in that
+ * order, then workspace_id
+ */
 #define LOG_NARGS 13
 #define ARG_WORKSPACE 12
 
@@ -77,7 +79,8 @@ EmptyObject(void)
  *
  * The function chooses every column's value itself (id, created_at and
  * occurred_at included), so the answer is rendered from those values: they
- * are exactly the row inserted, and nothing needs to come back from it.
+ * are the row inserted, and nothing needs to come back from it.  (A BEFORE
+ * trigger that someone adds to the table would not show in the answer.)
  */
 text *
 ClarkyLogActivity(Jsonb *payload)

@@ -142,6 +142,7 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
 	RenderReceiver *receiver = (RenderReceiver *) self;
 	MemoryContext oldcxt = MemoryContextSwitchTo(receiver->rowcxt);
+	const char *label;
 
 	slot_getallattrs(slot);
 	if (receiver->rows == 0 && receiver->extra != NULL)
@@ -149,8 +150,8 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 			DatumGetInt64(slot->tts_values[CLARKY_COL_EXTRA]);
 	if (receiver->rows++ > 0)
 		appendBinaryStringInfo(receiver->buf, ", ", 2);
-	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull,
-						 ClarkyActivityTypeLabel(DatumGetObjectId(slot->tts_values[CLARKY_COL_ACTIVITY_TYPE])));
+	label = ClarkyActivityTypeLabel(DatumGetObjectId(slot->tts_values[CLARKY_COL_ACTIVITY_TYPE]));
+	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull, label);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(receiver->rowcxt);
