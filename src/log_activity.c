@@ -16,6 +16,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "clarky_activity.h"
 
@@ -64,14 +65,22 @@ SetColumn(Datum *values, bool *isnull, int i, bool present, Datum value)
 	isnull[i] = !present;
 }
 
-/* An empty JSON object, for an activity logged without metadata */
+/* An empty JSON object, for an activity logged without metadata; built once */
 static Jsonb *
 EmptyObject(void)
 {
-	JsonbParseState *state = NULL;
+	static Jsonb *empty;
 
-	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	if (empty == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		JsonbParseState *state = NULL;
+
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		empty = JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return empty;
 }
 
 /*

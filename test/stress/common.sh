@@ -114,7 +114,8 @@ stress_cleanup() {
 # stress_cluster DIR PORT [NAME=VALUE...]: a private cluster in DIR (see
 # lib.sh's start_cluster), started on PORT with the given settings (ALTER
 # SYSTEM, then a restart so that every setting is in force), stopped when the
-# check exits.  Refuses a port outside 25470-25479 or already in use.
+# check exits.  Refuses a port outside 25470-25479 (and start_cluster one
+# already in use).
 stress_cluster() {
 	local dir=$1 port=$2 setting
 	shift 2
@@ -122,7 +123,6 @@ stress_cluster() {
 		echo "error: port $port is outside the stress range 25470-25479" >&2
 		return 1
 	fi
-	port_free "$port" "a stress cluster" || return 1
 	on_exit "stop_cluster '$dir'"
 	quiet_start "$dir" "$port"
 	{
