@@ -247,36 +247,49 @@ COMMENT ON INDEX clarky.activities_company_type_timeline IS
 -- Exact counts behind the timelines' "total"
 ------------------------------------------------------------------------------
 
--- Per workspace, owner, type and stripe: a number of activities.  A total is
--- the sum of a few of these rows instead of a count over up to every index
--- entry of the owner.  Each writing backend adds to its own stripe (its
--- backend id, unique among running backends), so concurrent writers never
--- wait for each other on a count, nor deadlock on two of them.
+-- Per workspace, owner and stripe: how many activities of each type.  A
+-- total is the sum of a few of these rows (one per stripe, usually one)
+-- instead of a count over up to every index entry of the owner.  Each
+-- writing backend adds to its own stripe (its backend id, unique among
+-- running backends), so concurrent writers never wait for each other on a
+-- count, nor deadlock on two of them.  A column per type keeps an owner's
+-- counts in one row, which a write updates without touching an index (no
+-- indexed column changes) and a total reads with one index probe.
 CREATE TABLE clarky.activity_counts (
 	workspace_id	text COLLATE "C" NOT NULL,
 	owner_kind		text COLLATE "C" NOT NULL,
 	owner_id		text COLLATE "C" NOT NULL,
-	activity_type	clarky.activity_type NOT NULL,
 	stripe			integer NOT NULL,
-	n				bigint NOT NULL,
+	notes			bigint NOT NULL DEFAULT 0,
+	calls			bigint NOT NULL DEFAULT 0,
+	meetings		bigint NOT NULL DEFAULT 0,
+	video_calls		bigint NOT NULL DEFAULT 0,
+	tasks			bigint NOT NULL DEFAULT 0,
+	todos			bigint NOT NULL DEFAULT 0,
+	reminders		bigint NOT NULL DEFAULT 0,
 
 	CONSTRAINT activity_counts_pkey
-		PRIMARY KEY (workspace_id, owner_kind, owner_id, activity_type, stripe),
+		PRIMARY KEY (workspace_id, owner_kind, owner_id, stripe),
 	CONSTRAINT activity_counts_owner_kind
 		CHECK (owner_kind OPERATOR(pg_catalog.=) 'contact'
 			   OR owner_kind OPERATOR(pg_catalog.=) 'company')
 );
 
 COMMENT ON TABLE clarky.activity_counts IS
-'Exact numbers of activities per workspace, owner, type and stripe, kept by the trigger activities_counts; sums of them are the timelines'' totals';
+'Exact numbers of activities per workspace, owner and stripe, a column per type, kept by the trigger activities_counts; sums of them are the timelines'' totals (of every type: notes + calls + meetings + video_calls + tasks + todos + reminders)';
 COMMENT ON COLUMN clarky.activity_counts.workspace_id IS 'The workspace; the distribution column under Citus, co-located with clarky.activities';
 COMMENT ON COLUMN clarky.activity_counts.owner_kind IS '''contact'' or ''company''';
 COMMENT ON COLUMN clarky.activity_counts.owner_id IS 'The contact or company id';
-COMMENT ON COLUMN clarky.activity_counts.activity_type IS 'The activity type counted';
 COMMENT ON COLUMN clarky.activity_counts.stripe IS 'The id of the backend that wrote (0 after clarky.rebuild_activity_counts()); a total sums them all';
-COMMENT ON COLUMN clarky.activity_counts.n IS 'How many activities this stripe adds (it may be negative after deletes)';
+COMMENT ON COLUMN clarky.activity_counts.notes IS 'How many notes this stripe adds (every count may be negative after deletes)';
+COMMENT ON COLUMN clarky.activity_counts.calls IS 'How many calls this stripe adds';
+COMMENT ON COLUMN clarky.activity_counts.meetings IS 'How many meetings this stripe adds';
+COMMENT ON COLUMN clarky.activity_counts.video_calls IS 'How many video calls this stripe adds';
+COMMENT ON COLUMN clarky.activity_counts.tasks IS 'How many tasks this stripe adds';
+COMMENT ON COLUMN clarky.activity_counts.todos IS 'How many todos this stripe adds';
+COMMENT ON COLUMN clarky.activity_counts.reminders IS 'How many reminders this stripe adds';
 COMMENT ON CONSTRAINT activity_counts_pkey ON clarky.activity_counts IS
-'One row per workspace, owner, type and stripe; a total is a range of this key';
+'One row per workspace, owner and stripe; a total is a range of this key';
 COMMENT ON CONSTRAINT activity_counts_owner_kind ON clarky.activity_counts IS
 'Counts are kept for contacts and for companies';
 
@@ -312,14 +325,30 @@ BEGIN
 	-- no write may slip in between the recount and its use
 	LOCK TABLE clarky.activities IN SHARE MODE;
 	TRUNCATE clarky.activity_counts;
-	INSERT INTO clarky.activity_counts (workspace_id, owner_kind, owner_id, activity_type, stripe, n)
-	SELECT a.workspace_id, 'contact', a.contact_id, a.activity_type, 0, count(*)
+	INSERT INTO clarky.activity_counts
+		(workspace_id, owner_kind, owner_id, stripe,
+		 notes, calls, meetings, video_calls, tasks, todos, reminders)
+	SELECT a.workspace_id, 'contact', a.contact_id, 0,
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'note'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'call'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'meeting'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'video_call'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'task'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'todo'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder')
 	FROM clarky.activities AS a WHERE a.contact_id IS NOT NULL
-	GROUP BY a.workspace_id, a.contact_id, a.activity_type
+	GROUP BY a.workspace_id, a.contact_id
 	UNION ALL
-	SELECT a.workspace_id, 'company', a.company_id, a.activity_type, 0, count(*)
+	SELECT a.workspace_id, 'company', a.company_id, 0,
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'note'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'call'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'meeting'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'video_call'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'task'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'todo'),
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder')
 	FROM clarky.activities AS a WHERE a.company_id IS NOT NULL
-	GROUP BY a.workspace_id, a.company_id, a.activity_type;
+	GROUP BY a.workspace_id, a.company_id;
 	GET DIAGNOSTICS rows_written = ROW_COUNT;
 	RETURN rows_written;
 END

@@ -3,22 +3,22 @@
  * activity_counts.c
  *	  Exact per-owner counts of activities, behind the timelines' "total".
  *
- * clarky.activity_counts holds, per workspace, owner (contact or company),
- * activity type and stripe, a number of activities; a timeline's total is
- * the sum over the stripes (and types), a few rows instead of counting up
- * to every index entry of the owner.  The row trigger below keeps it exact
- * under every write to clarky.activities, including plain SQL: +1 on
- * INSERT, -1 on DELETE, both on an UPDATE that moves an activity to another
- * owner, type or workspace.  Being part of the writing transaction, the
- * counts commit and roll back with the rows, so a snapshot always sees
- * counts and rows that agree.
+ * clarky.activity_counts holds, per workspace, owner (contact or company)
+ * and stripe, the number of activities of each type, a column per type; a
+ * timeline's total is a sum over the stripes, a few rows (usually one)
+ * instead of counting up to every index entry of the owner.  The row
+ * trigger below keeps it exact under every write to clarky.activities,
+ * including plain SQL: +1 on INSERT, -1 on DELETE, both on an UPDATE that
+ * moves an activity to another owner, type or workspace.  Being part of
+ * the writing transaction, the counts commit and roll back with the rows,
+ * so a snapshot always sees counts and rows that agree.
  *
  * Writers do not queue on one row: each backend adds to its own stripe,
  * numbered by its backend id, which no two running backends share, so
  * concurrent writers never wait for each other on a count (nor deadlock on
  * two of them).  A total sums at most one row per backend slot that ever
- * wrote to that owner and type; clarky.rebuild_activity_counts() folds
- * them into one.
+ * wrote to that owner; clarky.rebuild_activity_counts() folds them into
+ * one.
  *
  * The trigger writes as the owner of clarky.activities, as PostgreSQL's own
  * foreign-key triggers do, so that callers need no privilege on the counts
@@ -49,11 +49,11 @@
 #endif
 
 /*
- * The statements that add to a count, prepared once per backend for the
- * enum type they were built for.  Parameters: $1 workspace, $2 owner kind,
- * $3 owner id, $4 activity type, $5 stripe, $6 the number to add.  The
- * UPDATE serves every write but the first of a backend to an owner and
- * type; the upsert creates the row (or adds to one made meanwhile).
+ * The statements that add to a count, prepared once per backend and type
+ * (each adds to its type's column).  Parameters: $1 workspace, $2 owner
+ * kind, $3 owner id, $4 stripe, $5 the number to add.  The UPDATE serves
+ * every write but the first of a backend to an owner; the upsert creates
+ * the row (or adds to one made meanwhile).
  */
 typedef enum CountStatement
 {
@@ -61,49 +61,43 @@ typedef enum CountStatement
 	COUNT_UPSERT
 } CountStatement;
 
-static SPIPlanPtr count_plans[2];
-static Oid	count_plans_enum;
+static SPIPlanPtr count_plans[2][CLARKY_ACTIVITY_TYPE_COUNT];
 
 static SPIPlanPtr
-CountPlan(CountStatement statement, Oid enum_type)
+CountPlan(CountStatement statement, int type)
 {
-	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, enum_type, INT4OID, INT8OID};
+	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID};
+	const char *label = ClarkyActivityTypes[type];
+	char	   *sql;
 	SPIPlanPtr	plan;
 
-	if (count_plans_enum != enum_type)
-	{
-		/* first use, or the extension was created again in this backend */
-		for (int i = 0; i < 2; i++)
-		{
-			if (count_plans[i] != NULL)
-				SPI_freeplan(count_plans[i]);
-			count_plans[i] = NULL;
-		}
-		count_plans_enum = enum_type;
-	}
-	if (count_plans[statement] != NULL)
-		return count_plans[statement];
+	if (count_plans[statement][type] != NULL)
+		return count_plans[statement][type];
 
-	plan = SPI_prepare_cursor(statement == COUNT_UPDATE ?
-							  "UPDATE " CLARKY_SCHEMA ".activity_counts "
-							  "SET n = n OPERATOR(pg_catalog.+) $6 "
-							  "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
-							  "AND owner_kind OPERATOR(pg_catalog.=) $2 "
-							  "AND owner_id OPERATOR(pg_catalog.=) $3 "
-							  "AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) $4 "
-							  "AND stripe OPERATOR(pg_catalog.=) $5" :
-							  "INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
-							  "(workspace_id, owner_kind, owner_id, activity_type, stripe, n) "
-							  "VALUES ($1, $2, $3, $4, $5, $6) "
-							  "ON CONFLICT (workspace_id, owner_kind, owner_id, activity_type, stripe) "
-							  "DO UPDATE SET n = c.n OPERATOR(pg_catalog.+) EXCLUDED.n",
-							  6, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	/* the type's column is its label and "s": notes, calls, ... */
+	if (statement == COUNT_UPDATE)
+		sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts "
+					   "SET %ss = %ss OPERATOR(pg_catalog.+) $5 "
+					   "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
+					   "AND owner_kind OPERATOR(pg_catalog.=) $2 "
+					   "AND owner_id OPERATOR(pg_catalog.=) $3 "
+					   "AND stripe OPERATOR(pg_catalog.=) $4",
+					   label, label);
+	else
+		sql = psprintf("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
+					   "(workspace_id, owner_kind, owner_id, stripe, %ss) "
+					   "VALUES ($1, $2, $3, $4, $5) "
+					   "ON CONFLICT (workspace_id, owner_kind, owner_id, stripe) "
+					   "DO UPDATE SET %ss = c.%ss OPERATOR(pg_catalog.+) EXCLUDED.%ss",
+					   label, label, label, label);
+	plan = SPI_prepare_cursor(sql, 5, argtypes, CURSOR_OPT_GENERIC_PLAN);
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for an activity count statement: %s",
-			 SPI_result_code_string(SPI_result));
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
-	count_plans[statement] = plan;
+	pfree(sql);
+	count_plans[statement][type] = plan;
 	return plan;
 }
 
@@ -149,16 +143,23 @@ SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
 
 /* Add delta to the counts of key's contact and company */
 static void
-AddToCounts(const CountKey *key, int64 delta, Oid enum_type)
+AddToCounts(const CountKey *key, int64 delta)
 {
 	static const char *const kinds[2] = {"contact", "company"};
-	Datum		values[6];
-	const char	nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	const char *label = ClarkyActivityTypeLabel(DatumGetObjectId(key->values[3]));
+	int			type = ActivityTypeIndex(label, strlen(label));
+	Datum		values[5];
+	const char	nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	if (type < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("activity type \"%s\" cannot be counted", label),
+				 errdetail("clarky.activity_counts has a column for each of the seven activity types only.")));
 
 	values[0] = key->values[0];
-	values[3] = key->values[3];
-	values[4] = Int32GetDatum(COUNT_STRIPE());
-	values[5] = Int64GetDatum(delta);
+	values[3] = Int32GetDatum(COUNT_STRIPE());
+	values[4] = Int64GetDatum(delta);
 
 	for (int owner = 0; owner < 2; owner++)
 	{
@@ -168,11 +169,11 @@ AddToCounts(const CountKey *key, int64 delta, Oid enum_type)
 		values[1] = CStringGetTextDatum(kinds[owner]);
 		values[2] = key->values[1 + owner];
 
-		if (SPI_execute_plan(CountPlan(COUNT_UPDATE, enum_type), values, nulls,
+		if (SPI_execute_plan(CountPlan(COUNT_UPDATE, type), values, nulls,
 							 false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "activity count update failed");
 		if (SPI_processed == 0 &&
-			SPI_execute_plan(CountPlan(COUNT_UPSERT, enum_type), values, nulls,
+			SPI_execute_plan(CountPlan(COUNT_UPSERT, type), values, nulls,
 							 false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "activity count insert failed");
 	}
@@ -186,7 +187,6 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	tupdesc;
-	Oid			enum_type;
 	Oid			save_userid;
 	int			save_sec_context;
 	CountKey	old_key;
@@ -196,7 +196,6 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "clarky_activity_counts_trigger must be an AFTER trigger");
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	enum_type = TupleDescAttr(tupdesc, SPI_fnumber(tupdesc, "activity_type") - 1)->atttypid;
 
 	/* write as the table's owner; restored on error by transaction abort */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
@@ -217,12 +216,12 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 	else if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		GetCountKey(trigdata->tg_trigtuple, tupdesc, &new_key);
-		AddToCounts(&new_key, 1, enum_type);
+		AddToCounts(&new_key, 1);
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
 		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
-		AddToCounts(&old_key, -1, enum_type);
+		AddToCounts(&old_key, -1);
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -230,8 +229,8 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
 		if (!SameCountKey(&old_key, &new_key, tupdesc))
 		{
-			AddToCounts(&old_key, -1, enum_type);
-			AddToCounts(&new_key, 1, enum_type);
+			AddToCounts(&old_key, -1);
+			AddToCounts(&new_key, 1);
 		}
 	}
 

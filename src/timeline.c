@@ -63,19 +63,32 @@ AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
 							   "$3::" CLARKY_SCHEMA ".activity_type");
 }
 
-/* The sum of the owner's kept counts (of one type, when filtered) */
+/*
+ * The sum of the owner's kept counts: of every type's column, or, when
+ * filtered, of the column of the type $3 (each type's column is its label
+ * and "s")
+ */
 static void
 AppendKeptTotal(StringInfo sql, ClarkyOwner owner, bool filtered)
 {
-	appendStringInfo(sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8"
+	appendStringInfoString(sql, "SELECT pg_catalog.sum(");
+	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
+	{
+		const char *label = ClarkyActivityTypes[i];
+
+		if (filtered)
+			appendStringInfo(sql, "%s $3 OPERATOR(pg_catalog.=) '%s' THEN %ss",
+							 i == 0 ? "CASE WHEN" : " WHEN", label, label);
+		else
+			appendStringInfo(sql, "%s%ss", i == 0 ? "" : " OPERATOR(pg_catalog.+) ", label);
+	}
+	appendStringInfo(sql, "%s)::pg_catalog.int8"
 					 " FROM " CLARKY_SCHEMA ".activity_counts"
 					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
 					 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
 					 " AND owner_id OPERATOR(pg_catalog.=) $2",
+					 filtered ? " END" : "",
 					 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
-	if (filtered)
-		appendStringInfoString(sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
-							   "$3::" CLARKY_SCHEMA ".activity_type");
 }
 
 /*
@@ -274,8 +287,13 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	values[3] = Int64GetDatum(page_size);
 	values[4] = Int64GetDatum(offset);
 
-	/* the result is built in the caller's context, as a json varlena */
+	/*
+	 * The result is built in the caller's context, as a json varlena, in a
+	 * buffer sized for a typical page (rows of ~500 bytes), so that it is
+	 * seldom copied to grow.
+	 */
 	initStringInfo(&buf);
+	enlargeStringInfo(&buf, page_size * 512);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
 	appendStringInfoString(&buf, "{\"data\": [");
 

@@ -12,10 +12,13 @@ RETURNS TABLE (workspace_id text, owner_kind text, owner_id text,
 			   activity_type clarky.activity_type, counted bigint, kept bigint)
 LANGUAGE sql STABLE AS $$
 	WITH kept AS (
-		SELECT c.workspace_id, c.owner_kind, c.owner_id, c.activity_type, sum(c.n)::bigint AS n
+		SELECT c.workspace_id, c.owner_kind, c.owner_id, t.activity_type, sum(t.n)::bigint AS n
 		FROM clarky.activity_counts c
+		CROSS JOIN LATERAL (VALUES ('note'::clarky.activity_type, c.notes), ('call', c.calls),
+			('meeting', c.meetings), ('video_call', c.video_calls), ('task', c.tasks),
+			('todo', c.todos), ('reminder', c.reminders)) AS t (activity_type, n)
 		GROUP BY 1, 2, 3, 4
-		HAVING sum(c.n) <> 0
+		HAVING sum(t.n) <> 0
 	), counted AS (
 		SELECT a.workspace_id, 'contact' AS owner_kind, a.contact_id AS owner_id, a.activity_type,
 			   count(*) AS n
