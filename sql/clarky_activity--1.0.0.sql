@@ -253,8 +253,8 @@ COMMENT ON INDEX clarky.activities_company_type_timeline IS
 -- writing backend adds to its own stripe (its backend id, unique among
 -- running backends), so concurrent writers never wait for each other on a
 -- count, nor deadlock on two of them.  A column per type keeps an owner's
--- counts in one row, which a write updates without touching an index (no
--- indexed column changes) and a total reads with one index probe.
+-- counts in one row, which a total reads with one index probe, and which a
+-- write changes in no indexed column (a HOT update where its page has room).
 CREATE TABLE clarky.activity_counts (
 	workspace_id	text COLLATE "C" NOT NULL,
 	owner_kind		text COLLATE "C" NOT NULL,
