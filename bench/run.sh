@@ -335,7 +335,7 @@ read_cases() {
 write_cases() {
 	local db=bench_$1 scale=$1
 	phase "log cases on $db"
-	run_case "$db" "$scale" log 2 ext=log_ext.sql ref=log_ref.sql floor=log_floor.sql
+	run_case "$db" "$scale" log 2 ext=log_ext.sql ref=log_ref.sql floor=log_floor.sql contract=log_contract.sql
 	run_case "$db" "$scale" log_contention 2 hot=log_hot_ext.sql random=log_ext.sql
 }
 
