@@ -5,8 +5,9 @@
 # tests of the server-independent C code under ASan and UBSan, starts a
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
-# PostgREST and nginx started on the next two ports, and ends with
-# "N passed, N failed".
+# PostgREST and nginx started on the next two ports, then checks that the
+# benchmark harness still runs on a tiny data set (test/bench_smoke.sh), and
+# ends with "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
@@ -82,8 +83,19 @@ if [ "$http_failed" -ne 0 ]; then
 fi
 echo "http tests: $http_passed passed, $http_failed failed"
 
-passed=$((total - failed + unit_passed + http_passed))
-failed=$((failed + unit_failed + http_failed))
+# the benchmark harness still runs on a tiny data set (never timed)
+log "checking that the benchmark harness still runs (bench/run.sh --tiny)"
+"$REPO_DIR/test/bench_smoke.sh" >"$WORK/bench.out" 2>&1 || true
+grep -v '^ok' "$WORK/bench.out" || true
+bench_passed=$(grep -c '^ok' "$WORK/bench.out" || true)
+bench_failed=$(grep -c '^not ok' "$WORK/bench.out" || true)
+plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/bench.out")
+if [ "${plan:-x}" != "$((bench_passed + bench_failed))" ]; then
+	bench_failed=$((bench_failed + 1))	# it died before its plan
+fi
+
+passed=$((total - failed + unit_passed + http_passed + bench_passed))
+failed=$((failed + unit_failed + http_failed + bench_failed))
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

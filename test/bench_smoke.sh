@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# test/bench_smoke.sh: the benchmark harness still runs, checked, never
+# timed.  Runs bench/run.sh --tiny (a few thousand rows, 1 s a case, its own
+# cluster on port 25462, no doc rewrite) and checks what it wrote: the
+# reference agreed with the extension (the run stops otherwise), every side
+# of every case ran transactions, the plans were captured, the memory check
+# sampled one backend.  Prints TAP lines and "N passed, N failed".
+# Called by scripts/test.sh; run it alone as root.
+set -uo pipefail
+
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOG=$(mktemp /tmp/clarky-bench-smoke.XXXXXX)
+trap 'rm -f "$LOG"' EXIT
+
+n=0
+passed=0
+failed=0
+is_ok() {
+	local description=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok $n - $description"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $description"
+	fi
+}
+
+"$REPO_DIR/bench/run.sh" --tiny >"$LOG" 2>&1
+rc=$?
+is_ok "bench/run.sh --tiny completes (the reference returns what the extension returns)" [ "$rc" -eq 0 ]
+if [ "$rc" -ne 0 ]; then
+	tail -n 30 "$LOG" | sed 's/^/# /'
+fi
+
+results=$(sed -n 's/.*results in \(.*\) \[[0-9]* s\]$/\1/p' "$LOG" | head -n 1)
+tsv=$results/results.tsv
+
+# ran CASE SIDE: the side of the case has a round with transactions
+ran() {
+	[ -s "$tsv" ] && awk -F'\t' -v c="tiny:$1" -v s="$2" \
+		'$1 == c && $2 == s && $6 + 0 > 0 { found = 1 } END { exit !found }' "$tsv"
+}
+for pair in timeline_page1:ext timeline_page1:ref timeline_page1:floor \
+	hot_page1:ext hot_page1:ref type_filter:ext type_filter:ref \
+	deep_pages:ext deep_pages:ref log:ext log:ref log:floor log:contract \
+	log_contention:hot log_contention:random; do
+	is_ok "case ${pair%%:*}, side ${pair#*:}: ran transactions" ran "${pair%%:*}" "${pair#*:}"
+done
+is_ok "latency against page depth measured for both sides" \
+	awk -F'\t' '$1 == "tiny:depth" { s[$2] = 1 } END { exit !(s["ext"] && s["ref"]) }' "$tsv"
+is_ok "the timeline plans were captured, with their index range scans" \
+	grep -q "Index Scan using activities_contact_timeline" "$results/explain.txt"
+is_ok "the memory check sampled one backend several times" \
+	awk -F'\t' '{ pid[$2] = 1; rows++ } END { exit !(rows >= 2 && length(pid) == 1) }' "$results/memory.tsv"
+
+echo "1..$n"
+echo "bench smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
