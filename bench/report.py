@@ -388,6 +388,28 @@ def read_notes():
     return {k: v.strip() for k, v in notes.items()}
 
 
+def narrow(t):
+    """Whether a target passed by less than 5%"""
+    return bool(t["pass"]) and t["kind"] == "min" and t["value"] < 1.05 * t["threshold"]
+
+
+def analysis(w, notes, title, intro, items):
+    """A section with each target's headline and its analysis from bench/notes.md"""
+    if not items:
+        return
+    w(f"### {title}")
+    w("")
+    if intro:
+        for line in intro:
+            w(line)
+        w("")
+    for t, headline in items:
+        w(f"**{t['text']}**: {headline}.")
+        w("")
+        w(notes.get(t["id"], "Not analysed yet."))
+        w("")
+
+
 def case_table(s):
     out = ["| case | side | clients | TPS (median) | latency (ms) | ratio | TPS per round |",
            "|---|---|---:|---:|---:|---|---|"]
@@ -482,26 +504,13 @@ def render_doc(s2, s10):
         misses = [t for t in s2["targets"] + [t for t in (s10 or {}).get("targets", []) if t["id"] == "scale_latency"]
                   if t["value"] is not None and not t["pass"]]
         pending = [t for t in TARGETS if t[0] not in {x["id"] for x in s2["targets"]}]
-        if misses:
-            w("### Missed targets: by how much, and why")
-            w("")
-            for t in misses:
-                w(f"**{t['text']}**: {miss_by(t)}.")
-                w("")
-                w(notes.get(t["id"], "Not analysed yet."))
-                w("")
-        close = [t for t in s2["targets"] if t["pass"] and t["kind"] == "min" and t["value"] < 1.05 * t["threshold"]]
-        if close:
-            w("### Met by a narrow margin: what bounds them")
-            w("")
-            w("These passed in this run by less than 5%, within the run-to-run spread of this shared machine;")
-            w("another run may land on either side.")
-            w("")
-            for t in close:
-                w(f"**{t['text']}**: {t['value']:.2f}x against {t['threshold']:g}x.")
-                w("")
-                w(notes.get(t["id"], "Not analysed yet."))
-                w("")
+        close = [t for t in s2["targets"] if narrow(t)]
+        analysis(w, notes, "Missed targets: by how much, and why", [],
+                 [(t, miss_by(t)) for t in misses])
+        analysis(w, notes, "Met by a narrow margin: what bounds them",
+                 ["These passed in this run by less than 5%, within the run-to-run spread of this shared machine;",
+                  "another run may land on either side."],
+                 [(t, f"{t['value']:.2f}x against {t['threshold']:g}x") for t in close])
         if not s2.get("http") or "skipped" in (s2.get("http") or {}):
             w("**Over HTTP** (timeline >= 0.8x the req/s of a constant-returning function on the same")
             w("PostgREST): " + ((s2.get("http") or {}).get("skipped") or "not measured in this run") + ".")
@@ -594,7 +603,7 @@ def render_doc(s2, s10):
         w(target_table([t for t in s10["targets"] if t["id"] != "scale_latency"]))
         w("")
         off = [t for t in s10["targets"] if t["id"] != "scale_latency" and t["value"] is not None
-               and (not t["pass"] or (t["kind"] == "min" and t["value"] < 1.05 * t["threshold"]))]
+               and (not t["pass"] or narrow(t))]
         if off:
             w("Missed or met by less than 5% on this set: " + "; ".join(
                 f"{t['text'].split(':')[0]} {fmt_value(t)} against {t['threshold']:g}x" for t in off)
