@@ -18,6 +18,21 @@ WORK=$(mktemp -d /tmp/clarky-test.XXXXXX)
 chmod 755 "$WORK"
 trap 'stop_http "$WORK"; stop_cluster "$WORK"; rm -rf "$WORK"' EXIT
 
+# count_tap FILE: show what in FILE is not a passing test, and set tap_passed
+# and tap_failed; a run that died before its plan line, or whose plan
+# disagrees with the tests run, counts as one failure more
+count_tap() {
+	local file=$1 plan
+	grep -v '^ok' "$file" || true
+	tap_passed=$(grep -c '^ok' "$file" || true)
+	tap_failed=$(grep -c '^not ok' "$file" || true)
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$file")
+	if [ "${plan:-x}" != "$((tap_passed + tap_failed))" ]; then
+		echo "$(basename "$file"): the plan (${plan:-none}) does not match the tests run"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
 install_packages
 install_postgrest
 build_install
@@ -63,15 +78,8 @@ if start_http "$WORK" clarky_http "$PORT" "$PGRST_PORT" "$HTTP_PORT"; then
 	CLARKY_POSTGREST_PIDFILE=$WORK/http/postgrest.pid \
 	CLARKY_PSQL=$PG_BIN/psql PGDATABASE=clarky_http \
 		timeout 600 python3 "$REPO_DIR/test/http/test_api.py" >"$WORK/http.out" 2>&1 || true
-	grep -v '^ok' "$WORK/http.out" || true
-	http_passed=$(grep -c '^ok' "$WORK/http.out" || true)
-	http_failed=$(grep -c '^not ok' "$WORK/http.out" || true)
-	# a run that died before its plan line, or whose plan disagrees, failed
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/http.out")
-	if [ "${plan:-x}" != "$((http_passed + http_failed))" ]; then
-		echo "http tests: the plan (${plan:-none}) does not match the tests run"
-		http_failed=$((http_failed + 1))
-	fi
+	count_tap "$WORK/http.out"
+	http_passed=$tap_passed http_failed=$tap_failed
 else
 	http_failed=1	# PostgREST or nginx did not start
 fi
@@ -86,13 +94,8 @@ echo "http tests: $http_passed passed, $http_failed failed"
 # the benchmark harness still runs on a tiny data set (never timed)
 log "checking that the benchmark harness still runs (bench/run.sh --tiny)"
 "$REPO_DIR/test/bench_smoke.sh" >"$WORK/bench.out" 2>&1 || true
-grep -v '^ok' "$WORK/bench.out" || true
-bench_passed=$(grep -c '^ok' "$WORK/bench.out" || true)
-bench_failed=$(grep -c '^not ok' "$WORK/bench.out" || true)
-plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$WORK/bench.out")
-if [ "${plan:-x}" != "$((bench_passed + bench_failed))" ]; then
-	bench_failed=$((bench_failed + 1))	# it died before its plan
-fi
+count_tap "$WORK/bench.out"
+bench_passed=$tap_passed bench_failed=$tap_failed
 
 passed=$((total - failed + unit_passed + http_passed + bench_passed))
 failed=$((failed + unit_failed + http_failed + bench_failed))

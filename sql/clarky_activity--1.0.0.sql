@@ -328,7 +328,7 @@ BEGIN
 	INSERT INTO clarky.activity_counts
 		(workspace_id, owner_kind, owner_id, stripe,
 		 notes, calls, meetings, video_calls, tasks, todos, reminders)
-	SELECT a.workspace_id, 'contact', a.contact_id, 0,
+	SELECT a.workspace_id, o.kind, o.id, 0,
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'note'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'call'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'meeting'),
@@ -336,19 +336,10 @@ BEGIN
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'task'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'todo'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder')
-	FROM clarky.activities AS a WHERE a.contact_id IS NOT NULL
-	GROUP BY a.workspace_id, a.contact_id
-	UNION ALL
-	SELECT a.workspace_id, 'company', a.company_id, 0,
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'note'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'call'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'meeting'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'video_call'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'task'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'todo'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder')
-	FROM clarky.activities AS a WHERE a.company_id IS NOT NULL
-	GROUP BY a.workspace_id, a.company_id;
+	FROM clarky.activities AS a
+	CROSS JOIN LATERAL (VALUES ('contact', a.contact_id), ('company', a.company_id)) AS o (kind, id)
+	WHERE o.id IS NOT NULL
+	GROUP BY a.workspace_id, o.kind, o.id;
 	GET DIAGNOSTICS rows_written = ROW_COUNT;
 	RETURN rows_written;
 END

@@ -146,15 +146,15 @@ static void
 AddToCounts(const CountKey *key, int64 delta)
 {
 	static const char *const kinds[2] = {"contact", "company"};
-	const char *label = ClarkyActivityTypeLabel(DatumGetObjectId(key->values[3]));
-	int			type = ActivityTypeIndex(label, strlen(label));
+	int			type = ClarkyActivityTypeIndex(DatumGetObjectId(key->values[3]));
 	Datum		values[5];
 	const char	nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
 	if (type < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("activity type \"%s\" cannot be counted", label),
+				 errmsg("activity type \"%s\" cannot be counted",
+						ClarkyActivityTypeLabel(DatumGetObjectId(key->values[3]))),
 				 errdetail("clarky.activity_counts has a column for each of the seven activity types only.")));
 
 	values[0] = key->values[0];

@@ -43,11 +43,12 @@ ForgetActivityTypeOids(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * The label of a clarky.activity_type value, without a catalog lookup once
- * each type has been seen.
+ * The index in ClarkyActivityTypes of a clarky.activity_type value, or -1
+ * for a label this code does not know; without a catalog lookup once each
+ * type has been seen.
  */
-const char *
-ClarkyActivityTypeLabel(Oid value)
+int
+ClarkyActivityTypeIndex(Oid value)
 {
 	const char *label;
 	int			index;
@@ -55,14 +56,24 @@ ClarkyActivityTypeLabel(Oid value)
 	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
 	{
 		if (activity_type_oids[i] == value)
-			return ClarkyActivityTypes[i];
+			return i;
 	}
 
 	label = DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(value)));
 	index = ActivityTypeIndex(label, strlen(label));
+	if (index >= 0)
+		activity_type_oids[index] = value;
+	return index;
+}
+
+/* The label of a clarky.activity_type value */
+const char *
+ClarkyActivityTypeLabel(Oid value)
+{
+	int			index = ClarkyActivityTypeIndex(value);
+
 	if (index < 0)
-		return label;			/* a label this code does not know; not cached */
-	activity_type_oids[index] = value;
+		return DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(value)));
 	return ClarkyActivityTypes[index];
 }
 

@@ -117,6 +117,7 @@ extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
 extern text *ClarkyLogActivity(Jsonb *payload);
 
 /* clarky_activity.c */
+extern int	ClarkyActivityTypeIndex(Oid value);
 extern const char *ClarkyActivityTypeLabel(Oid value);
 
 /* render.c */
