@@ -1,10 +1,12 @@
 # clarky_activity: PGXS build
 EXTENSION = clarky_activity
-EXTVERSION = 1.0.0
+# The version is written once, in the control file
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 MODULE_big = clarky_activity
 
 OBJS = \
 	src/clarky_activity.o \
+	src/activity.o \
 	src/activity_counts.o \
 	src/activity_id.o \
 	src/api_key.o \
@@ -22,6 +24,7 @@ OBJS = \
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 PG_CONFIG ?= pg_config
+PG_CPPFLAGS += -DCLARKY_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

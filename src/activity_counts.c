@@ -9,7 +9,9 @@
  * instead of counting up to every index entry of the owner.  The row
  * trigger below keeps it exact under every write to clarky.activities,
  * including plain SQL: +1 on INSERT, -1 on DELETE, both on an UPDATE that
- * moves an activity to another owner, type or workspace.  Being part of
+ * moves an activity to another owner, type or workspace.  Only live
+ * activities count: a soft delete (deleted_at set) takes one away, a
+ * restore adds it back.  Being part of
  * the writing transaction, the counts commit and roll back with the rows,
  * so a snapshot always sees counts and rows that agree.
  *
@@ -106,6 +108,7 @@ typedef struct CountKey
 {
 	Datum		values[4];		/* workspace_id, contact_id, company_id, type */
 	bool		nulls[4];
+	bool		live;			/* not soft-deleted: counted */
 } CountKey;
 
 static const char *const key_columns[4] = {
@@ -115,19 +118,28 @@ static const char *const key_columns[4] = {
 static void
 GetCountKey(HeapTuple tuple, TupleDesc tupdesc, CountKey *key)
 {
+	int			attnum;
+
 	for (int i = 0; i < 4; i++)
 	{
-		int			attnum = SPI_fnumber(tupdesc, key_columns[i]);
+		attnum = SPI_fnumber(tupdesc, key_columns[i]);
 
 		if (attnum <= 0)
 			elog(ERROR, "column \"%s\" of clarky.activities not found", key_columns[i]);
 		key->values[i] = SPI_getbinval(tuple, tupdesc, attnum, &key->nulls[i]);
 	}
+
+	/* deleted activities are not counted (1.0.0's table has no deleted_at) */
+	key->live = true;
+	if ((attnum = SPI_fnumber(tupdesc, "deleted_at")) > 0)
+		(void) SPI_getbinval(tuple, tupdesc, attnum, &key->live);
 }
 
 static bool
 SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
 {
+	if (a->live != b->live)
+		return false;
 	for (int i = 0; i < 4; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, SPI_fnumber(tupdesc, key_columns[i]) - 1);
@@ -141,14 +153,18 @@ SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
 	return true;
 }
 
-/* Add delta to the counts of key's contact and company */
+/* Add delta to the counts of key's contact and company, if it is counted */
 static void
 AddToCounts(const CountKey *key, int64 delta)
 {
 	static const char *const kinds[2] = {"contact", "company"};
-	int			type = ClarkyActivityTypeIndex(DatumGetObjectId(key->values[3]));
+	int			type;
 	Datum		values[5];
 	const char	nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	if (!key->live)
+		return;
+	type = ClarkyActivityTypeIndex(DatumGetObjectId(key->values[3]));
 
 	if (type < 0)
 		ereport(ERROR,
@@ -197,6 +213,16 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 
+	/* an update that moves no activity between counts costs nothing more */
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+	{
+		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
+		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
+		if (SameCountKey(&old_key, &new_key, tupdesc))
+			return PointerGetDatum(NULL);
+	}
+
 	/* write as the table's owner; restored on error by transaction abort */
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(trigdata->tg_relation->rd_rel->relowner,
@@ -225,13 +251,9 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
-		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
-		if (!SameCountKey(&old_key, &new_key, tupdesc))
-		{
-			AddToCounts(&old_key, -1);
-			AddToCounts(&new_key, 1);
-		}
+		/* keys read above, and different */
+		AddToCounts(&old_key, -1);
+		AddToCounts(&new_key, 1);
 	}
 
 	SPI_finish();

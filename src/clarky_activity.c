@@ -4,11 +4,14 @@
  *	  Module magic and the facts every part of the extension shares.
  *
  * Where things live:
+ *	  activity_fields.h	the one description of an activity's fields
  *	  validate.c		the rules of an activity, without server headers
  *	  activity_id.c		clarky.new_activity_id(): monotonic ULID ids
  *	  workspace.c		the workspace of the current call
  *	  payload.c			a log_activity payload, from jsonb to validate.c
  *	  log_activity.c	clarky.log_activity(): validate, insert, render
+ *	  activity.c		one activity by id: get, update (merge patch),
+ *						complete, reopen, delete, restore
  *	  timeline.c		clarky.contact_activities() and company_activities()
  *	  render.c			an activity row as the seed's JSON object
  *	  activity_counts.c	the trigger keeping the timelines' totals
@@ -20,14 +23,27 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "clarky_activity.h"
 
 #if PG_VERSION_NUM >= 180000
-PG_MODULE_MAGIC_EXT(.name = "clarky_activity",.version = "1.0.0");
+PG_MODULE_MAGIC_EXT(.name = "clarky_activity",.version = CLARKY_VERSION);
 #else
 PG_MODULE_MAGIC;
 #endif
@@ -77,6 +93,145 @@ ClarkyActivityTypeLabel(Oid value)
 	return ClarkyActivityTypes[index];
 }
 
+/*
+ * The select list of every statement that reads activities: each field's
+ * column, in the order of activity_fields.h; built once
+ */
+const char *
+ClarkySelectList(void)
+{
+	static char *list;
+
+	if (list == NULL)
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		for (int f = 0; f < FIELD_COUNT; f++)
+			appendStringInfo(&buf, "%s%s", f ? ", " : "", ClarkyFields[f].name);
+		list = MemoryContextStrdup(TopMemoryContext, buf.data);
+		pfree(buf.data);
+	}
+	return list;
+}
+
+/* The type of a field's value as a statement's parameter */
+Oid
+ClarkyFieldParamType(int field)
+{
+	switch (ClarkyFields[field].kind)
+	{
+		case FIELD_KIND_ID:
+		case FIELD_KIND_TEXT:
+		case FIELD_KIND_TYPE:	/* its label, cast by ClarkyAppendParam */
+			return TEXTOID;
+		case FIELD_KIND_TIMESTAMP:
+			return TIMESTAMPTZOID;
+		case FIELD_KIND_DURATION:
+			return NUMERICOID;
+		case FIELD_KIND_METADATA:
+			return JSONBOID;
+		case FIELD_KIND_VERSION:
+			return INT4OID;
+	}
+	pg_unreachable();
+}
+
+/* Append parameter $paramno as the value of field to sql */
+void
+ClarkyAppendParam(StringInfo sql, int field, int paramno)
+{
+	appendStringInfo(sql, "$%d", paramno);
+	if (ClarkyFields[field].kind == FIELD_KIND_TYPE)
+		appendStringInfoString(sql, "::" CLARKY_SCHEMA ".activity_type");
+}
+
+/* Prepare a statement with a generic plan, kept for the backend's life */
+SPIPlanPtr
+ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes,
+										  CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
+			 sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/*
+ * Whether the installed SQL objects are this library's version, as last
+ * seen (-1: look again), and the table that tells
+ */
+static int	sql_is_current = -1;
+static Oid	activities_relid = InvalidOid;
+
+static void
+ForgetSqlIsCurrent(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == activities_relid)
+		sql_is_current = -1;
+}
+
+/* The extversion of clarky_activity in this database, or "unknown" */
+static char *
+InstalledVersion(void)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	char	   *version = "unknown";
+
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("clarky_activity"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, Anum_pg_extension_extversion,
+										 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = text_to_cstring(DatumGetTextPP(value));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * Refuse to work on SQL objects older than this library: a server whose
+ * library was upgraded before ALTER EXTENSION ... UPDATE ran.  The columns
+ * of clarky.activities tell (each version's statements need its columns).
+ */
+void
+ClarkyRequireCurrentSql(void)
+{
+	bool		current = true;
+
+	if (sql_is_current < 0)
+	{
+		activities_relid = get_relname_relid("activities",
+											 get_namespace_oid(CLARKY_SCHEMA, false));
+		if (!OidIsValid(activities_relid))
+			elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
+		for (int f = 0; f < FIELD_COUNT && current; f++)
+			current = get_attnum(activities_relid, ClarkyFields[f].name) != InvalidAttrNumber;
+		sql_is_current = current;
+	}
+	if (!sql_is_current)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("clarky_activity's SQL objects are older than its library"),
+				 errdetail("The library is version %s; this database has the SQL of version %s.",
+						   CLARKY_VERSION, InstalledVersion()),
+				 errhint("Run ALTER EXTENSION clarky_activity UPDATE.")));
+}
+
 void		_PG_init(void);
 
 /* Module load: register the cache invalidations */
@@ -84,5 +239,6 @@ void
 _PG_init(void)
 {
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
+	CacheRegisterRelcacheCallback(ForgetSqlIsCurrent, (Datum) 0);
 	ClarkyTimelineInit();
 }

@@ -43,51 +43,29 @@
 #define CLARKY_ACTIVITY_ID_LEN 28
 
 /*
- * An activity as validated from a log_activity payload.  Strings point into
- * the payload; an absent field is NULL (or false for the has_ flags).
+ * SQLSTATEs of the extension's own.  An activity that is not there (an
+ * unknown id, another workspace's, a deleted one) is ERRCODE_NO_DATA_FOUND
+ * (P0002), naming the id; a stale expected version is this conflict.
  */
-typedef struct ClarkyActivity
-{
-	text	   *contact_id;
-	text	   *company_id;
-	int			activity_type;	/* index into ClarkyActivityTypes */
-	text	   *title;
-	text	   *description;
-	bool		has_due_date;
-	TimestampTz due_date;
-	Numeric		duration_minutes;
-	bool		has_completed_at;
-	TimestampTz completed_at;
-	Jsonb	   *metadata;
-	bool		has_occurred_at;
-	TimestampTz occurred_at;
-} ClarkyActivity;
+#define CLARKY_ERRCODE_VERSION_CONFLICT MAKE_SQLSTATE('C','K','4','0','9')
 
 /*
- * The select list that the renderer expects, in the seed's key order; the
- * timelines select it and log_activity inserts it.
+ * The columns every statement selects, in the order of activity_fields.h
+ * (so a ClarkyField is a column number), and one after them where a query
+ * asks for a bigint more
  */
-#define CLARKY_ACTIVITY_COLUMNS \
-	"id, contact_id, company_id, activity_type, title, description, " \
-	"due_date, duration_minutes, completed_at, metadata, created_at, occurred_at"
+#define CLARKY_COL_EXTRA FIELD_COUNT
 
-/* The columns of CLARKY_ACTIVITY_COLUMNS, numbered from 0 */
-typedef enum ClarkyActivityColumn
+/*
+ * An activity's values, one per field (numbered by ClarkyField), as the
+ * statements select them, as log_activity inserts them and as the
+ * renderer takes them
+ */
+typedef struct ClarkyRow
 {
-	CLARKY_COL_ID,
-	CLARKY_COL_CONTACT_ID,
-	CLARKY_COL_COMPANY_ID,
-	CLARKY_COL_ACTIVITY_TYPE,
-	CLARKY_COL_TITLE,
-	CLARKY_COL_DESCRIPTION,
-	CLARKY_COL_DUE_DATE,
-	CLARKY_COL_DURATION_MINUTES,
-	CLARKY_COL_COMPLETED_AT,
-	CLARKY_COL_METADATA,
-	CLARKY_COL_CREATED_AT,
-	CLARKY_COL_OCCURRED_AT,
-	CLARKY_COL_EXTRA			/* a bigint after them, where a query asks for it */
-} ClarkyActivityColumn;
+	Datum		values[FIELD_COUNT];
+	bool		isnull[FIELD_COUNT];
+} ClarkyRow;
 
 /* Whose timeline */
 typedef enum ClarkyOwner
@@ -103,7 +81,10 @@ extern void ClarkyNewActivityId(char *buf);
 extern text *ClarkyCurrentWorkspace(void);
 
 /* payload.c */
-extern void ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity);
+extern void ClarkyParsePayload(Jsonb *payload, PayloadMode mode,
+							   ClarkyRow *row, bool *given);
+extern void ClarkyCheckMetadata(Jsonb *metadata);
+extern void ClarkyReportValidationError(const ValidationError *error);
 extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
 
@@ -115,6 +96,25 @@ extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
 
 /* log_activity.c */
 extern text *ClarkyLogActivity(Jsonb *payload);
+extern Jsonb *ClarkyEmptyObject(void);
+
+/*
+ * activity.c: one activity by id.  Each returns {"data": activity} and
+ * sets *version to the activity's version after the call.  A NULL
+ * expected_version checks nothing.
+ */
+extern text *ClarkyGetActivity(text *id, int32 *version);
+extern text *ClarkyUpdateActivity(text *id, Jsonb *patch,
+								  const int32 *expected_version, int32 *version);
+extern text *ClarkyDeleteActivity(text *id, const int32 *expected_version,
+								  int32 *version);
+extern text *ClarkyRestoreActivity(text *id, int32 *version);
+
+/* clarky_activity.c (statements' shared text) */
+extern const char *ClarkySelectList(void);
+extern Oid	ClarkyFieldParamType(int field);
+extern void ClarkyAppendParam(StringInfo sql, int field, int paramno);
+extern void ClarkyRequireCurrentSql(void);
 
 /* clarky_activity.c */
 extern int	ClarkyActivityTypeIndex(Oid value);
@@ -123,9 +123,20 @@ extern const char *ClarkyActivityTypeLabel(Oid value);
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
 extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
-								 const bool *isnull, const char *label);
+								 const bool *isnull, const char *label,
+								 bool show_deleted);
+/* What a caller of ClarkyRenderQuery asks for, and learns of the first row */
+typedef struct ClarkyRenderInfo
+{
+	bool		want_extra;		/* the statement has a bigint column more */
+	bool		show_deleted;	/* render deleted_at */
+	int64		extra;			/* the first row's extra column */
+	int32		version;		/* the first row's version */
+} ClarkyRenderInfo;
+
 extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,
 								const char *nulls, bool read_only,
-								StringInfo buf, int64 *extra);
+								StringInfo buf, ClarkyRenderInfo *info);
+extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
 
 #endif							/* CLARKY_ACTIVITY_H */

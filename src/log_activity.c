@@ -20,12 +20,9 @@
 
 #include "clarky_activity.h"
 
-/*
- * Parameters of the insert: the columns of CLARKY_ACTIVITY_COLUMNS, in that
- * order, then workspace_id
- */
-#define LOG_NARGS 13
-#define ARG_WORKSPACE 12
+/* Parameters of the insert: every field, in ClarkyField order, then workspace_id */
+#define LOG_NARGS (FIELD_COUNT + 1)
+#define ARG_WORKSPACE FIELD_COUNT
 
 /* Prepared once per backend */
 static SPIPlanPtr insert_plan;
@@ -33,41 +30,31 @@ static SPIPlanPtr insert_plan;
 static SPIPlanPtr
 InsertPlan(void)
 {
-	static Oid	argtypes[LOG_NARGS] = {
-		TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-		TIMESTAMPTZOID, NUMERICOID, TIMESTAMPTZOID, JSONBOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TEXTOID
-	};
-	SPIPlanPtr	plan;
+	Oid			argtypes[LOG_NARGS];
+	StringInfoData sql;
 
 	if (insert_plan != NULL)
 		return insert_plan;
 
-	plan = SPI_prepare_cursor("INSERT INTO " CLARKY_SCHEMA ".activities "
-							  "(" CLARKY_ACTIVITY_COLUMNS ", workspace_id) "
-							  "VALUES ($1, $2, $3, $4::" CLARKY_SCHEMA ".activity_type, "
-							  "$5, $6, $7, $8, $9, $10, $11, $12, $13)",
-							  LOG_NARGS, argtypes, CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for the activity insert: %s",
-			 SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	insert_plan = plan;
-	return plan;
-}
-
-/* Set column i of the new activity to value, or to NULL where not present */
-static inline void
-SetColumn(Datum *values, bool *isnull, int i, bool present, Datum value)
-{
-	values[i] = present ? value : (Datum) 0;
-	isnull[i] = !present;
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "INSERT INTO " CLARKY_SCHEMA ".activities (%s, workspace_id) VALUES (",
+					 ClarkySelectList());
+	for (int f = 0; f < FIELD_COUNT; f++)
+	{
+		argtypes[f] = ClarkyFieldParamType(f);
+		ClarkyAppendParam(&sql, f, f + 1);
+		appendStringInfoString(&sql, ", ");
+	}
+	argtypes[ARG_WORKSPACE] = TEXTOID;
+	appendStringInfo(&sql, "$%d)", ARG_WORKSPACE + 1);
+	insert_plan = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
+	pfree(sql.data);
+	return insert_plan;
 }
 
 /* An empty JSON object, for an activity logged without metadata; built once */
-static Jsonb *
-EmptyObject(void)
+Jsonb *
+ClarkyEmptyObject(void)
 {
 	static Jsonb *empty;
 
@@ -83,6 +70,14 @@ EmptyObject(void)
 	return empty;
 }
 
+/* Set a field of row to value */
+static inline void
+SetField(ClarkyRow *row, int field, Datum value)
+{
+	row->values[field] = value;
+	row->isnull[field] = false;
+}
+
 /*
  * Validate payload, insert it, and return {"data": {...}}.
  *
@@ -94,45 +89,35 @@ EmptyObject(void)
 text *
 ClarkyLogActivity(Jsonb *payload)
 {
-	ClarkyActivity activity;
+	ClarkyRow	row;
+	bool		given[FIELD_COUNT];
 	char		id[CLARKY_ACTIVITY_ID_LEN + 1];
-	TimestampTz now = GetCurrentTransactionStartTimestamp();	/* now() */
+	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	Datum		values[LOG_NARGS];
-	bool		isnull[LOG_NARGS];
 	char		nulls[LOG_NARGS];
-	const char *label;
 	StringInfoData buf;
 
-	ClarkyParsePayload(payload, &activity);
+	ClarkyRequireCurrentSql();
+	ClarkyParsePayload(payload, PAYLOAD_CREATE, &row, given);
 	ClarkyNewActivityId(id);
-	label = ClarkyActivityTypes[activity.activity_type];
 
-	SetColumn(values, isnull, CLARKY_COL_ID, true, CStringGetTextDatum(id));
-	SetColumn(values, isnull, CLARKY_COL_CONTACT_ID, activity.contact_id,
-			  PointerGetDatum(activity.contact_id));
-	SetColumn(values, isnull, CLARKY_COL_COMPANY_ID, activity.company_id,
-			  PointerGetDatum(activity.company_id));
-	SetColumn(values, isnull, CLARKY_COL_ACTIVITY_TYPE, true, CStringGetTextDatum(label));
-	SetColumn(values, isnull, CLARKY_COL_TITLE, activity.title,
-			  PointerGetDatum(activity.title));
-	SetColumn(values, isnull, CLARKY_COL_DESCRIPTION, activity.description,
-			  PointerGetDatum(activity.description));
-	SetColumn(values, isnull, CLARKY_COL_DUE_DATE, activity.has_due_date,
-			  TimestampTzGetDatum(activity.due_date));
-	SetColumn(values, isnull, CLARKY_COL_DURATION_MINUTES, activity.duration_minutes,
-			  NumericGetDatum(activity.duration_minutes));
-	SetColumn(values, isnull, CLARKY_COL_COMPLETED_AT, activity.has_completed_at,
-			  TimestampTzGetDatum(activity.completed_at));
-	SetColumn(values, isnull, CLARKY_COL_METADATA, true,
-			  JsonbPGetDatum(activity.metadata ? activity.metadata : EmptyObject()));
-	SetColumn(values, isnull, CLARKY_COL_CREATED_AT, true, TimestampTzGetDatum(now));
+	SetField(&row, FIELD_ID, CStringGetTextDatum(id));
+	if (row.isnull[FIELD_METADATA])
+		SetField(&row, FIELD_METADATA, JsonbPGetDatum(ClarkyEmptyObject()));
+	SetField(&row, FIELD_CREATED_AT, now);
 	/* occurred_at defaults to the moment of logging */
-	SetColumn(values, isnull, CLARKY_COL_OCCURRED_AT, true,
-			  TimestampTzGetDatum(activity.has_occurred_at ? activity.occurred_at : now));
-	SetColumn(values, isnull, ARG_WORKSPACE, true,
-			  PointerGetDatum(ClarkyCurrentWorkspace()));
-	for (int i = 0; i < LOG_NARGS; i++)
-		nulls[i] = isnull[i] ? 'n' : ' ';
+	if (row.isnull[FIELD_OCCURRED_AT])
+		SetField(&row, FIELD_OCCURRED_AT, now);
+	SetField(&row, FIELD_UPDATED_AT, now);
+	SetField(&row, FIELD_VERSION, Int32GetDatum(1));
+
+	for (int f = 0; f < FIELD_COUNT; f++)
+	{
+		values[f] = row.values[f];
+		nulls[f] = row.isnull[f] ? 'n' : ' ';
+	}
+	values[ARG_WORKSPACE] = PointerGetDatum(ClarkyCurrentWorkspace());
+	nulls[ARG_WORKSPACE] = ' ';
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -145,7 +130,8 @@ ClarkyLogActivity(Jsonb *payload)
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
 	appendStringInfoString(&buf, "{\"data\": ");
-	ClarkyRenderActivity(&buf, values, isnull, label);
+	ClarkyRenderActivity(&buf, row.values, row.isnull,
+						 TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]), false);
 	appendStringInfoChar(&buf, '}');
 	SET_VARSIZE(buf.data, buf.len);
 	return (text *) buf.data;

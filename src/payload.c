@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * payload.c
- *	  A log_activity payload, from jsonb to a validated ClarkyActivity.
+ *	  An activity payload or merge patch, from jsonb to validated values.
  *
  * The rules live in validate.c, which needs no server; this file feeds it
  * the payload's members and turns its verdict into an ereport: every error
@@ -57,19 +57,22 @@ ValidationSqlState(ValidationCode code)
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case VALIDATION_NO_OWNER:
 			return ERRCODE_CHECK_VIOLATION;
+		case VALIDATION_NOT_NULL:
+			return ERRCODE_NOT_NULL_VIOLATION;
 		case VALIDATION_OK:
 		case VALIDATION_UNKNOWN_FIELD:
 		case VALIDATION_WRONG_TYPE:
 		case VALIDATION_NOT_A_CHOICE:
 		case VALIDATION_EMPTY:
+		case VALIDATION_FIXED:
 			break;
 	}
 	return ERRCODE_INVALID_PARAMETER_VALUE;
 }
 
 /* Raise a validation error */
-static void
-ReportValidationError(const ValidationError *error)
+void
+ClarkyReportValidationError(const ValidationError *error)
 {
 	bool		no_owner = (error->code == VALIDATION_NO_OWNER);
 
@@ -94,7 +97,7 @@ ClarkyCheckOwnerId(const char *parameter, text *value)
 
 	if (!ValidateIdParameter(parameter, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
 							 &database_encoding, &error))
-		ReportValidationError(&error);
+		ClarkyReportValidationError(&error);
 }
 
 /* The nesting depth of a container's objects and arrays (itself: 1) */
@@ -148,7 +151,7 @@ SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
 				JSON_OBJECT : JSON_ARRAY;
 			/* only metadata's size matters; measure no other object */
 			if (m->kind == JSON_OBJECT &&
-				PayloadFieldIndex(m->key, m->key_len) == FIELD_METADATA)
+				FieldIndex(m->key, m->key_len) == FIELD_METADATA)
 			{
 				m->json_len = strlen(JsonbToCString(NULL, value->val.binary.data,
 													value->val.binary.len));
@@ -161,19 +164,16 @@ SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
 	}
 }
 
-/* A validated string field as text, or NULL */
-static text *
-TextOf(const PayloadMember *m)
-{
-	return m ? cstring_to_text_with_len(m->text, m->text_len) : NULL;
-}
-
 /*
- * Validate payload into *activity, raising the first error found (see
- * validate.c for the order).
+ * Validate payload (a new activity, or a merge patch of one) into row,
+ * raising the first error found (see validate.c for the order).  given[f]
+ * says whether the payload names field f: in a patch, a field given with
+ * isnull set is cleared.  Given values are as a statement takes them:
+ * strings as text, the activity type as its label (text), timestamps,
+ * duration_minutes as numeric, metadata as jsonb.
  */
 void
-ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity)
+ClarkyParsePayload(Jsonb *payload, PayloadMode mode, ClarkyRow *row, bool *given)
 {
 	int			capacity;
 	int			count = 0;
@@ -189,7 +189,8 @@ ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity)
 	if (!JB_ROOT_IS_OBJECT(payload))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("activity payload must be a JSON object"),
+				 errmsg("activity %s must be a JSON object",
+						mode == PAYLOAD_CREATE ? "payload" : "patch"),
 				 errdetail("Got a JSON %s.",
 						   JB_ROOT_IS_SCALAR(payload) ? "scalar" : "array")));
 
@@ -210,25 +211,52 @@ ClarkyParsePayload(Jsonb *payload, ClarkyActivity *activity)
 		}
 	}
 
-	if (!ValidatePayload(members, count, &database_encoding, &valid, &error))
-		ReportValidationError(&error);
+	if (!ValidatePayload(members, count, mode, &database_encoding, &valid, &error))
+		ClarkyReportValidationError(&error);
 
-	memset(activity, 0, sizeof(ClarkyActivity));
-	activity->activity_type = valid.activity_type;
-	activity->contact_id = TextOf(valid.fields[FIELD_CONTACT_ID]);
-	activity->company_id = TextOf(valid.fields[FIELD_COMPANY_ID]);
-	activity->title = TextOf(valid.fields[FIELD_TITLE]);
-	activity->description = TextOf(valid.fields[FIELD_DESCRIPTION]);
-	activity->has_due_date = valid.fields[FIELD_DUE_DATE] != NULL;
-	activity->due_date = (TimestampTz) valid.due_date;
-	activity->has_completed_at = valid.fields[FIELD_COMPLETED_AT] != NULL;
-	activity->completed_at = (TimestampTz) valid.completed_at;
-	activity->has_occurred_at = valid.fields[FIELD_OCCURRED_AT] != NULL;
-	activity->occurred_at = (TimestampTz) valid.occurred_at;
-	if (valid.fields[FIELD_DURATION_MINUTES])
-		activity->duration_minutes =
-			values[valid.fields[FIELD_DURATION_MINUTES] - members].val.numeric;
-	if (valid.fields[FIELD_METADATA])
-		activity->metadata =
-			JsonbValueToJsonb(&values[valid.fields[FIELD_METADATA] - members]);
+	for (int f = 0; f < FIELD_COUNT; f++)
+	{
+		const PayloadMember *m = valid.fields[f];
+		const JsonbValue *value = m ? &values[m - members] : NULL;
+
+		given[f] = (m != NULL);
+		row->isnull[f] = (m == NULL || m->kind == JSON_NULL);
+		row->values[f] = (Datum) 0;
+		if (row->isnull[f])
+			continue;
+		switch (ClarkyFields[f].kind)
+		{
+			case FIELD_KIND_ID:
+			case FIELD_KIND_TEXT:
+				row->values[f] = PointerGetDatum(cstring_to_text_with_len(m->text,
+																		  m->text_len));
+				break;
+			case FIELD_KIND_TYPE:
+				row->values[f] = CStringGetTextDatum(ClarkyActivityTypes[valid.activity_type]);
+				break;
+			case FIELD_KIND_TIMESTAMP:
+				row->values[f] = TimestampTzGetDatum((TimestampTz) valid.usec[f]);
+				break;
+			case FIELD_KIND_DURATION:
+				row->values[f] = NumericGetDatum(value->val.numeric);
+				break;
+			case FIELD_KIND_METADATA:
+				row->values[f] = JsonbPGetDatum(JsonbValueToJsonb((JsonbValue *) value));
+				break;
+			case FIELD_KIND_VERSION:
+				elog(ERROR, "a payload cannot give field \"%s\"", ClarkyFields[f].name);
+		}
+	}
+}
+
+/* Check metadata made by a merge against the limits of a payload's */
+void
+ClarkyCheckMetadata(Jsonb *metadata)
+{
+	ValidationError error;
+	char	   *json = JsonbToCString(NULL, &metadata->root, VARSIZE(metadata));
+
+	if (!ValidateMetadataSize(strlen(json), NestingDepth(&metadata->root), &error))
+		ClarkyReportValidationError(&error);
+	pfree(json);
 }

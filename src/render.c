@@ -37,34 +37,31 @@ ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len)
 	buf->data[buf->len] = '\0';
 }
 
-/* Append ", "key": " to buf; key is a string literal */
-#define APPEND_KEY(buf, key) \
-	appendBinaryStringInfo(buf, ", \"" key "\": ", sizeof(", \"" key "\": ") - 1)
-
 #define APPEND_NULL(buf) appendBinaryStringInfo(buf, "null", 4)
 
-static void
-AppendText(StringInfo buf, Datum value, bool isnull)
+/* Each field's key as it follows another: ", "name": " */
+static const struct
 {
-	text	   *t;
+	const char *text;
+	int			len;
+}			field_keys[FIELD_COUNT] = {
+#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) \
+	[tag] = {", \"" name "\": ", sizeof(", \"" name "\": ") - 1},
+#include "activity_fields.h"
+#undef CLARKY_FIELD
+};
 
-	if (isnull)
-	{
-		APPEND_NULL(buf);
-		return;
-	}
-	t = DatumGetTextPP(value);
+static void
+AppendText(StringInfo buf, Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+
 	ClarkyAppendJsonString(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 static void
-AppendTimestamp(StringInfo buf, Datum value, bool isnull)
+AppendTimestamp(StringInfo buf, Datum value)
 {
-	if (isnull)
-	{
-		APPEND_NULL(buf);
-		return;
-	}
 	/* the table's CHECK constraints keep every timestamp in range */
 	enlargeStringInfo(buf, ISO8601_FORMAT_LEN + 2);
 	buf->data[buf->len] = '"';
@@ -76,54 +73,62 @@ AppendTimestamp(StringInfo buf, Datum value, bool isnull)
 }
 
 /*
- * Append the JSON object of one activity to buf, from the values of the
- * columns of CLARKY_ACTIVITY_COLUMNS, in that order (numbered by
- * ClarkyActivityColumn), and the label of its activity_type.
+ * Append the JSON object of one activity to buf, from the values of its
+ * fields (numbered by ClarkyField) and the label of its activity_type.
+ * Keys come in the order of activity_fields.h; deleted_at only where
+ * show_deleted asks for it.
  */
 void
 ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
-					 const char *label)
+					 const char *label, bool show_deleted)
 {
-	appendBinaryStringInfo(buf, "{\"id\": ", sizeof("{\"id\": ") - 1);
-	AppendText(buf, values[CLARKY_COL_ID], isnull[CLARKY_COL_ID]);
-	APPEND_KEY(buf, "contact_id");
-	AppendText(buf, values[CLARKY_COL_CONTACT_ID], isnull[CLARKY_COL_CONTACT_ID]);
-	APPEND_KEY(buf, "company_id");
-	AppendText(buf, values[CLARKY_COL_COMPANY_ID], isnull[CLARKY_COL_COMPANY_ID]);
-
-	APPEND_KEY(buf, "activity_type");
-	ClarkyAppendJsonString(buf, label, strlen(label));
-
-	APPEND_KEY(buf, "title");
-	AppendText(buf, values[CLARKY_COL_TITLE], isnull[CLARKY_COL_TITLE]);
-	APPEND_KEY(buf, "description");
-	AppendText(buf, values[CLARKY_COL_DESCRIPTION], isnull[CLARKY_COL_DESCRIPTION]);
-	APPEND_KEY(buf, "due_date");
-	AppendTimestamp(buf, values[CLARKY_COL_DUE_DATE], isnull[CLARKY_COL_DUE_DATE]);
-
-	APPEND_KEY(buf, "duration_minutes");
-	if (isnull[CLARKY_COL_DURATION_MINUTES])
-		APPEND_NULL(buf);
-	else
-		appendStringInfoString(buf,
-							   DatumGetCString(DirectFunctionCall1(numeric_out,
-																   values[CLARKY_COL_DURATION_MINUTES])));
-
-	APPEND_KEY(buf, "completed_at");
-	AppendTimestamp(buf, values[CLARKY_COL_COMPLETED_AT], isnull[CLARKY_COL_COMPLETED_AT]);
-
-	/* metadata is NOT NULL in the table */
-	APPEND_KEY(buf, "metadata");
+	for (int f = 0; f < FIELD_COUNT; f++)
 	{
-		Jsonb	   *metadata = DatumGetJsonbP(values[CLARKY_COL_METADATA]);
+		if (ClarkyFields[f].rendered == RENDER_DELETED && !show_deleted)
+			continue;
+		/* the first key opens the object instead of following a comma */
+		if (f == 0)
+		{
+			appendStringInfoChar(buf, '{');
+			appendBinaryStringInfo(buf, field_keys[f].text + 2, field_keys[f].len - 2);
+		}
+		else
+			appendBinaryStringInfo(buf, field_keys[f].text, field_keys[f].len);
 
-		(void) JsonbToCString(buf, &metadata->root, VARSIZE(metadata));
+		if (isnull[f])
+		{
+			APPEND_NULL(buf);
+			continue;
+		}
+		switch (ClarkyFields[f].kind)
+		{
+			case FIELD_KIND_ID:
+			case FIELD_KIND_TEXT:
+				AppendText(buf, values[f]);
+				break;
+			case FIELD_KIND_TYPE:
+				ClarkyAppendJsonString(buf, label, strlen(label));
+				break;
+			case FIELD_KIND_TIMESTAMP:
+				AppendTimestamp(buf, values[f]);
+				break;
+			case FIELD_KIND_DURATION:
+				appendStringInfoString(buf,
+									   DatumGetCString(DirectFunctionCall1(numeric_out,
+																		   values[f])));
+				break;
+			case FIELD_KIND_METADATA:
+				{
+					Jsonb	   *metadata = DatumGetJsonbP(values[f]);
+
+					(void) JsonbToCString(buf, &metadata->root, VARSIZE(metadata));
+				}
+				break;
+			case FIELD_KIND_VERSION:
+				appendStringInfo(buf, "%d", DatumGetInt32(values[f]));
+				break;
+		}
 	}
-
-	APPEND_KEY(buf, "created_at");
-	AppendTimestamp(buf, values[CLARKY_COL_CREATED_AT], isnull[CLARKY_COL_CREATED_AT]);
-	APPEND_KEY(buf, "occurred_at");
-	AppendTimestamp(buf, values[CLARKY_COL_OCCURRED_AT], isnull[CLARKY_COL_OCCURRED_AT]);
 	appendStringInfoChar(buf, '}');
 }
 
@@ -134,7 +139,7 @@ typedef struct RenderReceiver
 	StringInfo	buf;
 	MemoryContext rowcxt;		/* reset after every row */
 	uint64		rows;
-	int64	   *extra;			/* where to put the first row's 13th column */
+	ClarkyRenderInfo *info;		/* what the caller asks and learns, or NULL */
 } RenderReceiver;
 
 static bool
@@ -145,13 +150,20 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	const char *label;
 
 	slot_getallattrs(slot);
-	if (receiver->rows == 0 && receiver->extra != NULL)
-		*receiver->extra = slot->tts_isnull[CLARKY_COL_EXTRA] ? 0 :
-			DatumGetInt64(slot->tts_values[CLARKY_COL_EXTRA]);
+	if (receiver->rows == 0 && receiver->info != NULL)
+	{
+		ClarkyRenderInfo *info = receiver->info;
+
+		if (info->want_extra)
+			info->extra = slot->tts_isnull[CLARKY_COL_EXTRA] ? 0 :
+				DatumGetInt64(slot->tts_values[CLARKY_COL_EXTRA]);
+		info->version = DatumGetInt32(slot->tts_values[FIELD_VERSION]);
+	}
 	if (receiver->rows++ > 0)
 		appendBinaryStringInfo(receiver->buf, ", ", 2);
-	label = ClarkyActivityTypeLabel(DatumGetObjectId(slot->tts_values[CLARKY_COL_ACTIVITY_TYPE]));
-	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull, label);
+	label = ClarkyActivityTypeLabel(DatumGetObjectId(slot->tts_values[FIELD_ACTIVITY_TYPE]));
+	ClarkyRenderActivity(receiver->buf, slot->tts_values, slot->tts_isnull, label,
+						 receiver->info && receiver->info->show_deleted);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextReset(receiver->rowcxt);
@@ -163,9 +175,10 @@ RenderStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	RenderReceiver *receiver = (RenderReceiver *) self;
 
-	if (typeinfo->natts < CLARKY_COL_OCCURRED_AT + 1 ||
-		(receiver->extra != NULL && (typeinfo->natts <= CLARKY_COL_EXTRA ||
-									 TupleDescAttr(typeinfo, CLARKY_COL_EXTRA)->atttypid != INT8OID)))
+	if (typeinfo->natts < FIELD_COUNT ||
+		(receiver->info && receiver->info->want_extra &&
+		 (typeinfo->natts <= CLARKY_COL_EXTRA ||
+		  TupleDescAttr(typeinfo, CLARKY_COL_EXTRA)->atttypid != INT8OID)))
 		elog(ERROR, "rendering expects the columns of an activity");
 }
 
@@ -175,16 +188,17 @@ RenderNothing(DestReceiver *self)
 }
 
 /*
- * Execute a prepared statement returning activities (CLARKY_ACTIVITY_COLUMNS)
- * and append each row to buf as a JSON object, separated by ", ".  Returns
- * the number of rows.  Where extra is not NULL, the statement returns a
- * bigint 13th column too, and *extra receives its value in the first row
- * (NULL as 0; untouched if there is no row).  Must be called within
- * SPI_connect.
+ * Execute a prepared statement returning activities (the columns of
+ * ClarkySelectList()) and append each row to buf as a JSON object,
+ * separated by ", ".  Returns the number of rows.  Where info asks for
+ * want_extra, the statement returns a bigint column after them, and
+ * info->extra receives its value in the first row (NULL as 0); info->version
+ * receives the first row's version (both untouched if there is no row).
+ * Must be called within SPI_connect.
  */
 uint64
 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
-				  bool read_only, StringInfo buf, int64 *extra)
+				  bool read_only, StringInfo buf, ClarkyRenderInfo *info)
 {
 	int			nargs = SPI_getargcount(plan);
 	ParamListInfo params = makeParamList(nargs);
@@ -209,7 +223,7 @@ ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	receiver->pub.rDestroy = RenderNothing;
 	receiver->pub.mydest = DestNone;
 	receiver->buf = buf;
-	receiver->extra = extra;
+	receiver->info = info;
 	receiver->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 											 "clarky rendered row",
 											 ALLOCSET_SMALL_SIZES);

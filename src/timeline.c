@@ -51,13 +51,18 @@ typedef enum TimelineQuery
 /* Prepared once per backend: [owner][filtered by type][query] */
 static SPIPlanPtr plans[2][2][NUM_TIMELINE_QUERIES];
 
-/* "WHERE ... AND <owner> = $2 [AND activity_type = $3]" of the activities */
+/*
+ * "WHERE ... AND <owner> = $2 AND deleted_at IS NULL [AND activity_type = $3]"
+ * of the activities: the predicate of the timeline indexes, so that a page
+ * reads live entries only
+ */
 static void
 AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
 {
 	appendStringInfo(sql, " FROM " CLARKY_SCHEMA ".activities"
 					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-					 " AND %s OPERATOR(pg_catalog.=) $2", owner_columns[owner]);
+					 " AND %s OPERATOR(pg_catalog.=) $2"
+					 " AND deleted_at IS NULL", owner_columns[owner]);
 	if (filtered)
 		appendStringInfoString(sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
 							   "$3::" CLARKY_SCHEMA ".activity_type");
@@ -117,11 +122,11 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	switch (query)
 	{
 		case QUERY_PAGE:
-			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS);
+			appendStringInfo(&sql, "SELECT %s", ClarkySelectList());
 
 			/*
 			 * A whole timeline's first page is mostly full, and then needs
-			 * the total: fetch the kept one with it, as a 13th column.  A
+			 * the total: fetch the kept one with it, as a column more.  A
 			 * type's first page is mostly short, and needs none.
 			 */
 			if (!filtered)
@@ -136,10 +141,11 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 			break;
 		case QUERY_PAGE_BY_IDS:
 		case QUERY_PAGE_BY_IDS_REVERSED:
-			appendStringInfoString(&sql, "SELECT " CLARKY_ACTIVITY_COLUMNS
-								   " FROM " CLARKY_SCHEMA ".activities"
-								   " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-								   " AND id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id");
+			appendStringInfo(&sql, "SELECT %s"
+							 " FROM " CLARKY_SCHEMA ".activities"
+							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
+							 " AND id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id",
+							 ClarkySelectList());
 			AppendTimelineWhere(&sql, owner, filtered);
 			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS ?
 								   " ORDER BY occurred_at DESC, id DESC" :
@@ -159,15 +165,10 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 	}
 
 	/* a generic plan: the same index range scans serve every owner */
-	plan = SPI_prepare_cursor(sql.data,
-							  (query == QUERY_TOTAL || query == QUERY_COUNT_ROWS) ? 3 : 5,
-							  argtypes,
-							  CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-			 sql.data, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
+	plan = ClarkyKeepPlan(sql.data,
+						  (query == QUERY_TOTAL || query == QUERY_COUNT_ROWS) ? 3 : 5,
+						  argtypes);
+	pfree(sql.data);
 	*slot = plan;
 	return plan;
 }
@@ -262,6 +263,7 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	StringInfoData buf;
 
+	ClarkyRequireCurrentSql();
 	ClarkyCheckOwnerId(owner_columns[owner], owner_id);
 	if (page < 1)
 		ereport(ERROR,
@@ -307,15 +309,14 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	 */
 	if (offset < DEFERRED_JOIN_OFFSET)
 	{
-		int64		kept_total;
+		ClarkyRenderInfo info = {.want_extra = !filtered};
 
 		nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, QUERY_PAGE),
-								  values, nulls, true, &buf,
-								  filtered ? NULL : &kept_total);
+								  values, nulls, true, &buf, &info);
 		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
 			total = offset + (int64) nrows;
 		else if (!filtered && nrows > 0 && CountsAreKept())
-			total = kept_total;
+			total = info.extra;
 	}
 	else
 	{

@@ -3,10 +3,9 @@
  * validate.c
  *	  The rules of an activity payload, checked without the server.
  *
- * Only the body fields of the seed and occurred_at are accepted; JSON null
- * means absent.  Errors are found in a fixed order: unknown keys first (in
- * the members' order), then the fields in the seed's order, then the
- * contact-or-company rule.  Every error names its field or parameter; its
+ * The fields and their rules are those of activity_fields.h: a new
+ * activity takes the fields the server does not set, a merge patch those
+ * it may change.  Every error names its field or parameter; its
  * texts follow PostgreSQL's style (lower-case message, no period; detail
  * and hint as sentences), ready for ereport.
  *
@@ -25,14 +24,12 @@ const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT] = {
 	"note", "call", "meeting", "video_call", "task", "todo", "reminder"
 };
 
-const char *const PayloadFieldNames[FIELD_COUNT] = {
-	"activity_type", "contact_id", "company_id", "title", "description",
-	"due_date", "duration_minutes", "completed_at", "metadata", "occurred_at"
+const FieldDesc ClarkyFields[FIELD_COUNT] = {
+#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) \
+	[tag] = {name, kind, limit, on_create, on_patch, rendered},
+#include "activity_fields.h"
+#undef CLARKY_FIELD
 };
-
-#define FIELD_LIST \
-	"activity_type, contact_id, company_id, title, description, due_date, " \
-	"duration_minutes, completed_at, metadata, occurred_at"
 
 /* How much of a bad value an error quotes */
 #define QUOTED_VALUE_BYTES 100
@@ -107,16 +104,54 @@ ActivityTypeIndex(const char *label, size_t len)
 	return -1;
 }
 
-PayloadField
-PayloadFieldIndex(const char *key, size_t len)
+ClarkyField
+FieldIndex(const char *key, size_t len)
 {
 	for (int i = 0; i < FIELD_COUNT; i++)
 	{
-		if (strlen(PayloadFieldNames[i]) == len &&
-			memcmp(PayloadFieldNames[i], key, len) == 0)
-			return (PayloadField) i;
+		if (strlen(ClarkyFields[i].name) == len &&
+			memcmp(ClarkyFields[i].name, key, len) == 0)
+			return (ClarkyField) i;
 	}
 	return FIELD_COUNT;
+}
+
+/* Whether a payload of this mode may name the field */
+static bool
+Accepted(ClarkyField field, PayloadMode mode)
+{
+	return mode == PAYLOAD_CREATE ? ClarkyFields[field].on_create != FIELD_SERVER :
+		ClarkyFields[field].on_patch != FIELD_FIXED;
+}
+
+/*
+ * The order in which a payload's fields are judged: activity_type (the one
+ * required field, first in the seed's body), then the others in the
+ * description's order
+ */
+static ClarkyField
+JudgedField(int i)
+{
+	if (i == 0)
+		return FIELD_ACTIVITY_TYPE;
+	return (ClarkyField) (i <= FIELD_ACTIVITY_TYPE ? i - 1 : i);
+}
+
+/* The fields a payload of this mode accepts, as "a, b, c" */
+static void
+AcceptedFields(char *buf, size_t size, PayloadMode mode)
+{
+	size_t		len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < FIELD_COUNT && len < size; i++)
+	{
+		ClarkyField field = JudgedField(i);
+
+		if (Accepted(field, mode))
+			len += snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+							ClarkyFields[field].name);
+	}
 }
 
 /*
@@ -150,44 +185,35 @@ CheckNotEmpty(const char *noun, const char *field, size_t len,
 }
 
 static bool
-WrongType(PayloadField field, const PayloadMember *m, const char *expected,
+WrongType(ClarkyField field, const PayloadMember *m, const char *expected,
 		  ValidationError *error)
 {
-	Fail(error, VALIDATION_WRONG_TYPE, PayloadFieldNames[field],
-		 "field \"%s\" must be %s", PayloadFieldNames[field], expected);
+	Fail(error, VALIDATION_WRONG_TYPE, ClarkyFields[field].name,
+		 "field \"%s\" must be %s", ClarkyFields[field].name, expected);
 	return Detail(error, "Got a JSON %s.", KindName(m->kind));
 }
 
 /* A string field, if present, within its length */
 static bool
-StringField(PayloadField field, const PayloadMember *m, int max_chars,
+StringField(ClarkyField field, const PayloadMember *m, int max_chars,
 			const TextEncoding *encoding, ValidationError *error)
 {
 	if (m == NULL)
 		return true;
 	if (m->kind != JSON_STRING)
 		return WrongType(field, m, "a string", error);
-	return CheckLength("field", PayloadFieldNames[field], m->text, m->text_len,
+	return CheckLength("field", ClarkyFields[field].name, m->text, m->text_len,
 					   max_chars, encoding, error);
-}
-
-/* contact_id or company_id, if present: a non-empty string */
-static bool
-OwnerIdField(PayloadField field, const PayloadMember *m,
-			 const TextEncoding *encoding, ValidationError *error)
-{
-	return StringField(field, m, CLARKY_MAX_ID_CHARS, encoding, error) &&
-		(m == NULL || CheckNotEmpty("field", PayloadFieldNames[field], m->text_len, error));
 }
 
 /* A timestamp field, if present, into *usec */
 static bool
-TimestampField(PayloadField field, const PayloadMember *m, int64_t *usec,
+TimestampField(ClarkyField field, const PayloadMember *m, int64_t *usec,
 			   const TextEncoding *encoding, ValidationError *error)
 {
 	char		reason[ISO8601_REASON_LEN];
 	char		quoted[QUOTED_VALUE_BYTES + 8];
-	const char *name = PayloadFieldNames[field];
+	const char *name = ClarkyFields[field].name;
 
 	if (m == NULL)
 		return true;
@@ -279,6 +305,26 @@ DurationField(const PayloadMember *m, ValidationError *error)
 	return Detail(error, "Got %.*s.", (int) m->text_len, m->text);
 }
 
+/* metadata's size as JSON text and its nesting depth, within their limits */
+bool
+ValidateMetadataSize(size_t json_len, int depth, ValidationError *error)
+{
+	if (json_len > CLARKY_MAX_METADATA_BYTES)
+	{
+		Fail(error, VALIDATION_TOO_LARGE, "metadata", "field \"metadata\" is too large");
+		return Detail(error, "It has %zu bytes as JSON text; the limit is %d.",
+					  json_len, CLARKY_MAX_METADATA_BYTES);
+	}
+	if (depth > CLARKY_MAX_METADATA_DEPTH)
+	{
+		Fail(error, VALIDATION_TOO_DEEP, "metadata",
+			 "field \"metadata\" is nested too deeply");
+		return Detail(error, "It nests objects and arrays %d levels deep; the limit is %d.",
+					  depth, CLARKY_MAX_METADATA_DEPTH);
+	}
+	return true;
+}
+
 /* metadata, if present: an object within the size and nesting limits */
 static bool
 MetadataField(const PayloadMember *m, ValidationError *error)
@@ -287,20 +333,7 @@ MetadataField(const PayloadMember *m, ValidationError *error)
 		return true;
 	if (m->kind != JSON_OBJECT)
 		return WrongType(FIELD_METADATA, m, "a JSON object", error);
-	if (m->json_len > CLARKY_MAX_METADATA_BYTES)
-	{
-		Fail(error, VALIDATION_TOO_LARGE, "metadata", "field \"metadata\" is too large");
-		return Detail(error, "It has %zu bytes as JSON text; the limit is %d.",
-					  m->json_len, CLARKY_MAX_METADATA_BYTES);
-	}
-	if (m->depth > CLARKY_MAX_METADATA_DEPTH)
-	{
-		Fail(error, VALIDATION_TOO_DEEP, "metadata",
-			 "field \"metadata\" is nested too deeply");
-		return Detail(error, "It nests objects and arrays %d levels deep; the limit is %d.",
-					  m->depth, CLARKY_MAX_METADATA_DEPTH);
-	}
-	return true;
+	return ValidateMetadataSize(m->json_len, m->depth, error);
 }
 
 /* activity_type: required, one of the seven */
@@ -330,13 +363,48 @@ ActivityTypeField(const PayloadMember *m, int *index,
 	return Detail(error, "Got %s.", quoted);
 }
 
+/* One field's value, present and not null, by its kind */
+static bool
+JudgeField(ClarkyField field, const PayloadMember *m, ValidatedPayload *payload,
+		   const TextEncoding *encoding, ValidationError *error)
+{
+	const FieldDesc *desc = &ClarkyFields[field];
+
+	switch (desc->kind)
+	{
+		case FIELD_KIND_TYPE:
+			return ActivityTypeField(m, &payload->activity_type, encoding, error);
+		case FIELD_KIND_ID:
+			return StringField(field, m, desc->limit, encoding, error) &&
+				CheckNotEmpty("field", desc->name, m->text_len, error);
+		case FIELD_KIND_TEXT:
+			return StringField(field, m, desc->limit, encoding, error);
+		case FIELD_KIND_TIMESTAMP:
+			return TimestampField(field, m, &payload->usec[field], encoding, error);
+		case FIELD_KIND_DURATION:
+			return DurationField(m, error);
+		case FIELD_KIND_METADATA:
+			return MetadataField(m, error);
+		case FIELD_KIND_VERSION:
+			break;
+	}
+	return true;				/* never named by a payload */
+}
+
 /*
- * Judge a payload's members.  On success fill *payload and return true;
- * otherwise describe the first error in *error and return false.  Where a
- * key comes twice, the last one counts, as in jsonb.
+ * Judge a payload's members: a new activity's (mode PAYLOAD_CREATE) or a
+ * merge patch's (PAYLOAD_PATCH).  On success fill *payload and return
+ * true; otherwise describe the first error in *error and return false.
+ * Where a key comes twice, the last one counts, as in jsonb.
+ *
+ * Errors are found in a fixed order: unknown and unchangeable keys first
+ * (in the members' order), then the fields (activity_type first, then the
+ * description's order), then, for a new activity, the contact-or-company
+ * rule.  A patch is judged field by field; the rule is the caller's to
+ * check on the patched activity.
  */
 bool
-ValidatePayload(const PayloadMember *members, int count,
+ValidatePayload(const PayloadMember *members, int count, PayloadMode mode,
 				const TextEncoding *encoding, ValidatedPayload *payload,
 				ValidationError *error)
 {
@@ -346,47 +414,79 @@ ValidatePayload(const PayloadMember *members, int count,
 	for (int i = 0; i < count; i++)
 	{
 		const PayloadMember *m = &members[i];
-		PayloadField field = PayloadFieldIndex(m->key, m->key_len);
+		ClarkyField field = FieldIndex(m->key, m->key_len);
 
-		if (field == FIELD_COUNT)
+		if (mode == PAYLOAD_PATCH &&
+			((field < FIELD_COUNT && ClarkyFields[field].on_patch == FIELD_FIXED) ||
+			 (m->key_len == strlen(CLARKY_WORKSPACE_KEY) &&
+			  memcmp(m->key, CLARKY_WORKSPACE_KEY, m->key_len) == 0)))
+		{
+			const char *name = field < FIELD_COUNT ? ClarkyFields[field].name :
+				CLARKY_WORKSPACE_KEY;
+
+			Fail(error, VALIDATION_FIXED, name, "field \"%s\" cannot be changed", name);
+			return Detail(error, "It is set by the server.");
+		}
+		if (field == FIELD_COUNT || !Accepted(field, mode))
 		{
 			int			shown = encoding->clip(m->key, (int) m->key_len,
 											   QUOTED_VALUE_BYTES);
 			char		key[QUOTED_VALUE_BYTES + 1];
+			char		accepted[VALIDATION_TEXT_LEN - 32];
 
 			snprintf(key, sizeof(key), "%.*s", shown, m->key);
+			AcceptedFields(accepted, sizeof(accepted), mode);
 			Fail(error, VALIDATION_UNKNOWN_FIELD, key,
-				 "unknown field \"%s\" in activity payload", key);
-			return Detail(error, "Accepted fields are %s.", FIELD_LIST);
+				 "unknown field \"%s\" in activity %s", key,
+				 mode == PAYLOAD_CREATE ? "payload" : "patch");
+			return Detail(error, "Accepted fields are %s.", accepted);
 		}
-		payload->fields[field] = (m->kind == JSON_NULL) ? NULL : m;
+		/* a new activity's null is an absent field; a patch's clears it */
+		payload->fields[field] = (m->kind == JSON_NULL && mode == PAYLOAD_CREATE) ? NULL : m;
 	}
 
-	if (!ActivityTypeField(f[FIELD_ACTIVITY_TYPE], &payload->activity_type,
-						   encoding, error) ||
-		!OwnerIdField(FIELD_CONTACT_ID, f[FIELD_CONTACT_ID], encoding, error) ||
-		!OwnerIdField(FIELD_COMPANY_ID, f[FIELD_COMPANY_ID], encoding, error) ||
-		!StringField(FIELD_TITLE, f[FIELD_TITLE], CLARKY_MAX_TITLE_CHARS,
-					 encoding, error) ||
-		!StringField(FIELD_DESCRIPTION, f[FIELD_DESCRIPTION],
-					 CLARKY_MAX_DESCRIPTION_CHARS, encoding, error) ||
-		!TimestampField(FIELD_DUE_DATE, f[FIELD_DUE_DATE], &payload->due_date,
-						encoding, error) ||
-		!DurationField(f[FIELD_DURATION_MINUTES], error) ||
-		!TimestampField(FIELD_COMPLETED_AT, f[FIELD_COMPLETED_AT],
-						&payload->completed_at, encoding, error) ||
-		!MetadataField(f[FIELD_METADATA], error) ||
-		!TimestampField(FIELD_OCCURRED_AT, f[FIELD_OCCURRED_AT],
-						&payload->occurred_at, encoding, error))
-		return false;
-
-	if (f[FIELD_CONTACT_ID] == NULL && f[FIELD_COMPANY_ID] == NULL)
+	for (int i = 0; i < FIELD_COUNT; i++)
 	{
-		Fail(error, VALIDATION_NO_OWNER, "contact_id",
-			 "field \"contact_id\" or \"company_id\" is required");
-		return Detail(error, "An activity is logged against a contact, a company, or both.");
+		ClarkyField field = JudgedField(i);
+		const FieldDesc *desc = &ClarkyFields[field];
+		const PayloadMember *m = f[field];
+
+		if (m == NULL)
+		{
+			if (mode == PAYLOAD_CREATE && desc->on_create == FIELD_REQUIRED)
+				return JudgeField(field, NULL, payload, encoding, error);
+			continue;
+		}
+		if (m->kind == JSON_NULL)
+		{
+			if (desc->on_patch == FIELD_NOT_NULL)
+			{
+				Fail(error, VALIDATION_NOT_NULL, desc->name,
+					 "field \"%s\" cannot be cleared", desc->name);
+				return Detail(error, "Every activity has one; give a new value instead of null.");
+			}
+			continue;
+		}
+		if (!JudgeField(field, m, payload, encoding, error))
+			return false;
 	}
+
+	if (mode == PAYLOAD_CREATE)
+		return ValidateContactOrCompany(f[FIELD_CONTACT_ID] != NULL,
+										f[FIELD_COMPANY_ID] != NULL, error);
 	return true;
+}
+
+/* The contact-or-company rule: an activity has a contact, a company, or both */
+bool
+ValidateContactOrCompany(bool has_contact, bool has_company,
+						 ValidationError *error)
+{
+	if (has_contact || has_company)
+		return true;
+	Fail(error, VALIDATION_NO_OWNER, "contact_id",
+		 "field \"contact_id\" or \"company_id\" is required");
+	return Detail(error, "An activity is logged against a contact, a company, or both.");
 }
 
 /* A timeline's contact or company id: non-empty, within its length */

@@ -3,8 +3,9 @@
  * validate.h
  *	  The rules of an activity, checked without the server.
  *
- * payload.c turns a jsonb payload into PayloadMembers and lets
- * ValidatePayload judge them; the HTTP layer, the unit tests and the
+ * payload.c turns a jsonb payload (a new activity or a merge patch of one)
+ * into PayloadMembers and lets ValidatePayload judge them by the field
+ * descriptions of activity_fields.h; the HTTP layer, the unit tests and the
  * fuzzing harness use the same code.  Like iso8601.h, this includes no
  * server header.
  *
@@ -31,23 +32,73 @@ extern const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT];
 #define CLARKY_ACTIVITY_TYPE_LIST \
 	"note, call, meeting, video_call, task, todo, reminder"
 
-/* The accepted payload fields, in the seed's order */
-typedef enum PayloadField
+/* The kinds of value of a field, and its rules (see activity_fields.h) */
+typedef enum FieldKind
 {
-	FIELD_ACTIVITY_TYPE,
-	FIELD_CONTACT_ID,
-	FIELD_COMPANY_ID,
-	FIELD_TITLE,
-	FIELD_DESCRIPTION,
-	FIELD_DUE_DATE,
-	FIELD_DURATION_MINUTES,
-	FIELD_COMPLETED_AT,
-	FIELD_METADATA,
-	FIELD_OCCURRED_AT,
-	FIELD_COUNT
-} PayloadField;
+	FIELD_KIND_ID,
+	FIELD_KIND_TEXT,
+	FIELD_KIND_TYPE,
+	FIELD_KIND_TIMESTAMP,
+	FIELD_KIND_DURATION,
+	FIELD_KIND_METADATA,
+	FIELD_KIND_VERSION
+} FieldKind;
 
-extern const char *const PayloadFieldNames[FIELD_COUNT];
+typedef enum FieldOnCreate
+{
+	FIELD_REQUIRED,
+	FIELD_OPTIONAL,
+	FIELD_SERVER
+} FieldOnCreate;
+
+typedef enum FieldOnPatch
+{
+	FIELD_SETTABLE,
+	FIELD_NOT_NULL,
+	FIELD_MERGED,
+	FIELD_FIXED
+} FieldOnPatch;
+
+typedef enum FieldRender
+{
+	RENDER_ALWAYS,
+	RENDER_DELETED
+} FieldRender;
+
+/* The fields of an activity, in the order of activity_fields.h */
+typedef enum ClarkyField
+{
+#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) tag,
+#include "activity_fields.h"
+#undef CLARKY_FIELD
+	FIELD_COUNT
+} ClarkyField;
+
+/* One line of activity_fields.h */
+typedef struct FieldDesc
+{
+	const char *name;
+	FieldKind	kind;
+	int			limit;
+	FieldOnCreate on_create;
+	FieldOnPatch on_patch;
+	FieldRender rendered;
+} FieldDesc;
+
+extern const FieldDesc ClarkyFields[FIELD_COUNT];
+
+/*
+ * The workspace is no field of the Activity object, but a patch naming it
+ * is refused like a patch of a server-set field
+ */
+#define CLARKY_WORKSPACE_KEY "workspace_id"
+
+/* What a payload is: a new activity, or a merge patch of one */
+typedef enum PayloadMode
+{
+	PAYLOAD_CREATE,
+	PAYLOAD_PATCH
+} PayloadMode;
 
 /* The JSON type of a payload member's value */
 typedef enum JsonKind
@@ -88,7 +139,9 @@ typedef enum ValidationCode
 	VALIDATION_NUMBER_RANGE,	/* duration_minutes out of range */
 	VALIDATION_TOO_LARGE,		/* metadata over its size limit */
 	VALIDATION_TOO_DEEP,		/* metadata nested beyond its limit */
-	VALIDATION_NO_OWNER			/* neither contact_id nor company_id */
+	VALIDATION_NO_OWNER,		/* neither contact_id nor company_id */
+	VALIDATION_FIXED,			/* a patch of a field the server sets */
+	VALIDATION_NOT_NULL			/* a patch clearing a field that must stay set */
 } ValidationCode;
 
 #define VALIDATION_TEXT_LEN 400
@@ -112,23 +165,30 @@ typedef struct TextEncoding
 	int			(*clip) (const char *str, int len, int limit);
 } TextEncoding;
 
-/* A valid payload: each field's member (NULL where absent or null) */
+/*
+ * A valid payload: each field's member, NULL where absent.  A create
+ * payload's null means absent too; a patch's null member (JSON_NULL) clears
+ * its field.
+ */
 typedef struct ValidatedPayload
 {
 	const PayloadMember *fields[FIELD_COUNT];
 	int			activity_type;	/* index into ClarkyActivityTypes */
-	int64_t		due_date;		/* microseconds since 2000-01-01 UTC */
-	int64_t		completed_at;
-	int64_t		occurred_at;
+	int64_t		usec[FIELD_COUNT];	/* each timestamp given: microseconds
+									 * since 2000-01-01 UTC */
 } ValidatedPayload;
 
 extern bool ValidatePayload(const PayloadMember *members, int count,
-							const TextEncoding *encoding,
+							PayloadMode mode, const TextEncoding *encoding,
 							ValidatedPayload *payload, ValidationError *error);
+extern bool ValidateContactOrCompany(bool has_contact, bool has_company,
+									 ValidationError *error);
+extern bool ValidateMetadataSize(size_t json_len, int depth,
+								 ValidationError *error);
 extern bool ValidateIdParameter(const char *name, const char *value, size_t len,
 								const TextEncoding *encoding,
 								ValidationError *error);
 extern int	ActivityTypeIndex(const char *label, size_t len);
-extern PayloadField PayloadFieldIndex(const char *key, size_t len);
+extern ClarkyField FieldIndex(const char *key, size_t len);
 
 #endif							/* CLARKY_VALIDATE_H */

@@ -1,0 +1,579 @@
+/*-------------------------------------------------------------------------
+ *
+ * activity.c
+ *	  One activity by id: clarky.get_activity(), update_activity() (a JSON
+ *	  merge patch), complete_activity(), reopen_activity(),
+ *	  delete_activity() (a soft delete) and restore_activity().
+ *
+ * Every statement names the call's workspace and runs with the caller's
+ * privileges, so grants and row-level security apply.  An activity that
+ * is not there for the caller, whether its id is unknown, of another
+ * workspace or deleted, is one error: ERRCODE_NO_DATA_FOUND naming the id,
+ * so that nobody learns of another workspace's ids.
+ *
+ * An update locks the row (SELECT ... FOR UPDATE), checks the expected
+ * version, applies the patch to the values read (merging metadata by
+ * RFC 7396), validates the result as a whole (the contact-or-company rule,
+ * metadata's limits) and writes every patchable column in one UPDATE;
+ * the answer is rendered from the values written.  Of two updates that
+ * expect the same version, the second waits for the first's lock and then
+ * finds the version changed.  A patch that changes no value writes
+ * nothing and keeps the version.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/jsonb.h"
+
+#include "clarky_activity.h"
+#include "iso8601.h"
+
+/* The statements, prepared once per backend */
+typedef enum ActivityStatement
+{
+	STMT_GET,					/* $1 workspace, $2 id: the live activity */
+	STMT_LOCK,					/* the same, FOR UPDATE */
+	STMT_UPDATE,				/* $1, $2, each patchable field, updated_at */
+	STMT_DELETE,				/* $1, $2, $3 now, $4 expected version */
+	STMT_RESTORE,				/* $1, $2, $3 now */
+	STMT_VERSION,				/* $1, $2: the live activity's version */
+	NUM_STATEMENTS
+} ActivityStatement;
+
+static SPIPlanPtr plans[NUM_STATEMENTS];
+
+/* Whether a patch may give the field */
+static inline bool
+Patchable(int field)
+{
+	return ClarkyFields[field].on_patch != FIELD_FIXED;
+}
+
+/* " FROM clarky.activities WHERE <the call's activity>" */
+#define WHERE_ACTIVITY \
+	" FROM " CLARKY_SCHEMA ".activities" \
+	" WHERE workspace_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+
+#define WHERE_ACTIVITY_UPDATE \
+	" WHERE workspace_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+
+static SPIPlanPtr
+StatementPlan(ActivityStatement statement)
+{
+	Oid			argtypes[FIELD_COUNT + 3] = {TEXTOID, TEXTOID};
+	int			nargs = 2;
+	StringInfoData sql;
+
+	if (plans[statement] != NULL)
+		return plans[statement];
+
+	initStringInfo(&sql);
+	switch (statement)
+	{
+		case STMT_GET:
+		case STMT_LOCK:
+			appendStringInfo(&sql, "SELECT %s" WHERE_ACTIVITY " AND deleted_at IS NULL%s",
+							 ClarkySelectList(),
+							 statement == STMT_LOCK ? " FOR UPDATE" : "");
+			break;
+		case STMT_UPDATE:
+			appendStringInfoString(&sql, "UPDATE " CLARKY_SCHEMA ".activities SET ");
+			for (int f = 0; f < FIELD_COUNT; f++)
+			{
+				if (!Patchable(f))
+					continue;
+				argtypes[nargs++] = ClarkyFieldParamType(f);
+				appendStringInfo(&sql, "%s = ", ClarkyFields[f].name);
+				ClarkyAppendParam(&sql, f, nargs);
+				appendStringInfoString(&sql, ", ");
+			}
+			argtypes[nargs++] = TIMESTAMPTZOID;
+			appendStringInfo(&sql, "updated_at = $%d, version = version OPERATOR(pg_catalog.+) 1"
+							 WHERE_ACTIVITY_UPDATE, nargs);
+			break;
+		case STMT_DELETE:
+			argtypes[nargs++] = TIMESTAMPTZOID;
+			argtypes[nargs++] = INT4OID;
+			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
+							 " SET deleted_at = $3, updated_at = $3,"
+							 " version = version OPERATOR(pg_catalog.+) 1"
+							 WHERE_ACTIVITY_UPDATE " AND deleted_at IS NULL"
+							 " AND ($4 IS NULL OR version OPERATOR(pg_catalog.=) $4)"
+							 " RETURNING %s", ClarkySelectList());
+			break;
+		case STMT_RESTORE:
+			argtypes[nargs++] = TIMESTAMPTZOID;
+			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
+							 " SET deleted_at = NULL, updated_at = $3,"
+							 " version = version OPERATOR(pg_catalog.+) 1"
+							 WHERE_ACTIVITY_UPDATE " AND deleted_at IS NOT NULL"
+							 " RETURNING %s", ClarkySelectList());
+			break;
+		case STMT_VERSION:
+			appendStringInfoString(&sql, "SELECT version" WHERE_ACTIVITY
+								   " AND deleted_at IS NULL");
+			break;
+		case NUM_STATEMENTS:
+			pg_unreachable();
+	}
+	plans[statement] = ClarkyKeepPlan(sql.data, nargs, argtypes);
+	pfree(sql.data);
+	return plans[statement];
+}
+
+/* The error of an activity that is not there for the caller */
+static void
+NotFound(text *id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NO_DATA_FOUND),
+			 errmsg("activity \"%s\" not found", text_to_cstring(id)),
+			 ClarkyErrorField("id")));
+}
+
+/* The error of a stale expected version */
+static void
+VersionConflict(text *id, int32 expected, int32 current)
+{
+	ereport(ERROR,
+			(errcode(CLARKY_ERRCODE_VERSION_CONFLICT),
+			 errmsg("activity \"%s\" is not at version %d", text_to_cstring(id), expected),
+			 errdetail("The current version is %d.", current),
+			 errhint("Read the activity again, and apply the change to its current version.")));
+}
+
+/*
+ * A {"data": ...} answer, as a json varlena, begun before SPI_connect so
+ * that it lives in the caller's context
+ */
+static void
+BeginAnswer(StringInfo buf)
+{
+	initStringInfo(buf);
+	appendStringInfoSpaces(buf, VARHDRSZ);
+	appendStringInfoString(buf, "{\"data\": ");
+}
+
+static text *
+EndAnswer(StringInfo buf)
+{
+	appendStringInfoChar(buf, '}');
+	SET_VARSIZE(buf->data, buf->len);
+	return (text *) buf->data;
+}
+
+/* Check an id parameter and the installed SQL; the first parameters */
+static void
+BeginCall(text *id, Datum *values, char *nulls)
+{
+	ClarkyRequireCurrentSql();
+	ClarkyCheckOwnerId("id", id);
+	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
+	values[1] = PointerGetDatum(id);
+	nulls[0] = nulls[1] = ' ';
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+text *
+ClarkyGetActivity(text *id, int32 *version)
+{
+	Datum		values[2];
+	char		nulls[2];
+	StringInfoData buf;
+	ClarkyRenderInfo info = {0};
+
+	BeginAnswer(&buf);
+	BeginCall(id, values, nulls);
+	if (ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, true, &buf, &info) == 0)
+		NotFound(id);
+	SPI_finish();
+	*version = info.version;
+	return EndAnswer(&buf);
+}
+
+/*
+ * RFC 7396 merge of the object patch into the object target (NULL: none),
+ * pushed onto *state as an object: a key of the patch whose value is null
+ * removes the target's; an object merges into the target's (into none if
+ * that is not an object); any other value replaces it.
+ */
+static JsonbValue *
+PushMerged(JsonbParseState **state, JsonbContainer *target, JsonbContainer *patch)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken token;
+	JsonbValue	key;
+	JsonbValue	v;
+	JsonbValue	found;
+
+	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+
+	/* the target's keys, as the patch leaves or changes them */
+	if (target != NULL)
+	{
+		it = JsonbIteratorInit(target);
+		while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+		{
+			JsonbValue *p;
+
+			if (token == WJB_KEY)
+			{
+				key = v;
+				continue;
+			}
+			if (token != WJB_VALUE)
+				continue;
+			p = getKeyJsonValueFromContainer(patch, key.val.string.val,
+											 key.val.string.len, &found);
+			if (p == NULL)
+			{
+				(void) pushJsonbValue(state, WJB_KEY, &key);
+				(void) pushJsonbValue(state, WJB_VALUE, &v);
+			}
+			else if (p->type == jbvNull)
+				continue;
+			else if (p->type == jbvBinary && JsonContainerIsObject(p->val.binary.data))
+			{
+				(void) pushJsonbValue(state, WJB_KEY, &key);
+				(void) PushMerged(state,
+								  (v.type == jbvBinary &&
+								   JsonContainerIsObject(v.val.binary.data)) ?
+								  v.val.binary.data : NULL,
+								  p->val.binary.data);
+			}
+			else
+			{
+				(void) pushJsonbValue(state, WJB_KEY, &key);
+				(void) pushJsonbValue(state, WJB_VALUE, p);
+			}
+		}
+	}
+
+	/* the patch's keys that the target has not */
+	it = JsonbIteratorInit(patch);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (token == WJB_KEY)
+		{
+			key = v;
+			continue;
+		}
+		if (token != WJB_VALUE || v.type == jbvNull ||
+			(target != NULL &&
+			 getKeyJsonValueFromContainer(target, key.val.string.val,
+										  key.val.string.len, &found) != NULL))
+			continue;
+		(void) pushJsonbValue(state, WJB_KEY, &key);
+		if (v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
+			(void) PushMerged(state, NULL, v.val.binary.data);
+		else
+			(void) pushJsonbValue(state, WJB_VALUE, &v);
+	}
+
+	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* metadata after the merge patch patch; a null patch empties it */
+static Jsonb *
+MergeMetadata(Jsonb *target, Datum patch, bool patch_isnull)
+{
+	JsonbParseState *state = NULL;
+	Jsonb	   *merged;
+
+	if (patch_isnull)
+		return ClarkyEmptyObject();
+	merged = JsonbValueToJsonb(PushMerged(&state, &target->root,
+										  &DatumGetJsonbP(patch)->root));
+	ClarkyCheckMetadata(merged);
+	return merged;
+}
+
+/* Whether two values of a field differ */
+static bool
+Differ(int field, Datum a, bool a_null, Datum b, bool b_null)
+{
+	if (a_null || b_null)
+		return a_null != b_null;
+	if (ClarkyFields[field].kind == FIELD_KIND_TIMESTAMP ||
+		ClarkyFields[field].kind == FIELD_KIND_VERSION)
+		return a != b;
+	return !datum_image_eq(a, b, false, -1);
+}
+
+/*
+ * Apply the validated values patch (each field where given[] says) to the
+ * live activity id, if at expected_version where that is not NULL; render
+ * the result.
+ */
+static text *
+PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
+			  const int32 *expected_version, int32 *version)
+{
+	Datum		values[FIELD_COUNT + 3];
+	char		nulls[FIELD_COUNT + 3];
+	ClarkyRow	row;
+	HeapTuple	tuple;
+	TupleDesc	tupdesc;
+	bool		changed = false;
+	ValidationError error;
+	StringInfoData buf;
+	int			nargs = 2;
+
+	BeginAnswer(&buf);
+	BeginCall(id, values, nulls);
+	if (SPI_execute_plan(StatementPlan(STMT_LOCK), values, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "activity lookup failed");
+	if (SPI_processed == 0)
+		NotFound(id);
+
+	/* the current values, the activity type as its label */
+	tuple = SPI_tuptable->vals[0];
+	tupdesc = SPI_tuptable->tupdesc;
+	for (int f = 0; f < FIELD_COUNT; f++)
+		row.values[f] = SPI_getbinval(tuple, tupdesc, f + 1, &row.isnull[f]);
+	row.values[FIELD_ACTIVITY_TYPE] =
+		CStringGetTextDatum(ClarkyActivityTypeLabel(DatumGetObjectId(row.values[FIELD_ACTIVITY_TYPE])));
+
+	if (expected_version != NULL &&
+		*expected_version != DatumGetInt32(row.values[FIELD_VERSION]))
+		VersionConflict(id, *expected_version, DatumGetInt32(row.values[FIELD_VERSION]));
+
+	for (int f = 0; f < FIELD_COUNT; f++)
+	{
+		Datum		value = patch->values[f];
+		bool		isnull = patch->isnull[f];
+
+		if (!given[f])
+			continue;
+		if (ClarkyFields[f].on_patch == FIELD_MERGED)
+		{
+			value = JsonbPGetDatum(MergeMetadata(DatumGetJsonbP(row.values[f]),
+												 value, isnull));
+			isnull = false;
+		}
+		if (Differ(f, row.values[f], row.isnull[f], value, isnull))
+		{
+			row.values[f] = value;
+			row.isnull[f] = isnull;
+			changed = true;
+		}
+	}
+
+	if (changed)
+	{
+		Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+
+		if (!ValidateContactOrCompany(!row.isnull[FIELD_CONTACT_ID],
+									  !row.isnull[FIELD_COMPANY_ID], &error))
+			ClarkyReportValidationError(&error);
+
+		for (int f = 0; f < FIELD_COUNT; f++)
+		{
+			if (!Patchable(f))
+				continue;
+			values[nargs] = row.values[f];
+			nulls[nargs++] = row.isnull[f] ? 'n' : ' ';
+		}
+		values[nargs] = now;
+		nulls[nargs++] = ' ';
+		if (SPI_execute_plan(StatementPlan(STMT_UPDATE), values, nulls, false, 0) != SPI_OK_UPDATE ||
+			SPI_processed != 1)
+			elog(ERROR, "activity update did not update one row");
+
+		row.values[FIELD_UPDATED_AT] = now;
+		row.values[FIELD_VERSION] = Int32GetDatum(DatumGetInt32(row.values[FIELD_VERSION]) + 1);
+	}
+
+	*version = DatumGetInt32(row.values[FIELD_VERSION]);
+	ClarkyRenderActivity(&buf, row.values, row.isnull,
+						 TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]), false);
+	SPI_finish();
+	return EndAnswer(&buf);
+}
+
+text *
+ClarkyUpdateActivity(text *id, Jsonb *patch, const int32 *expected_version,
+					 int32 *version)
+{
+	ClarkyRow	values;
+	bool		given[FIELD_COUNT];
+
+	ClarkyParsePayload(patch, PAYLOAD_PATCH, &values, given);
+	return PatchActivity(id, &values, given, expected_version, version);
+}
+
+/* Set completed_at to value, or clear it where isnull */
+static text *
+SetCompletedAt(text *id, TimestampTz value, bool isnull)
+{
+	ClarkyRow	patch = {0};
+	bool		given[FIELD_COUNT] = {0};
+	char		rendered[ISO8601_FORMAT_LEN + 1];
+	int32		version;
+
+	if (!isnull && Iso8601Format(value, rendered) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("parameter \"completed_at\" is out of range"),
+				 errdetail("Timestamps lie in the years 0001 to 9999 (UTC)."),
+				 ClarkyErrorField("completed_at")));
+	given[FIELD_COMPLETED_AT] = true;
+	patch.values[FIELD_COMPLETED_AT] = TimestampTzGetDatum(value);
+	patch.isnull[FIELD_COMPLETED_AT] = isnull;
+	return PatchActivity(id, &patch, given, NULL, &version);
+}
+
+/*
+ * A soft delete or a restore, as one UPDATE returning the activity; when
+ * it finds no row, tell a stale version from an activity not there
+ */
+static text *
+DeleteOrRestore(ActivityStatement statement, text *id,
+				const int32 *expected_version, int32 *version)
+{
+	Datum		values[4];
+	char		nulls[4];
+	StringInfoData buf;
+	ClarkyRenderInfo info = {.show_deleted = (statement == STMT_DELETE)};
+
+	BeginAnswer(&buf);
+	BeginCall(id, values, nulls);
+	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[2] = ' ';
+	values[3] = Int32GetDatum(expected_version ? *expected_version : 0);
+	nulls[3] = expected_version ? ' ' : 'n';
+
+	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0)
+	{
+		if (statement == STMT_DELETE && expected_version != NULL &&
+			SPI_execute_plan(StatementPlan(STMT_VERSION), values, nulls, false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		current = SPI_getbinval(SPI_tuptable->vals[0],
+												SPI_tuptable->tupdesc, 1, &isnull);
+
+			VersionConflict(id, *expected_version, DatumGetInt32(current));
+		}
+		NotFound(id);
+	}
+	SPI_finish();
+	*version = info.version;
+	return EndAnswer(&buf);
+}
+
+text *
+ClarkyDeleteActivity(text *id, const int32 *expected_version, int32 *version)
+{
+	return DeleteOrRestore(STMT_DELETE, id, expected_version, version);
+}
+
+text *
+ClarkyRestoreActivity(text *id, int32 *version)
+{
+	return DeleteOrRestore(STMT_RESTORE, id, NULL, version);
+}
+
+/* Refuse a NULL argument, naming the parameter */
+static void
+RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"%s\" must not be null", name),
+				 ClarkyErrorField(name)));
+}
+
+/* The optional expected_version argument, or NULL */
+static const int32 *
+ExpectedVersion(FunctionCallInfo fcinfo, int argno, int32 *buf)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return NULL;
+	*buf = PG_GETARG_INT32(argno);
+	return buf;
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_get_activity);
+
+/* clarky.get_activity(id) */
+Datum
+clarky_get_activity(PG_FUNCTION_ARGS)
+{
+	int32		version;
+
+	RequireArgument(fcinfo, 0, "id");
+	PG_RETURN_TEXT_P(ClarkyGetActivity(PG_GETARG_TEXT_PP(0), &version));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_update_activity);
+
+/* clarky.update_activity(id, patch, expected_version) */
+Datum
+clarky_update_activity(PG_FUNCTION_ARGS)
+{
+	int32		expected;
+	int32		version;
+
+	RequireArgument(fcinfo, 0, "id");
+	RequireArgument(fcinfo, 1, "patch");
+	PG_RETURN_TEXT_P(ClarkyUpdateActivity(PG_GETARG_TEXT_PP(0), PG_GETARG_JSONB_P(1),
+										  ExpectedVersion(fcinfo, 2, &expected),
+										  &version));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_complete_activity);
+
+/* clarky.complete_activity(id, completed_at) */
+Datum
+clarky_complete_activity(PG_FUNCTION_ARGS)
+{
+	RequireArgument(fcinfo, 0, "id");
+	RequireArgument(fcinfo, 1, "completed_at");
+	PG_RETURN_TEXT_P(SetCompletedAt(PG_GETARG_TEXT_PP(0), PG_GETARG_TIMESTAMPTZ(1), false));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_reopen_activity);
+
+/* clarky.reopen_activity(id) */
+Datum
+clarky_reopen_activity(PG_FUNCTION_ARGS)
+{
+	RequireArgument(fcinfo, 0, "id");
+	PG_RETURN_TEXT_P(SetCompletedAt(PG_GETARG_TEXT_PP(0), 0, true));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_delete_activity);
+
+/* clarky.delete_activity(id, expected_version) */
+Datum
+clarky_delete_activity(PG_FUNCTION_ARGS)
+{
+	int32		expected;
+	int32		version;
+
+	RequireArgument(fcinfo, 0, "id");
+	PG_RETURN_TEXT_P(ClarkyDeleteActivity(PG_GETARG_TEXT_PP(0),
+										  ExpectedVersion(fcinfo, 1, &expected),
+										  &version));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_restore_activity);
+
+/* clarky.restore_activity(id) */
+Datum
+clarky_restore_activity(PG_FUNCTION_ARGS)
+{
+	int32		version;
+
+	RequireArgument(fcinfo, 0, "id");
+	PG_RETURN_TEXT_P(ClarkyRestoreActivity(PG_GETARG_TEXT_PP(0), &version));
+}
