@@ -37,7 +37,7 @@ UNIT_CFLAGS = -std=c99 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined
 
 UNIT_SOURCES = src/iso8601.c src/json_out.c src/ulid.c src/validate.c
 
-test/unit/unit_test: test/unit/unit_test.c $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
+test/unit/unit_test: test/unit/unit_test.c $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h) src/activity_fields.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ test/unit/unit_test.c $(UNIT_SOURCES)
 
 # The fuzzing harnesses built as plain drivers (no libFuzzer, see
@@ -45,7 +45,7 @@ test/unit/unit_test: test/unit/unit_test.c $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
 FUZZ_HARNESSES = $(basename $(notdir $(wildcard test/fuzz/fuzz_*.c)))
 FUZZ_REPLAYERS = $(FUZZ_HARNESSES:%=test/fuzz/%_replay)
 
-test/fuzz/%_replay: test/fuzz/%.c test/fuzz/fuzz_common.h $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h)
+test/fuzz/%_replay: test/fuzz/%.c test/fuzz/fuzz_common.h $(UNIT_SOURCES) $(UNIT_SOURCES:.c=.h) src/activity_fields.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_SOURCES)
 
 .PHONY: unittest fuzz

@@ -1,17 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_payload.c
- *	  Structure-aware libFuzzer harness for ValidatePayload and
- *	  ValidateIdParameter (src/validate.c).
+ *	  Structure-aware libFuzzer harness for ValidatePayload,
+ *	  ValidateMetadataSize, ValidateContactOrCompany and ValidateIdParameter
+ *	  (src/validate.c).
  *
  * The input is decoded into up to 16 PayloadMembers, as payload.c builds
  * them from a jsonb object (layout below); every key and text is copied to
  * a block of exactly its size, without a terminating NUL, so that
- * AddressSanitizer sees any read past its length.  ValidatePayload judges
- * them with one of three TextEncodings: UTF-8 that is well defined on
- * invalid UTF-8 too (mostly), the unit tests' UTF-8 functions, or a
- * single-byte encoding.  The encoding is wrapped: the validator must only
- * ask about bytes of a member's key or text.
+ * AddressSanitizer sees any read past its length.  The input chooses the
+ * mode: a new activity (PAYLOAD_CREATE) or a merge patch (PAYLOAD_PATCH).
+ * ValidatePayload judges the members with one of three TextEncodings: UTF-8
+ * that is well defined on invalid UTF-8 too (mostly), the unit tests' UTF-8
+ * functions, or a single-byte encoding.  The encoding is wrapped: the
+ * validator must only ask about bytes of a member's key or text.
  *
  * Properties checked:
  *
@@ -21,28 +23,43 @@
  *	  NUL-terminated; the message is lower case without a final period and
  *	  names its field in quotes; detail and hint, when given, are whole
  *	  sentences; with UTF-8 input, every text is valid UTF-8 (values are cut
- *	  on character boundaries);
+ *	  on character boundaries); an unknown key's message speaks of the
+ *	  activity "payload" or "patch" as the mode is; REQUIRED and NO_OWNER
+ *	  come only from a new activity, FIXED and NOT_NULL only from a patch;
  *	- on success: every fields[] pointer is NULL or points into the members
- *	  array (at the last member with that key), activity_type is in 0..6,
- *	  and each timestamp present lies within ISO8601_MIN_USEC..MAX;
+ *	  array (at the last member with that key), no field the server sets is
+ *	  there, a JSON null only in a patch and only for a field it may clear;
+ *	  activity_type, where given, is in 0..6; each timestamp given lies
+ *	  within ISO8601_MIN_USEC..MAX; a new activity has a contact or a
+ *	  company;
  *	- the verdict (code and field) agrees with a reference model written
- *	  from the README's rules and validate.c's header comment (unknown keys
- *	  first in the members' order, the last of repeated keys counts, null
- *	  means absent, then the fields in the seed's order, then the
- *	  contact-or-company rule), with its own decimal range check;
+ *	  from the README's rules and validate.c's header comment, with its own
+ *	  table of the fields' rules: unknown keys (and, in a patch, keys the
+ *	  server sets and workspace_id) first, in the members' order; the last
+ *	  of repeated keys counts; a new activity's null means absent, a patch's
+ *	  is kept and clears; then the fields, activity_type first and the
+ *	  others in the description's order (required activity_type in a new
+ *	  activity; activity_type and occurred_at not cleared by a patch); then,
+ *	  for a new activity only, the contact-or-company rule.  The reference
+ *	  has its own decimal range check and calls nothing of validate.c;
  *	- the members are left unchanged;
+ *	- ValidateMetadataSize, on every object member, agrees with the limits;
+ *	  ValidateContactOrCompany refuses only neither;
  *	- ValidateIdParameter, on every string value and key: non-empty and at
  *	  most 255 characters, else EMPTY or TOO_LONG naming the parameter.
  *
  * Input layout (every read past the end gives zero bytes):
  *
  *	  byte		flags: bits 0-1 the encoding (0, 1: UTF-8; 2: the unit tests';
- *				3: single-byte)
+ *				3: single-byte); bit 2 the mode (0: PAYLOAD_CREATE,
+ *				1: PAYLOAD_PATCH)
  *	  byte		member count, modulo 17
  *	  per member:
  *		byte	kind (JsonKind), modulo 6
- *		byte	key: below 200, one of the ten field names (modulo 10); else a
- *				fuzzed key of (byte | (selector & 1) << 8) bytes
+ *		byte	key: below 204, one of the seventeen names of key_names
+ *				(modulo 17: the sixteen fields in the order of
+ *				activity_fields.h, then workspace_id); else a fuzzed key of
+ *				(byte | (selector & 1) << 8) bytes
  *		string	byte mode, modulo 5: 0 raw (u16 length), 1 a timestamp built
  *				from fields, 2 an activity type (modulo 8; 7 is "Note"),
  *				3 a unit of 1..4 bytes repeated (a count near 255, 1000 or
@@ -52,8 +69,7 @@
  *				1 near the limits (0, 1, 999999, 1000000, 1000001),
  *				2 raw text (u8 length), 3 digits with leading zeros and "1."
  *		object	byte: odd, 65536 + (int8) byte; even, u24 json_len; then
- *				byte depth, modulo 40 (read, and used where PayloadMember has
- *				a depth)
+ *				byte depth, modulo 40
  *		others	nothing (text NULL, as payload.c leaves them)
  *
  *-------------------------------------------------------------------------
@@ -71,11 +87,72 @@
 #define REPEAT_BUDGET 450000	/* bytes of repeated text in one input */
 #define QUOTED_KEY_BYTES 100	/* how much of an unknown key errors quote */
 
-/* The README's lists, written out again to check validate.c's tables */
-static const char *const field_names[FIELD_COUNT] = {
-	"activity_type", "contact_id", "company_id", "title", "description",
-	"due_date", "duration_minutes", "completed_at", "metadata", "occurred_at"
+/*
+ * The README's fields and their rules, written out again: the reference's
+ * own table, checked against validate.c's ClarkyFields once (CheckTables).
+ */
+#define REF_FIELDS 16
+#define REF_MAX_METADATA_BYTES 65536
+#define REF_MAX_METADATA_DEPTH 32
+
+typedef enum RefKind
+{
+	REF_ID,						/* a non-empty string of at most limit chars */
+	REF_TEXT,					/* a string of at most limit characters */
+	REF_TYPE,					/* one of the seven activity types */
+	REF_TIMESTAMP,				/* an ISO 8601 string */
+	REF_DURATION,				/* a number from 0 to limit */
+	REF_METADATA,				/* an object within the size and depth limits */
+	REF_SERVER					/* set by the server only */
+} RefKind;
+
+typedef struct RefField
+{
+	const char *name;
+	RefKind		kind;
+	long		limit;
+	bool		server;			/* unknown in a new activity, fixed in a patch */
+	bool		not_null;		/* a patch cannot clear it */
+} RefField;
+
+static const RefField ref_fields[REF_FIELDS] = {
+	{"id", REF_SERVER, 0, true, false},
+	{"contact_id", REF_ID, 255, false, false},
+	{"company_id", REF_ID, 255, false, false},
+	{"activity_type", REF_TYPE, 0, false, true},
+	{"title", REF_TEXT, 1000, false, false},
+	{"description", REF_TEXT, 100000, false, false},
+	{"due_date", REF_TIMESTAMP, 0, false, false},
+	{"duration_minutes", REF_DURATION, 1000000, false, false},
+	{"completed_at", REF_TIMESTAMP, 0, false, false},
+	{"metadata", REF_METADATA, REF_MAX_METADATA_BYTES, false, false},
+	{"created_at", REF_SERVER, 0, true, false},
+	{"occurred_at", REF_TIMESTAMP, 0, false, true},
+	{"owner_id", REF_ID, 255, false, false},
+	{"updated_at", REF_SERVER, 0, true, false},
+	{"version", REF_SERVER, 0, true, false},
+	{"deleted_at", REF_SERVER, 0, true, false},
 };
+
+/* The order in which the fields of a payload are judged (README's table) */
+static const char *const judged_order[] = {
+	"activity_type", "contact_id", "company_id", "title", "description",
+	"due_date", "duration_minutes", "completed_at", "metadata", "occurred_at",
+	"owner_id"
+};
+
+#define WORKSPACE_KEY "workspace_id"
+
+/* The keys the input names by number: the fields, then workspace_id */
+#define KEY_NAMES (REF_FIELDS + 1)
+#define KEY_NAME_SELECTORS (12 * KEY_NAMES)	/* 204: each name 12 times */
+
+static const char *
+KeyName(unsigned i)
+{
+	return i < REF_FIELDS ? ref_fields[i].name : WORKSPACE_KEY;
+}
+
 static const char *const activity_types[7] = {
 	"note", "call", "meeting", "video_call", "task", "todo", "reminder"
 };
@@ -345,6 +422,7 @@ IsValidUtf8(const char *str, size_t len)
 static PayloadMember decoded[MAX_MEMBERS];
 static int	ndecoded;
 static int	encoding_index;
+static PayloadMode mode;		/* the input's choice */
 
 static const char *
 BuildTimestamp(Reader *r, size_t *len)
@@ -494,9 +572,9 @@ DecodeMember(Reader *r, PayloadMember *m)
 
 	memset(m, 0, sizeof(PayloadMember));
 	m->kind = (JsonKind) kind;
-	if (key_sel < 200)
+	if (key_sel < KEY_NAME_SELECTORS)
 	{
-		const char *name = field_names[key_sel % FIELD_COUNT];
+		const char *name = KeyName(key_sel % KEY_NAMES);
 
 		m->key_len = strlen(name);
 		m->key = NewBlock(name, m->key_len);
@@ -551,12 +629,8 @@ DecodeMember(Reader *r, PayloadMember *m)
 					m->json_len = (size_t) (65536 + (int8_t) Byte(r));
 				else
 					m->json_len = U24(r);
-				depth = Byte(r) % 40;	/* read whatever the header's version */
-#ifdef CLARKY_MAX_METADATA_DEPTH
+				depth = Byte(r) % 40;
 				m->depth = (int) depth;
-#else
-				(void) depth;
-#endif
 			}
 			break;
 		default:
@@ -569,7 +643,9 @@ FuzzDescribeInput(FILE *out)
 {
 	static const char *const kinds[] = {"null", "string", "number", "bool", "object", "array"};
 
-	fprintf(out, "*** encoding %s, %d members:\n", encoding_names[encoding_index], ndecoded);
+	fprintf(out, "*** %s, encoding %s, %d members:\n",
+			mode == PAYLOAD_PATCH ? "a patch" : "a new activity",
+			encoding_names[encoding_index], ndecoded);
 	for (int i = 0; i < ndecoded; i++)
 	{
 		const PayloadMember *m = &decoded[i];
@@ -584,10 +660,7 @@ FuzzDescribeInput(FILE *out)
 		}
 		if (m->kind == JSON_OBJECT)
 		{
-			fprintf(out, " json_len %zu", m->json_len);
-#ifdef CLARKY_MAX_METADATA_DEPTH
-			fprintf(out, " depth %d", m->depth);
-#endif
+			fprintf(out, " json_len %zu depth %d", m->json_len, m->depth);
 		}
 		fputc('\n', out);
 	}
@@ -595,11 +668,12 @@ FuzzDescribeInput(FILE *out)
 
 /* ---------- the reference ---------- */
 
+/* The reference's field of a key, or -1 */
 static int
-FieldOf(const char *key, size_t len)
+RefFieldOf(const char *key, size_t len)
 {
-	for (int i = 0; i < FIELD_COUNT; i++)
-		if (strlen(field_names[i]) == len && memcmp(field_names[i], key, len) == 0)
+	for (int i = 0; i < REF_FIELDS; i++)
+		if (strlen(ref_fields[i].name) == len && memcmp(ref_fields[i].name, key, len) == 0)
 			return i;
 	return -1;
 }
@@ -644,9 +718,9 @@ typedef struct Verdict
 {
 	ValidationCode code;
 	char		field[128];
-	const PayloadMember *fields[FIELD_COUNT];
+	const PayloadMember *fields[REF_FIELDS];
 	int			activity_type;
-	int64_t		usec[FIELD_COUNT];	/* each timestamp field's instant */
+	int64_t		usec[REF_FIELDS];	/* each timestamp field's instant */
 } Verdict;
 
 static bool
@@ -657,143 +731,147 @@ RefFail(Verdict *v, ValidationCode code, const char *field)
 	return false;
 }
 
-/* A string field within max_chars (contact/company: non-empty too) */
-static bool
-RefString(Verdict *v, int f, int max_chars, bool non_empty)
+/* metadata's size and depth: VALIDATION_OK, TOO_LARGE or TOO_DEEP */
+static ValidationCode
+RefMetadataSize(size_t json_len, int depth)
 {
-	const PayloadMember *m = v->fields[f];
-
-	if (m == NULL)
-		return true;
-	if (m->kind != JSON_STRING)
-		return RefFail(v, VALIDATION_WRONG_TYPE, field_names[f]);
-	/* (no encoding has more characters than bytes: checked in CheckedCount) */
-	if (m->text_len > (size_t) max_chars &&
-		encoding->char_count(m->text, (int) m->text_len) > max_chars)
-		return RefFail(v, VALIDATION_TOO_LONG, field_names[f]);
-	if (non_empty && m->text_len == 0)
-		return RefFail(v, VALIDATION_EMPTY, field_names[f]);
-	return true;
+	if (json_len > REF_MAX_METADATA_BYTES)
+		return VALIDATION_TOO_LARGE;
+	if (depth > REF_MAX_METADATA_DEPTH)
+		return VALIDATION_TOO_DEEP;
+	return VALIDATION_OK;
 }
 
+/* One field's value, given and not null, by the reference's rules */
 static bool
-RefTimestamp(Verdict *v, int f)
+RefJudge(Verdict *v, int f, const PayloadMember *m)
 {
-	const PayloadMember *m = v->fields[f];
+	const RefField *rf = &ref_fields[f];
 	char		reason[ISO8601_REASON_LEN];
+	ValidationCode code;
 
-	if (m == NULL)
-		return true;
-	if (m->kind != JSON_STRING)
-		return RefFail(v, VALIDATION_WRONG_TYPE, field_names[f]);
-	switch (Iso8601Parse(m->text, m->text_len, &v->usec[f], reason))
+	switch (rf->kind)
 	{
-		case ISO8601_OK:
+		case REF_TYPE:
+			if (m->kind != JSON_STRING)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			v->activity_type = -1;
+			for (int t = 0; t < 7; t++)
+				if (strlen(activity_types[t]) == m->text_len &&
+					memcmp(activity_types[t], m->text, m->text_len) == 0)
+					v->activity_type = t;
+			if (v->activity_type < 0)
+				return RefFail(v, VALIDATION_NOT_A_CHOICE, rf->name);
 			return true;
-		case ISO8601_SYNTAX:
-			return RefFail(v, VALIDATION_TIMESTAMP_SYNTAX, field_names[f]);
-		case ISO8601_RANGE:
-			return RefFail(v, VALIDATION_TIMESTAMP_RANGE, field_names[f]);
+		case REF_ID:
+		case REF_TEXT:
+			if (m->kind != JSON_STRING)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			/* (no encoding has more characters than bytes: see CheckedCount) */
+			if (m->text_len > (size_t) rf->limit &&
+				encoding->char_count(m->text, (int) m->text_len) > rf->limit)
+				return RefFail(v, VALIDATION_TOO_LONG, rf->name);
+			if (rf->kind == REF_ID && m->text_len == 0)
+				return RefFail(v, VALIDATION_EMPTY, rf->name);
+			return true;
+		case REF_TIMESTAMP:
+			if (m->kind != JSON_STRING)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			switch (Iso8601Parse(m->text, m->text_len, &v->usec[f], reason))
+			{
+				case ISO8601_OK:
+					return true;
+				case ISO8601_SYNTAX:
+					return RefFail(v, VALIDATION_TIMESTAMP_SYNTAX, rf->name);
+				case ISO8601_RANGE:
+					return RefFail(v, VALIDATION_TIMESTAMP_RANGE, rf->name);
+			}
+			abort();
+		case REF_DURATION:
+			if (m->kind != JSON_NUMBER)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			if (!ReferenceDecimalInRange(m->text, m->text_len, rf->limit))
+				return RefFail(v, VALIDATION_NUMBER_RANGE, rf->name);
+			return true;
+		case REF_METADATA:
+			if (m->kind != JSON_OBJECT)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			code = RefMetadataSize(m->json_len, m->depth);
+			if (code != VALIDATION_OK)
+				return RefFail(v, code, rf->name);
+			return true;
+		case REF_SERVER:
+			break;
 	}
-	abort();
+	abort();					/* a server field never gets this far */
 }
 
 static void
-Reference(const PayloadMember *members, int count, Verdict *v)
+Reference(const PayloadMember *members, int count, PayloadMode mode, Verdict *v)
 {
-	const PayloadMember *m;
+	bool		patch = mode == PAYLOAD_PATCH;
 
 	memset(v, 0, sizeof(Verdict));
 	v->code = VALIDATION_OK;
+
+	/* the keys, in the members' order */
 	for (int i = 0; i < count; i++)
 	{
-		int			f = FieldOf(members[i].key, members[i].key_len);
+		const PayloadMember *m = &members[i];
+		int			f = RefFieldOf(m->key, m->key_len);
+		bool		workspace = m->key_len == strlen(WORKSPACE_KEY) &&
+			memcmp(m->key, WORKSPACE_KEY, m->key_len) == 0;
 
-		if (f < 0)
+		if (patch && (workspace || (f >= 0 && ref_fields[f].server)))
+		{
+			RefFail(v, VALIDATION_FIXED, workspace ? WORKSPACE_KEY : ref_fields[f].name);
+			return;
+		}
+		if (f < 0 || ref_fields[f].server)
 		{
 			/* named by its first 100 bytes, cut on a character (and a NUL) */
-			int			shown = encoding->clip(members[i].key, (int) members[i].key_len,
-											   QUOTED_KEY_BYTES);
-			size_t		n = strnlen(members[i].key, (size_t) shown);
+			int			shown = encoding->clip(m->key, (int) m->key_len, QUOTED_KEY_BYTES);
+			size_t		n = strnlen(m->key, (size_t) shown);
 
 			v->code = VALIDATION_UNKNOWN_FIELD;
-			memcpy(v->field, members[i].key, n);
+			memcpy(v->field, m->key, n);
 			v->field[n] = '\0';
 			return;
 		}
-		v->fields[f] = members[i].kind == JSON_NULL ? NULL : &members[i];
+		v->fields[f] = (m->kind == JSON_NULL && !patch) ? NULL : m;
 	}
 
-	m = v->fields[FIELD_ACTIVITY_TYPE];
-	if (m == NULL)
+	/* the fields, in the order they are judged */
+	for (size_t j = 0; j < sizeof(judged_order) / sizeof(judged_order[0]); j++)
 	{
-		RefFail(v, VALIDATION_REQUIRED, "activity_type");
-		return;
-	}
-	if (m->kind != JSON_STRING)
-	{
-		RefFail(v, VALIDATION_WRONG_TYPE, "activity_type");
-		return;
-	}
-	v->activity_type = -1;
-	for (int t = 0; t < 7; t++)
-		if (strlen(activity_types[t]) == m->text_len &&
-			memcmp(activity_types[t], m->text, m->text_len) == 0)
-			v->activity_type = t;
-	if (v->activity_type < 0)
-	{
-		RefFail(v, VALIDATION_NOT_A_CHOICE, "activity_type");
-		return;
-	}
+		int			f = RefFieldOf(judged_order[j], strlen(judged_order[j]));
+		const PayloadMember *m = v->fields[f];
 
-	if (!RefString(v, FIELD_CONTACT_ID, 255, true) ||
-		!RefString(v, FIELD_COMPANY_ID, 255, true) ||
-		!RefString(v, FIELD_TITLE, 1000, false) ||
-		!RefString(v, FIELD_DESCRIPTION, 100000, false) ||
-		!RefTimestamp(v, FIELD_DUE_DATE))
-		return;
-
-	m = v->fields[FIELD_DURATION_MINUTES];
-	if (m != NULL && m->kind != JSON_NUMBER)
-	{
-		RefFail(v, VALIDATION_WRONG_TYPE, "duration_minutes");
-		return;
-	}
-	if (m != NULL && !ReferenceDecimalInRange(m->text, m->text_len, 1000000))
-	{
-		RefFail(v, VALIDATION_NUMBER_RANGE, "duration_minutes");
-		return;
-	}
-
-	if (!RefTimestamp(v, FIELD_COMPLETED_AT))
-		return;
-
-	m = v->fields[FIELD_METADATA];
-	if (m != NULL)
-	{
-		if (m->kind != JSON_OBJECT)
+		if (m == NULL)
 		{
-			RefFail(v, VALIDATION_WRONG_TYPE, "metadata");
-			return;
+			if (!patch && ref_fields[f].kind == REF_TYPE)
+			{
+				RefFail(v, VALIDATION_REQUIRED, ref_fields[f].name);
+				return;
+			}
+			continue;
 		}
-		if (m->json_len > 65536)
+		if (m->kind == JSON_NULL)
 		{
-			RefFail(v, VALIDATION_TOO_LARGE, "metadata");
-			return;
+			/* only a patch keeps a null: it clears, where it may */
+			if (ref_fields[f].not_null)
+			{
+				RefFail(v, VALIDATION_NOT_NULL, ref_fields[f].name);
+				return;
+			}
+			continue;
 		}
-#ifdef CLARKY_MAX_METADATA_DEPTH
-		if (m->depth > 32)
-		{
-			RefFail(v, VALIDATION_TOO_DEEP, "metadata");
+		if (!RefJudge(v, f, m))
 			return;
-		}
-#endif
 	}
 
-	if (!RefTimestamp(v, FIELD_OCCURRED_AT))
-		return;
-
-	if (v->fields[FIELD_CONTACT_ID] == NULL && v->fields[FIELD_COMPANY_ID] == NULL)
+	if (!patch && v->fields[RefFieldOf("contact_id", 10)] == NULL &&
+		v->fields[RefFieldOf("company_id", 10)] == NULL)
 		RefFail(v, VALIDATION_NO_OWNER, "contact_id");
 }
 
@@ -815,6 +893,16 @@ SentenceOrEmpty(const char *s)
 	return n == 0 || s[n - 1] == '.';
 }
 
+/* Does s end with suffix? */
+static bool
+EndsWith(const char *s, const char *suffix)
+{
+	size_t		n = strlen(s);
+	size_t		k = strlen(suffix);
+
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
 /* The error texts, whatever the code */
 static void
 CheckErrorTexts(const ValidationError *e, bool utf8_input)
@@ -823,7 +911,7 @@ CheckErrorTexts(const ValidationError *e, bool utf8_input)
 	size_t		mlen;
 
 	CHECK(e->code != VALIDATION_OK, "on failure the code is not VALIDATION_OK");
-	CHECK(e->code > VALIDATION_OK && e->code <= VALIDATION_NO_OWNER,
+	CHECK(e->code > VALIDATION_OK && e->code <= VALIDATION_NOT_NULL,
 		  "on failure the code is a known ValidationCode");
 	CHECK(Terminated(e->field, sizeof(e->field)), "on failure field is NUL-terminated");
 	CHECK(Terminated(e->message, sizeof(e->message)), "on failure message is NUL-terminated");
@@ -847,6 +935,21 @@ CheckErrorTexts(const ValidationError *e, bool utf8_input)
 		CHECK(IsValidUtf8(e->detail, strlen(e->detail)), "with UTF-8 input, detail is valid UTF-8");
 		CHECK(IsValidUtf8(e->hint, strlen(e->hint)), "with UTF-8 input, hint is valid UTF-8");
 	}
+}
+
+/* What a payload's error says of its mode */
+static void
+CheckErrorMode(const ValidationError *e, PayloadMode mode)
+{
+	bool		patch = mode == PAYLOAD_PATCH;
+
+	if (e->code == VALIDATION_UNKNOWN_FIELD)
+		CHECK(EndsWith(e->message, patch ? "\" in activity patch" : "\" in activity payload"),
+			  "an unknown key's message speaks of the activity payload or patch, as the mode is");
+	CHECK(patch || (e->code != VALIDATION_FIXED && e->code != VALIDATION_NOT_NULL),
+		  "FIXED and NOT_NULL come only from a patch");
+	CHECK(!patch || (e->code != VALIDATION_REQUIRED && e->code != VALIDATION_NO_OWNER),
+		  "REQUIRED and NO_OWNER come only from a new activity");
 }
 
 static void
@@ -873,19 +976,78 @@ CheckIdParameter(const char *name, const char *value, size_t len, bool utf8_inpu
 }
 
 static void
+CheckMetadataSize(size_t json_len, int depth)
+{
+	ValidationError e;
+	ValidationCode expected = RefMetadataSize(json_len, depth);
+	bool		ok;
+
+	memset(&e, 'Z', sizeof(e));
+	ok = ValidateMetadataSize(json_len, depth, &e);
+	CHECK(ok == (expected == VALIDATION_OK),
+		  "ValidateMetadataSize accepts at most 65536 bytes and 32 levels");
+	if (!ok)
+	{
+		CheckErrorTexts(&e, true);
+		CHECK(e.code == expected, "ValidateMetadataSize's code is TOO_LARGE (first) or TOO_DEEP");
+		CHECK(strcmp(e.field, "metadata") == 0, "ValidateMetadataSize's error names metadata");
+	}
+}
+
+/* validate.c's tables against the README's, and the inputless helpers */
+static void
 CheckTables(void)
 {
+	/* the FieldKind of each RefKind but REF_SERVER */
+	static const FieldKind ref_kinds[] = {
+		[REF_ID] = FIELD_KIND_ID,
+		[REF_TEXT] = FIELD_KIND_TEXT,
+		[REF_TYPE] = FIELD_KIND_TYPE,
+		[REF_TIMESTAMP] = FIELD_KIND_TIMESTAMP,
+		[REF_DURATION] = FIELD_KIND_DURATION,
+		[REF_METADATA] = FIELD_KIND_METADATA,
+	};
 	static bool done;
+	ValidationError e;
 
 	if (done)
 		return;
-	for (int i = 0; i < FIELD_COUNT; i++)
-		CHECK(strcmp(PayloadFieldNames[i], field_names[i]) == 0,
-			  "PayloadFieldNames lists the README's fields in the seed's order");
+	CHECK(FIELD_COUNT == REF_FIELDS, "ClarkyFields has the README's sixteen fields");
+	for (int i = 0; i < REF_FIELDS; i++)
+	{
+		const FieldDesc *d = &ClarkyFields[i];
+		const RefField *r = &ref_fields[i];
+
+		CHECK(strcmp(d->name, r->name) == 0,
+			  "ClarkyFields lists the README's fields in the Activity object's order");
+		CHECK((d->on_create == FIELD_SERVER) == r->server &&
+			  (d->on_patch == FIELD_FIXED) == r->server,
+			  "ClarkyFields' server-set fields are the README's");
+		CHECK((d->on_patch == FIELD_NOT_NULL) == r->not_null,
+			  "ClarkyFields' fields a patch cannot clear are the README's");
+		CHECK((d->on_create == FIELD_REQUIRED) == (r->kind == REF_TYPE),
+			  "activity_type alone is required");
+		CHECK(r->kind == REF_SERVER || (int) d->kind == (int) ref_kinds[r->kind],
+			  "ClarkyFields' kinds are the README's");
+		CHECK((r->kind != REF_ID && r->kind != REF_TEXT && r->kind != REF_DURATION &&
+			   r->kind != REF_METADATA) || d->limit == r->limit,
+			  "ClarkyFields' limits are the README's");
+	}
 	CHECK(CLARKY_ACTIVITY_TYPE_COUNT == 7, "there are seven activity types");
 	for (int i = 0; i < 7; i++)
 		CHECK(strcmp(ClarkyActivityTypes[i], activity_types[i]) == 0,
 			  "ClarkyActivityTypes lists the README's types in order");
+	CHECK(strcmp(CLARKY_WORKSPACE_KEY, WORKSPACE_KEY) == 0,
+		  "the workspace's key is workspace_id");
+
+	CHECK(ValidateContactOrCompany(true, false, &e) && ValidateContactOrCompany(false, true, &e) &&
+		  ValidateContactOrCompany(true, true, &e),
+		  "ValidateContactOrCompany accepts a contact, a company or both");
+	memset(&e, 'Z', sizeof(e));
+	CHECK(!ValidateContactOrCompany(false, false, &e), "ValidateContactOrCompany refuses neither");
+	CheckErrorTexts(&e, true);
+	CHECK(e.code == VALIDATION_NO_OWNER && strcmp(e.field, "contact_id") == 0,
+		  "ValidateContactOrCompany's error is NO_OWNER naming contact_id");
 	done = true;
 }
 
@@ -911,6 +1073,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	flags = Byte(&r);
 	encoding_index = (int) (flags & 3);
 	encoding = &encodings[encoding_index];
+	mode = (flags & 4) ? PAYLOAD_PATCH : PAYLOAD_CREATE;
 	count = (int) (Byte(&r) % (MAX_MEMBERS + 1));
 	for (int i = 0; i < count; i++)
 	{
@@ -936,7 +1099,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&payload, 0x5A, sizeof(payload));
 	memset(&error, 'Z', sizeof(error));
-	ok = ValidatePayload(members, count, &checked_encoding, &payload, &error);
+	ok = ValidatePayload(members, count, mode, &checked_encoding, &payload, &error);
 
 	if (getenv("FUZZ_VERBOSE") != NULL)
 	{
@@ -959,28 +1122,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			CHECK(m == NULL || (m >= members && m < members + count),
 				  "on success every fields[] pointer is NULL or points into the members array");
-			CHECK(m == NULL || (m->kind != JSON_NULL && FieldOf(m->key, m->key_len) == f),
-				  "on success fields[f] is a non-null member whose key is field f");
+			if (m == NULL)
+				continue;
+			CHECK(RefFieldOf(m->key, m->key_len) == f,
+				  "on success fields[f] is a member whose key is field f");
+			CHECK(!ref_fields[f].server, "on success no field the server sets is given");
+			CHECK(m->kind != JSON_NULL || (mode == PAYLOAD_PATCH && !ref_fields[f].not_null),
+				  "on success a null is kept only in a patch, only for a field it may clear");
+			if (ref_fields[f].kind == REF_TIMESTAMP && m->kind != JSON_NULL)
+				CHECK(payload.usec[f] >= ISO8601_MIN_USEC && payload.usec[f] <= ISO8601_MAX_USEC,
+					  "on success each timestamp given lies within the accepted years");
 		}
-		CHECK(payload.activity_type >= 0 && payload.activity_type < CLARKY_ACTIVITY_TYPE_COUNT,
-			  "on success activity_type is in 0..6");
-		CHECK(payload.fields[FIELD_DUE_DATE] == NULL ||
-			  (payload.due_date >= ISO8601_MIN_USEC && payload.due_date <= ISO8601_MAX_USEC),
-			  "on success due_date lies within the accepted years");
-		CHECK(payload.fields[FIELD_COMPLETED_AT] == NULL ||
-			  (payload.completed_at >= ISO8601_MIN_USEC && payload.completed_at <= ISO8601_MAX_USEC),
-			  "on success completed_at lies within the accepted years");
-		CHECK(payload.fields[FIELD_OCCURRED_AT] == NULL ||
-			  (payload.occurred_at >= ISO8601_MIN_USEC && payload.occurred_at <= ISO8601_MAX_USEC),
-			  "on success occurred_at lies within the accepted years");
-		CHECK(payload.fields[FIELD_CONTACT_ID] != NULL || payload.fields[FIELD_COMPANY_ID] != NULL,
-			  "on success there is a contact_id or a company_id");
+		CHECK(payload.fields[FIELD_ACTIVITY_TYPE] == NULL ||
+			  (payload.activity_type >= 0 && payload.activity_type < CLARKY_ACTIVITY_TYPE_COUNT),
+			  "on success a given activity_type is in 0..6");
+		CHECK(mode == PAYLOAD_PATCH ||
+			  (payload.fields[FIELD_ACTIVITY_TYPE] != NULL &&
+			   (payload.fields[FIELD_CONTACT_ID] != NULL || payload.fields[FIELD_COMPANY_ID] != NULL)),
+			  "on success a new activity has an activity_type and a contact_id or a company_id");
 	}
 	else
+	{
 		CheckErrorTexts(&error, utf8_input);
+		CheckErrorMode(&error, mode);
+	}
 
 	/* the reference's verdict */
-	Reference(decoded, count, &ref);
+	Reference(decoded, count, mode, &ref);
 	if (ok != (ref.code == VALIDATION_OK) || (!ok && (error.code != ref.code ||
 													  strcmp(error.field, ref.field) != 0)))
 		fprintf(stderr, "*** ValidatePayload: %s code %d field \"%s\" (%s; %s)\n"
@@ -997,24 +1165,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 	{
 		for (int f = 0; f < FIELD_COUNT; f++)
-			CHECK(payload.fields[f] == (ref.fields[f] ? members + (ref.fields[f] - decoded) : NULL),
-				  "on success fields[f] is the last member with key f (null: absent)");
-		CHECK(payload.activity_type == ref.activity_type, "on success activity_type is the type given");
-		CHECK(payload.fields[FIELD_DUE_DATE] == NULL || payload.due_date == ref.usec[FIELD_DUE_DATE],
-			  "on success due_date is the instant given");
-		CHECK(payload.fields[FIELD_COMPLETED_AT] == NULL ||
-			  payload.completed_at == ref.usec[FIELD_COMPLETED_AT],
-			  "on success completed_at is the instant given");
-		CHECK(payload.fields[FIELD_OCCURRED_AT] == NULL ||
-			  payload.occurred_at == ref.usec[FIELD_OCCURRED_AT],
-			  "on success occurred_at is the instant given");
+		{
+			const PayloadMember *m = payload.fields[f];
+
+			CHECK(m == (ref.fields[f] ? members + (ref.fields[f] - decoded) : NULL),
+				  "on success fields[f] is the last member with key f (a new activity's null: absent)");
+			if (m != NULL && m->kind != JSON_NULL && ref_fields[f].kind == REF_TIMESTAMP)
+				CHECK(payload.usec[f] == ref.usec[f], "on success each timestamp is the instant given");
+		}
+		if (payload.fields[FIELD_ACTIVITY_TYPE] != NULL &&
+			payload.fields[FIELD_ACTIVITY_TYPE]->kind != JSON_NULL)
+			CHECK(payload.activity_type == ref.activity_type,
+				  "on success activity_type is the type given");
 	}
 
-	/* ValidateIdParameter on every string value and every key */
+	/* the helpers on every object member, every string value and every key */
 	for (int i = 0; i < count; i++)
 	{
 		const char *name = (i & 1) ? "company_id" : "contact_id";
 
+		if (decoded[i].kind == JSON_OBJECT)
+			CheckMetadataSize(decoded[i].json_len, decoded[i].depth);
 		if (decoded[i].kind == JSON_STRING)
 			CheckIdParameter(name, decoded[i].text, decoded[i].text_len, utf8_input);
 		CheckIdParameter(name, decoded[i].key, decoded[i].key_len, utf8_input);

@@ -1,26 +1,37 @@
 #!/usr/bin/env python3
 """Write the seed corpus of fuzz_payload (test/fuzz/corpus/fuzz_payload/).
 
-Each seed is a payload in fuzz_payload.c's input layout (see its header
-comment).  Run from anywhere: python3 test/fuzz/make_payload_seeds.py
+Each seed is a payload, a new activity's or a patch's, in fuzz_payload.c's
+input layout (see its header comment).  Run from anywhere: python3 test/fuzz/make_payload_seeds.py
 The seeds are committed; this script is how they were made.
 """
 import os
 import struct
 
-FIELDS = ["activity_type", "contact_id", "company_id", "title", "description",
-          "due_date", "duration_minutes", "completed_at", "metadata", "occurred_at"]
+# The keys the input names by number: the fields in the order of
+# src/activity_fields.h, then workspace_id (fuzz_payload.c's KeyName)
+FIELDS = ["id", "contact_id", "company_id", "activity_type", "title", "description",
+          "due_date", "duration_minutes", "completed_at", "metadata", "created_at",
+          "occurred_at", "owner_id", "updated_at", "version", "deleted_at"]
+KEYS = FIELDS + ["workspace_id"]
+RAW_KEY = 12 * len(KEYS)  # 204: a selector from here on is a fuzzed key
+# The fields a new activity (and a patch) may give, in the order judged
+ACCEPTED = ["activity_type", "contact_id", "company_id", "title", "description",
+            "due_date", "duration_minutes", "completed_at", "metadata", "occurred_at",
+            "owner_id"]
+SERVER_SET = ["id", "created_at", "updated_at", "version", "deleted_at", "workspace_id"]
 TYPES = ["note", "call", "meeting", "video_call", "task", "todo", "reminder"]
 NULL, STRING, NUMBER, BOOL, OBJECT, ARRAY = range(6)
 UTF8, UNIT_UTF8, SINGLE_BYTE = 0, 2, 3
+CREATE, PATCH = 0, 4  # the flags' mode bit
 
 
 def key(k):
-    if isinstance(k, str) and k in FIELDS:
-        return bytes([FIELDS.index(k)])
+    if isinstance(k, str) and k in KEYS:
+        return bytes([KEYS.index(k)])
     raw = k.encode() if isinstance(k, str) else k
     assert len(raw) < 512
-    return bytes([200 | (len(raw) >> 8), len(raw) & 0xFF]) + raw
+    return bytes([RAW_KEY | (len(raw) >> 8), len(raw) & 0xFF]) + raw
 
 
 def text(k, s):
@@ -65,8 +76,13 @@ def of_kind(k, kind):
     return bytes([kind]) + key(k)
 
 
-def payload(*members, encoding=UTF8):
-    return bytes([encoding, len(members)]) + b"".join(members)
+def payload(*members, encoding=UTF8, mode=CREATE):
+    assert len(members) <= 16
+    return bytes([encoding | mode, len(members)]) + b"".join(members)
+
+
+def patch(*members, encoding=UTF8):
+    return payload(*members, encoding=encoding, mode=PATCH)
 
 
 README_NOTE = "Customer asked about migration help next quarter."
@@ -83,7 +99,7 @@ SEEDS = {
                            obj("metadata", 25),
                            text("occurred_at", "2026-04-29T15:00:00.000Z")),
     "all_fields_nulls": payload(label("activity_type", 4), text("company_id", "co_ACME"),
-                                *[of_kind(f, NULL) for f in FIELDS[3:]]),
+                                *[of_kind(f, NULL) for f in ACCEPTED[3:]]),
     "unit_valid_call": payload(label("activity_type", 1), text("contact_id", "c1"),
                                number("duration_minutes", "32"),
                                text("due_date", "2026-05-06T17:00:00.000Z")),
@@ -141,6 +157,59 @@ SEEDS = {
                              repeat("title", "\u20ac", 1000, 1), encoding=UNIT_UTF8),
     "single_byte_encoding": payload(label("activity_type", 3), repeat("company_id", "\u00e9", 255, 0),
                                     encoding=SINGLE_BYTE),
+    # owner_id, an id like contact_id
+    "owner_id_valid": payload(label("activity_type", 1), text("contact_id", "c"),
+                              text("owner_id", "u_ana")),
+    "owner_id_empty": payload(label("activity_type", 1), text("contact_id", "c"),
+                              text("owner_id", "")),
+    "owner_id_256": payload(label("activity_type", 1), text("contact_id", "c"),
+                            repeat("owner_id", "\u20ac", 255, 1)),
+    "owner_id_number": payload(label("activity_type", 1), text("contact_id", "c"),
+                               number("owner_id", "7")),
+    "owner_id_alone": payload(label("activity_type", 4), text("owner_id", "u_ana")),
+    "owner_id_after_occurred_at": payload(text("owner_id", ""), label("activity_type", 0),
+                                          text("contact_id", "c"),
+                                          text("occurred_at", "yesterday")),
+    "create_server_fields": payload(label("activity_type", 0), text("contact_id", "c"),
+                                    *[text(k, "x") for k in SERVER_SET]),
+    "create_version_null": payload(label("activity_type", 0), text("contact_id", "c"),
+                                   of_kind("version", NULL)),
+    # patches
+    "patch_empty": patch(),
+    "patch_readme": patch(text("title", "Follow-up booked"), text("owner_id", "u_ana"),
+                          obj("metadata", 17)),
+    "patch_nulls": patch(*[of_kind(f, NULL) for f in ACCEPTED if f not in
+                           ("activity_type", "occurred_at")]),
+    "patch_clear_activity_type": patch(of_kind("title", BOOL), of_kind("activity_type", NULL)),
+    "patch_clear_occurred_at": patch(text("title", "t"), of_kind("occurred_at", NULL)),
+    "patch_clear_occurred_at_before_owner": patch(of_kind("occurred_at", NULL),
+                                                  text("owner_id", "")),
+    "patch_null_then_value": patch(of_kind("activity_type", NULL), label("activity_type", 5),
+                                   of_kind("occurred_at", NULL),
+                                   text("occurred_at", "2026-04-29T15:00:00Z")),
+    "patch_value_then_null": patch(text("title", "a"), of_kind("title", NULL)),
+    "patch_clear_both_owners": patch(of_kind("contact_id", NULL), of_kind("company_id", NULL)),
+    "patch_fixed_fields": patch(*[text(k, "x") for k in SERVER_SET]),
+    "patch_fixed_version": patch(of_kind("title", BOOL), number("version", "3")),
+    "patch_fixed_id_null": patch(of_kind("id", NULL)),
+    "patch_fixed_workspace": patch(text("title", "t"), text("workspace_id", "ws_other")),
+    "patch_unknown_key": patch(text("title", "t"), of_kind("foo", NULL)),
+    "patch_unknown_before_fixed": patch(text("contactId", "c"), number("version", "3")),
+    "patch_workspace_prefix": patch(text("workspace", "ws")),
+    "patch_values": patch(label("activity_type", 4),
+                          text("due_date", "2026-05-06T19:00:00+02:00"),
+                          number("duration_minutes", "1000000"), text("owner_id", "u_ana"),
+                          text("company_id", "co"), obj_near_limit("metadata", 0, 32)),
+    "patch_bad_type": patch(label("activity_type", 7)),
+    "patch_title_1001": patch(repeat("title", "x", 1000, 1)),
+    "patch_contact_empty": patch(text("contact_id", "")),
+    "patch_duration_over": patch(number("duration_minutes", "1000000.001")),
+    "patch_metadata_array": patch(of_kind("metadata", ARRAY)),
+    "patch_metadata_deep": patch(obj("metadata", 100, 33)),
+    "patch_due_date_range": patch(text("due_date", "2026-02-30")),
+    "patch_built_stamps": patch(stamp("completed_at", 0x33, [5, 12, 31, 23, 59, 59, 5, 9, 9, 9, 9, 9, 9]),
+                                stamp("occurred_at", 0x0B, [0xEA, 0x07, 5, 6, 17, 0, 0, 3, 1, 2, 3, 5, 5, 45])),
+    "patch_single_byte": patch(repeat("owner_id", "\u00e9", 255, 0), encoding=SINGLE_BYTE),
 }
 
 

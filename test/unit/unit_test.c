@@ -8,7 +8,10 @@
  *-------------------------------------------------------------------------
  */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "iso8601.h"
@@ -228,25 +231,65 @@ static const TextEncoding utf8 = {Utf8Count, Utf8Clip};
 #define STR(k, v) MEMBER(k, JSON_STRING, v, sizeof(v) - 1)
 #define NUM(k, v) MEMBER(k, JSON_NUMBER, v, sizeof(v) - 1)
 #define OF_KIND(k, kind) MEMBER(k, kind, NULL, 0)
+#define NMEMBERS(m) ((int) (sizeof(m) / sizeof((m)[0])))
 
-/* Validate members; the error's code and field, or "ok" */
+/* The codes by name, so that an expected verdict reads as what it means */
+static const char *const code_names[] = {
+	[VALIDATION_OK] = "OK",
+	[VALIDATION_UNKNOWN_FIELD] = "UNKNOWN_FIELD",
+	[VALIDATION_WRONG_TYPE] = "WRONG_TYPE",
+	[VALIDATION_REQUIRED] = "REQUIRED",
+	[VALIDATION_NOT_A_CHOICE] = "NOT_A_CHOICE",
+	[VALIDATION_EMPTY] = "EMPTY",
+	[VALIDATION_TOO_LONG] = "TOO_LONG",
+	[VALIDATION_TIMESTAMP_SYNTAX] = "TIMESTAMP_SYNTAX",
+	[VALIDATION_TIMESTAMP_RANGE] = "TIMESTAMP_RANGE",
+	[VALIDATION_NUMBER_RANGE] = "NUMBER_RANGE",
+	[VALIDATION_TOO_LARGE] = "TOO_LARGE",
+	[VALIDATION_TOO_DEEP] = "TOO_DEEP",
+	[VALIDATION_NO_OWNER] = "NO_OWNER",
+	[VALIDATION_FIXED] = "FIXED",
+	[VALIDATION_NOT_NULL] = "NOT_NULL",
+};
+
 static const char *
-Verdict(const PayloadMember *members, int count, ValidatedPayload *out)
+CodeName(ValidationCode code)
 {
-	static char verdict[600];
+	if ((size_t) code < sizeof(code_names) / sizeof(code_names[0]) &&
+		code_names[code] != NULL)
+		return code_names[code];
+	return "(unknown code)";
+}
+
+/* An error as "CODE field: message", or "ok" */
+static const char *
+Describe(bool valid, const ValidationError *error)
+{
+	static char text[600];
+
+	if (valid)
+		return "ok";
+	snprintf(text, sizeof(text), "%s %s: %s", CodeName(error->code), error->field,
+			 error->message);
+	return text;
+}
+
+/* Validate members in a mode; the error's code, field and message, or "ok" */
+static const char *
+Verdict(const PayloadMember *members, int count, PayloadMode mode,
+		ValidatedPayload *out)
+{
 	ValidationError error;
 
-	if (ValidatePayload(members, count, &utf8, out, &error))
-		return "ok";
-	snprintf(verdict, sizeof(verdict), "%d %s: %s", (int) error.code, error.field, error.message);
-	return verdict;
+	return Describe(ValidatePayload(members, count, mode, &utf8, out, &error), &error);
 }
 
 static void
-Expect(const PayloadMember *members, int count, const char *want, const char *what)
+Expect(const PayloadMember *members, int count, PayloadMode mode,
+	   const char *want, const char *what)
 {
 	ValidatedPayload out;
-	const char *got = Verdict(members, count, &out);
+	const char *got = Verdict(members, count, mode, &out);
 	int			same = strcmp(got, want) == 0;
 
 	ok(same, what);
@@ -254,72 +297,146 @@ Expect(const PayloadMember *members, int count, const char *want, const char *wh
 		printf("# got:  %s\n# want: %s\n", got, want);
 }
 
+/* Every fields[] entry NULL but those named (a list ending with FIELD_COUNT) */
+static bool
+OnlyFieldsSet(const ValidatedPayload *out, ...)
+{
+	bool		set[FIELD_COUNT] = {false};
+	va_list		args;
+	int			f;
+
+	va_start(args, out);
+	while ((f = va_arg(args, int)) != FIELD_COUNT)
+		set[f] = true;
+	va_end(args);
+	for (f = 0; f < FIELD_COUNT; f++)
+		if ((out->fields[f] != NULL) != set[f])
+			return false;
+	return true;
+}
+
+/* 2026-05-06T17:00:00Z, 2026-04-29T15:00:00Z, 2026-04-29T15:30:00Z */
+#define USEC_2026_05_06_1700 INT64_C(831402000000000)
+#define USEC_2026_04_29_1500 INT64_C(830790000000000)
+#define USEC_2026_04_29_1530 INT64_C(830791800000000)
+
+/* A buffer of characters for the length limits: 'x', or a three-byte euro */
+static char xs[CLARKY_MAX_DESCRIPTION_CHARS + 1];
+static char euros[3 * (CLARKY_MAX_ID_CHARS + 1)];
+
 static void
-TestValidate(void)
+TestValidateCreate(void)
 {
 	ValidatedPayload out;
-	char		long_title[1003];
-	char		utf8_title[3001];
 
 	{
 		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c1"),
 			NUM("duration_minutes", "32"), STR("due_date", "2026-05-06T17:00:00.000Z")};
 
-		ok(strcmp(Verdict(m, 4, &out), "ok") == 0 && out.activity_type == 1 &&
-		   out.fields[FIELD_DURATION_MINUTES] == &m[2] && out.fields[FIELD_TITLE] == NULL &&
-		   out.due_date == INT64_C(831402000000000), "a valid payload, its type and due date");
+		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.activity_type == 1 &&
+		   out.fields[FIELD_ACTIVITY_TYPE] == &m[0] &&
+		   out.fields[FIELD_CONTACT_ID] == &m[1] &&
+		   out.fields[FIELD_DURATION_MINUTES] == &m[2] &&
+		   out.fields[FIELD_DUE_DATE] == &m[3] &&
+		   OnlyFieldsSet(&out, FIELD_ACTIVITY_TYPE, FIELD_CONTACT_ID,
+						 FIELD_DURATION_MINUTES, FIELD_DUE_DATE, FIELD_COUNT) &&
+		   out.usec[FIELD_DUE_DATE] == USEC_2026_05_06_1700,
+		   "a valid payload, its type, its fields and its due date");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("company_id", "co"),
+			STR("occurred_at", "2026-04-29T15:00:00.000Z"),
+		STR("completed_at", "2026-04-29T17:30:00+02:00")};
+
+		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.usec[FIELD_OCCURRED_AT] == USEC_2026_04_29_1500 &&
+		   out.usec[FIELD_COMPLETED_AT] == USEC_2026_04_29_1530 &&
+		   out.usec[FIELD_DUE_DATE] == 0,
+		   "each timestamp lands in usec[] at its own field");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contactId", "c1")};
 
-		Expect(m, 2, "1 contactId: unknown field \"contactId\" in activity payload",
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "UNKNOWN_FIELD contactId: unknown field \"contactId\" in activity payload",
 			   "an unknown field is named");
 	}
 	{
 		PayloadMember m[] = {STR("contact_id", "c1"), OF_KIND("activity_type", JSON_NULL)};
 
-		Expect(m, 2, "3 activity_type: field \"activity_type\" is required",
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "REQUIRED activity_type: field \"activity_type\" is required",
 			   "null activity_type means absent: required");
+	}
+	{
+		PayloadMember m[] = {STR("contact_id", "c1")};
+
+		Expect(m, 1, PAYLOAD_CREATE,
+			   "REQUIRED activity_type: field \"activity_type\" is required",
+			   "a payload without activity_type");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "phone"), STR("contact_id", "c1")};
 
-		Expect(m, 2, "4 activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder",
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "NOT_A_CHOICE activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder",
 			   "an unknown type lists the seven");
 	}
 	{
-		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("title", JSON_BOOL), STR("contact_id", "")};
+		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("title", JSON_BOOL),
+		STR("contact_id", "")};
 
-		Expect(m, 3, "5 contact_id: field \"contact_id\" must not be empty",
-			   "fields are judged in the seed's order (contact_id before title)");
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "EMPTY contact_id: field \"contact_id\" must not be empty",
+			   "fields are judged in the description's order (contact_id before title)");
 	}
 	{
-		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"), OF_KIND("title", JSON_BOOL)};
+		PayloadMember m[] = {OF_KIND("title", JSON_BOOL), STR("activity_type", "phone")};
 
-		Expect(m, 3, "2 title: field \"title\" must be a string", "a boolean title");
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "NOT_A_CHOICE activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder",
+			   "activity_type is judged first, wherever it comes");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		OF_KIND("title", JSON_BOOL)};
+
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "WRONG_TYPE title: field \"title\" must be a string", "a boolean title");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), OF_KIND("company_id", JSON_NULL)};
 
-		Expect(m, 2, "12 contact_id: field \"contact_id\" or \"company_id\" is required",
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "NO_OWNER contact_id: field \"contact_id\" or \"company_id\" is required",
 			   "neither owner");
 	}
-	memset(long_title, 'x', 1001);
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
-		MEMBER("title", JSON_STRING, long_title, 1001)};
+		OF_KIND("title", JSON_NULL), OF_KIND("metadata", JSON_NULL)};
 
-		Expect(m, 3, "6 title: field \"title\" is too long", "1001 characters are too many");
-		m[2].text_len = 1000;
-		Expect(m, 3, "ok", "1000 characters are fine");
+		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   OnlyFieldsSet(&out, FIELD_ACTIVITY_TYPE, FIELD_CONTACT_ID, FIELD_COUNT),
+		   "in a new activity a null member is an absent field");
 	}
-	for (int i = 0; i < 1000; i++)
-		memcpy(utf8_title + 3 * i, "\xe2\x82\xac", 3);
 	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		MEMBER("title", JSON_STRING, xs, 1001)};
+
+		Expect(m, 3, PAYLOAD_CREATE, "TOO_LONG title: field \"title\" is too long",
+			   "1001 characters are too many");
+		m[2].text_len = 1000;
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "1000 characters are fine");
+	}
+	{
+		char		utf8_title[3000];
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
 		MEMBER("title", JSON_STRING, utf8_title, 3000)};
 
-		Expect(m, 3, "ok", "1000 three-byte characters are 1000 characters");
+		for (int i = 0; i < 1000; i++)
+			memcpy(utf8_title + 3 * i, "\xe2\x82\xac", 3);
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "1000 three-byte characters are 1000 characters");
 	}
 	{
 		static const char *const in_range[] = {"0", "-0", "-0.000", "0.5", "1000000", "1000000.000", "0001000000", "999999.999999"};
@@ -331,14 +448,15 @@ TestValidate(void)
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 			MEMBER("duration_minutes", JSON_NUMBER, in_range[i], strlen(in_range[i]))};
 
-			good &= strcmp(Verdict(m, 3, &out), "ok") == 0;
+			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0;
 		}
 		for (size_t i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]); i++)
 		{
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 			MEMBER("duration_minutes", JSON_NUMBER, out_of_range[i], strlen(out_of_range[i]))};
 
-			good &= strncmp(Verdict(m, 3, &out), "9 duration_minutes", 18) == 0;
+			good &= strncmp(Verdict(m, 3, PAYLOAD_CREATE, &out),
+							"NUMBER_RANGE duration_minutes", 29) == 0;
 		}
 		ok(good, "duration_minutes from 0 to 1000000, exactly, whatever the digits");
 	}
@@ -346,36 +464,810 @@ TestValidate(void)
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
 		{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65537, .depth = 1}};
 
-		Expect(m, 3, "10 metadata: field \"metadata\" is too large", "metadata over 64 KiB");
+		Expect(m, 3, PAYLOAD_CREATE, "TOO_LARGE metadata: field \"metadata\" is too large",
+			   "metadata over 64 KiB");
 		m[2].json_len = 65536;
-		Expect(m, 3, "ok", "metadata of exactly 64 KiB");
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "metadata of exactly 64 KiB");
 		m[2].depth = 33;
-		Expect(m, 3, "11 metadata: field \"metadata\" is nested too deeply", "metadata 33 levels deep");
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "TOO_DEEP metadata: field \"metadata\" is nested too deeply",
+			   "metadata 33 levels deep");
 		m[2].depth = 32;
-		Expect(m, 3, "ok", "metadata 32 levels deep");
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "metadata 32 levels deep");
 	}
 	{
-		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"), STR("due_date", "2026-02-30")};
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		STR("due_date", "2026-02-30")};
 
-		Expect(m, 3, "8 due_date: field \"due_date\" is out of range", "an impossible date");
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "TIMESTAMP_RANGE due_date: field \"due_date\" is out of range",
+			   "an impossible date");
 		m[2].text = "tomorrow";
 		m[2].text_len = 8;
-		Expect(m, 3, "7 due_date: field \"due_date\" is not an ISO 8601 timestamp", "not a timestamp");
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "TIMESTAMP_SYNTAX due_date: field \"due_date\" is not an ISO 8601 timestamp",
+			   "not a timestamp");
 	}
 	{
-		PayloadMember m[] = {STR("activity_type", "note"), STR("activity_type", "task"), STR("company_id", "co")};
+		PayloadMember m[] = {STR("activity_type", "note"), STR("activity_type", "task"),
+		STR("company_id", "co")};
 
-		ok(strcmp(Verdict(m, 3, &out), "ok") == 0 && out.activity_type == 4,
+		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.activity_type == 4 && out.fields[FIELD_ACTIVITY_TYPE] == &m[1],
 		   "a repeated key: the last one counts, as in jsonb");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		OF_KIND("contact_id", JSON_NULL)};
+
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "NO_OWNER contact_id: field \"contact_id\" or \"company_id\" is required",
+			   "a repeated key whose last value is null is absent");
+	}
+
+	/*
+	 * The fields the server sets are no part of a new activity: the same
+	 * error as any unknown key, whatever the value.
+	 */
+	{
+		static const char *const server_set[] = {
+			"id", "created_at", "updated_at", "version", "deleted_at", "workspace_id"
+		};
+		int			good = 1;
+
+		for (size_t i = 0; i < sizeof(server_set) / sizeof(server_set[0]); i++)
+		{
+			PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+			STR("key", "2026-04-29T15:00:00Z")};
+			char		want[200];
+
+			m[2].key = server_set[i];
+			m[2].key_len = strlen(server_set[i]);
+			snprintf(want, sizeof(want),
+					 "UNKNOWN_FIELD %s: unknown field \"%s\" in activity payload",
+					 server_set[i], server_set[i]);
+			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), want) == 0;
+			m[2].kind = JSON_NULL;
+			m[2].text = NULL;
+			m[2].text_len = 0;
+			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), want) == 0;
+		}
+		ok(good, "id, created_at, updated_at, version, deleted_at, workspace_id (even null) are unknown in a new activity");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("version", "1")};
+		ValidationError error;
+
+		ok(!ValidatePayload(m, 2, PAYLOAD_CREATE, &utf8, &out, &error) &&
+		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id.") == 0,
+		   "the unknown field's detail lists the fields a new activity accepts");
 	}
 	{
 		ValidationError error;
 
 		ok(!ValidateIdParameter("contact_id", "", 0, &utf8, &error) &&
+		   error.code == VALIDATION_EMPTY &&
 		   strcmp(error.message, "parameter \"contact_id\" must not be empty") == 0,
 		   "an empty id parameter");
 		ok(ValidateIdParameter("contact_id", "c_1", 3, &utf8, &error), "a fine id parameter");
+		ok(!ValidateIdParameter("company_id", xs, 256, &utf8, &error) &&
+		   error.code == VALIDATION_TOO_LONG && strcmp(error.field, "company_id") == 0 &&
+		   strcmp(error.message, "parameter \"company_id\" is too long") == 0 &&
+		   ValidateIdParameter("company_id", xs, 255, &utf8, &error),
+		   "an id parameter of 256 characters is too long, of 255 fine");
 	}
+}
+
+static void
+TestOwnerId(void)
+{
+	ValidatedPayload out;
+
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+		STR("owner_id", "u_ana")};
+
+		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.fields[FIELD_OWNER_ID] == &m[2],
+		   "owner_id is accepted and lands at FIELD_OWNER_ID");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+		STR("owner_id", "")};
+
+		Expect(m, 3, PAYLOAD_CREATE, "EMPTY owner_id: field \"owner_id\" must not be empty",
+			   "an empty owner_id");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+		NUM("owner_id", "42")};
+
+		Expect(m, 3, PAYLOAD_CREATE, "WRONG_TYPE owner_id: field \"owner_id\" must be a string",
+			   "a number as owner_id");
+		m[2].kind = JSON_OBJECT;
+		m[2].text = NULL;
+		m[2].text_len = 0;
+		m[2].json_len = 2;
+		m[2].depth = 1;
+		Expect(m, 3, PAYLOAD_CREATE, "WRONG_TYPE owner_id: field \"owner_id\" must be a string",
+			   "an object as owner_id");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+		MEMBER("owner_id", JSON_STRING, xs, 256)};
+
+		Expect(m, 3, PAYLOAD_CREATE, "TOO_LONG owner_id: field \"owner_id\" is too long",
+			   "an owner_id of 256 characters");
+		m[2].text_len = 255;
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "an owner_id of 255 characters");
+		m[2].text = euros;
+		m[2].text_len = 3 * 255;
+		Expect(m, 3, PAYLOAD_CREATE, "ok",
+			   "an owner_id of 255 three-byte characters (765 bytes)");
+		m[2].text_len = 3 * 256;
+		Expect(m, 3, PAYLOAD_CREATE, "TOO_LONG owner_id: field \"owner_id\" is too long",
+			   "an owner_id of 256 three-byte characters");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), MEMBER("owner_id", JSON_STRING, xs, 256)};
+		ValidationError error;
+
+		ok(!ValidatePayload(m, 2, PAYLOAD_CREATE, &utf8, &out, &error) &&
+		   strcmp(error.detail, "It has 256 characters; the limit is 255.") == 0,
+		   "a long owner_id's detail gives its length and the limit");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
+		OF_KIND("owner_id", JSON_NULL)};
+
+		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.fields[FIELD_OWNER_ID] == NULL,
+		   "a null owner_id in a new activity is absent");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "task"), STR("owner_id", "u_ana")};
+
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "NO_OWNER contact_id: field \"contact_id\" or \"company_id\" is required",
+			   "owner_id does not stand in for a contact or a company");
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "task"), STR("owner_id", "")};
+
+		Expect(m, 2, PAYLOAD_CREATE, "EMPTY owner_id: field \"owner_id\" must not be empty",
+			   "owner_id is judged before the contact-or-company rule");
+	}
+	{
+		PayloadMember m[] = {STR("owner_id", ""), STR("activity_type", "note"),
+			STR("contact_id", "c"), STR("occurred_at", "yesterday")};
+
+		Expect(m, 4, PAYLOAD_CREATE,
+			   "TIMESTAMP_SYNTAX occurred_at: field \"occurred_at\" is not an ISO 8601 timestamp",
+			   "owner_id is judged after occurred_at, as the description orders them");
+	}
+	{
+		PayloadMember m[] = {STR("owner_id", "u_1"), STR("owner_id", "")};
+
+		Expect(m, 2, PAYLOAD_PATCH, "EMPTY owner_id: field \"owner_id\" must not be empty",
+			   "a patch's owner_id is judged as a new activity's (last one counts)");
+	}
+}
+
+static void
+TestValidatePatch(void)
+{
+	ValidatedPayload out;
+
+	{
+		ok(strcmp(Verdict(NULL, 0, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   OnlyFieldsSet(&out, FIELD_COUNT),
+		   "an empty patch is valid and sets nothing");
+		Expect(NULL, 0, PAYLOAD_CREATE,
+			   "REQUIRED activity_type: field \"activity_type\" is required",
+			   "while an empty new activity lacks activity_type");
+	}
+	{
+		PayloadMember m[] = {STR("title", "Follow-up booked")};
+
+		ok(strcmp(Verdict(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_TITLE] == &m[0] && OnlyFieldsSet(&out, FIELD_TITLE, FIELD_COUNT),
+		   "a patch needs no activity_type and no contact or company");
+	}
+	{
+		PayloadMember m[] = {OF_KIND("contact_id", JSON_NULL), OF_KIND("company_id", JSON_NULL)};
+
+		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_CONTACT_ID] == &m[0] && out.fields[FIELD_COMPANY_ID] == &m[1],
+		   "a patch clearing both contact and company passes (the rule is the caller's, on the patched activity)");
+	}
+	{
+		PayloadMember m[] = {OF_KIND("title", JSON_NULL), STR("description", "d")};
+
+		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_TITLE] == &m[0] && out.fields[FIELD_TITLE]->kind == JSON_NULL &&
+		   out.fields[FIELD_DESCRIPTION] == &m[1] &&
+		   OnlyFieldsSet(&out, FIELD_TITLE, FIELD_DESCRIPTION, FIELD_COUNT),
+		   "absent and null differ in a patch: null is kept (JSON_NULL), absent is NULL");
+	}
+
+	/* Every field a patch may clear keeps its null member */
+	{
+		static const struct
+		{
+			const char *name;
+			ClarkyField field;
+		}			clearable[] = {
+			{"contact_id", FIELD_CONTACT_ID},
+			{"company_id", FIELD_COMPANY_ID},
+			{"title", FIELD_TITLE},
+			{"description", FIELD_DESCRIPTION},
+			{"due_date", FIELD_DUE_DATE},
+			{"duration_minutes", FIELD_DURATION_MINUTES},
+			{"completed_at", FIELD_COMPLETED_AT},
+			{"metadata", FIELD_METADATA},
+			{"owner_id", FIELD_OWNER_ID},
+		};
+
+		for (size_t i = 0; i < sizeof(clearable) / sizeof(clearable[0]); i++)
+		{
+			PayloadMember m[] = {OF_KIND("key", JSON_NULL)};
+			char		what[128];
+
+			m[0].key = clearable[i].name;
+			m[0].key_len = strlen(clearable[i].name);
+			snprintf(what, sizeof(what), "a patch's null %s is kept as a JSON_NULL member",
+					 clearable[i].name);
+			ok(strcmp(Verdict(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
+			   out.fields[clearable[i].field] == &m[0] &&
+			   out.fields[clearable[i].field]->kind == JSON_NULL &&
+			   OnlyFieldsSet(&out, clearable[i].field, FIELD_COUNT), what);
+		}
+	}
+	{
+		PayloadMember m[] = {STR("title", "a"), OF_KIND("title", JSON_NULL)};
+
+		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_TITLE] == &m[1],
+		   "a patch's repeated key: a last null clears");
+		m[0] = (PayloadMember) OF_KIND("title", JSON_NULL);
+		m[1] = (PayloadMember) STR("title", "a");
+		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_TITLE] == &m[1],
+		   "a patch's repeated key: a last value sets");
+	}
+
+	/* activity_type and occurred_at cannot be cleared */
+	{
+		PayloadMember m[] = {OF_KIND("activity_type", JSON_NULL)};
+		ValidationError error;
+
+		ok(!ValidatePayload(m, 1, PAYLOAD_PATCH, &utf8, &out, &error) &&
+		   error.code == VALIDATION_NOT_NULL &&
+		   strcmp(error.field, "activity_type") == 0 &&
+		   strcmp(error.message, "field \"activity_type\" cannot be cleared") == 0 &&
+		   error.detail[0] != '\0',
+		   "a patch cannot clear activity_type: VALIDATION_NOT_NULL naming it");
+	}
+	{
+		PayloadMember m[] = {STR("title", "t"), OF_KIND("occurred_at", JSON_NULL)};
+
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "NOT_NULL occurred_at: field \"occurred_at\" cannot be cleared",
+			   "a patch cannot clear occurred_at");
+	}
+	{
+		PayloadMember m[] = {OF_KIND("title", JSON_BOOL), OF_KIND("activity_type", JSON_NULL)};
+
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "NOT_NULL activity_type: field \"activity_type\" cannot be cleared",
+			   "clearing activity_type is found first, as activity_type is judged first");
+	}
+	{
+		PayloadMember m[] = {OF_KIND("occurred_at", JSON_NULL), OF_KIND("title", JSON_BOOL)};
+
+		Expect(m, 2, PAYLOAD_PATCH, "WRONG_TYPE title: field \"title\" must be a string",
+			   "clearing occurred_at is found at its place in the description's order (after title)");
+		m[1] = (PayloadMember) STR("owner_id", "");
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "NOT_NULL occurred_at: field \"occurred_at\" cannot be cleared",
+			   "and before owner_id");
+	}
+	{
+		PayloadMember m[] = {OF_KIND("activity_type", JSON_NULL), STR("activity_type", "todo"),
+			STR("occurred_at", "2026-04-29T15:00:00Z"), OF_KIND("occurred_at", JSON_NULL),
+		STR("occurred_at", "2026-04-29T15:00:00Z")};
+
+		ok(strcmp(Verdict(m, 5, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_ACTIVITY_TYPE] == &m[1] && out.activity_type == 5 &&
+		   out.fields[FIELD_OCCURRED_AT] == &m[4] &&
+		   out.usec[FIELD_OCCURRED_AT] == USEC_2026_04_29_1500,
+		   "a null followed by a value of the same key replaces, it does not clear");
+	}
+
+	/* The fields the server sets cannot be changed, whatever the value */
+	{
+		static const char *const fixed[] = {
+			"id", "created_at", "updated_at", "version", "deleted_at", "workspace_id"
+		};
+
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		{
+			static const PayloadMember values[] = {
+				STR("", "a_01M8B29JFM1SZ5D4X6ZC2B1B6V"), NUM("", "2"),
+				OF_KIND("", JSON_NULL), STR("", "2026-04-29T15:00:00.000Z"),
+			};
+			char		want[200];
+			char		what[160];
+			int			good = 1;
+
+			snprintf(want, sizeof(want), "FIXED %s: field \"%s\" cannot be changed",
+					 fixed[i], fixed[i]);
+			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
+			{
+				PayloadMember m[] = {STR("title", "t"), values[v]};
+				ValidationError error;
+				bool		valid;
+
+				m[1].key = fixed[i];
+				m[1].key_len = strlen(fixed[i]);
+				valid = ValidatePayload(m, 2, PAYLOAD_PATCH, &utf8, &out, &error);
+				good &= strcmp(Describe(valid, &error), want) == 0 &&
+					strcmp(error.detail, "It is set by the server.") == 0;
+			}
+			snprintf(what, sizeof(what),
+					 "a patch of %s (string, number, null or timestamp) is VALIDATION_FIXED naming it",
+					 fixed[i]);
+			ok(good, what);
+		}
+	}
+	{
+		PayloadMember m[] = {OF_KIND("title", JSON_BOOL), OF_KIND("activity_type", JSON_NULL),
+		NUM("version", "3")};
+
+		Expect(m, 3, PAYLOAD_PATCH, "FIXED version: field \"version\" cannot be changed",
+			   "an unchangeable key is found before any field's value is judged");
+	}
+	{
+		PayloadMember m[] = {STR("contactId", "c"), NUM("version", "3")};
+
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "UNKNOWN_FIELD contactId: unknown field \"contactId\" in activity patch",
+			   "unknown and unchangeable keys are found in the members' order (unknown first)");
+		m[0] = (PayloadMember) NUM("version", "3");
+		m[1] = (PayloadMember) STR("contactId", "c");
+		Expect(m, 2, PAYLOAD_PATCH, "FIXED version: field \"version\" cannot be changed",
+			   "unknown and unchangeable keys are found in the members' order (unchangeable first)");
+	}
+
+	/* Unknown keys */
+	{
+		PayloadMember m[] = {STR("title", "t"), OF_KIND("foo", JSON_NULL)};
+		ValidationError error;
+
+		ok(!ValidatePayload(m, 2, PAYLOAD_PATCH, &utf8, &out, &error) &&
+		   error.code == VALIDATION_UNKNOWN_FIELD && strcmp(error.field, "foo") == 0 &&
+		   strcmp(error.message, "unknown field \"foo\" in activity patch") == 0 &&
+		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id.") == 0,
+		   "an unknown patch key is named, with the fields a patch accepts");
+	}
+	{
+		PayloadMember m[] = {STR("Title", "t")};
+
+		Expect(m, 1, PAYLOAD_PATCH, "UNKNOWN_FIELD Title: unknown field \"Title\" in activity patch",
+			   "patch keys are case-sensitive");
+		m[0] = (PayloadMember) STR("workspace", "ws");
+		Expect(m, 1, PAYLOAD_PATCH,
+			   "UNKNOWN_FIELD workspace: unknown field \"workspace\" in activity patch",
+			   "only the whole key workspace_id is unchangeable");
+	}
+
+	/* A patch's values are judged exactly as a new activity's */
+	{
+		static const struct
+		{
+			PayloadMember m;
+			const char *want;
+		}			cases[] = {
+			{STR("activity_type", "phone"), "NOT_A_CHOICE activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder"},
+			{STR("activity_type", "Note"), "NOT_A_CHOICE activity_type: field \"activity_type\" must be one of note, call, meeting, video_call, task, todo, reminder"},
+			{NUM("activity_type", "1"), "WRONG_TYPE activity_type: field \"activity_type\" must be a string"},
+			{STR("contact_id", ""), "EMPTY contact_id: field \"contact_id\" must not be empty"},
+			{MEMBER("contact_id", JSON_STRING, xs, 256), "TOO_LONG contact_id: field \"contact_id\" is too long"},
+			{NUM("company_id", "7"), "WRONG_TYPE company_id: field \"company_id\" must be a string"},
+			{STR("company_id", ""), "EMPTY company_id: field \"company_id\" must not be empty"},
+			{MEMBER("title", JSON_STRING, xs, 1001), "TOO_LONG title: field \"title\" is too long"},
+			{MEMBER("description", JSON_STRING, xs, 100001), "TOO_LONG description: field \"description\" is too long"},
+			{OF_KIND("description", JSON_ARRAY), "WRONG_TYPE description: field \"description\" must be a string"},
+			{STR("due_date", "tomorrow"), "TIMESTAMP_SYNTAX due_date: field \"due_date\" is not an ISO 8601 timestamp"},
+			{STR("due_date", "2026-01-01T10:00:00"), "TIMESTAMP_SYNTAX due_date: field \"due_date\" is not an ISO 8601 timestamp"},
+			{STR("completed_at", "2026-02-30"), "TIMESTAMP_RANGE completed_at: field \"completed_at\" is out of range"},
+			{NUM("occurred_at", "20260101"), "WRONG_TYPE occurred_at: field \"occurred_at\" must be an ISO 8601 timestamp string"},
+			{STR("occurred_at", "2026-12-31T23:59:60Z"), "TIMESTAMP_RANGE occurred_at: field \"occurred_at\" is out of range"},
+			{NUM("duration_minutes", "-1"), "NUMBER_RANGE duration_minutes: field \"duration_minutes\" must be between 0 and 1000000"},
+			{NUM("duration_minutes", "1000000.001"), "NUMBER_RANGE duration_minutes: field \"duration_minutes\" must be between 0 and 1000000"},
+			{STR("duration_minutes", "32"), "WRONG_TYPE duration_minutes: field \"duration_minutes\" must be a number"},
+			{OF_KIND("metadata", JSON_ARRAY), "WRONG_TYPE metadata: field \"metadata\" must be a JSON object"},
+			{{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65537, .depth = 1}, "TOO_LARGE metadata: field \"metadata\" is too large"},
+			{{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 100, .depth = 33}, "TOO_DEEP metadata: field \"metadata\" is nested too deeply"},
+			{STR("owner_id", ""), "EMPTY owner_id: field \"owner_id\" must not be empty"},
+			{MEMBER("owner_id", JSON_STRING, xs, 256), "TOO_LONG owner_id: field \"owner_id\" is too long"},
+			{OF_KIND("owner_id", JSON_BOOL), "WRONG_TYPE owner_id: field \"owner_id\" must be a string"},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			/* the case last: of a repeated key, the last one counts */
+			PayloadMember create[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+			cases[i].m};
+			ValidationError create_error;
+			ValidationError patch_error;
+			bool		create_valid;
+			bool		patch_valid;
+			char		create_verdict[600];
+			char		what[200];
+			bool		same;
+
+			memset(&create_error, 0, sizeof(create_error));
+			memset(&patch_error, 0, sizeof(patch_error));
+			create_valid = ValidatePayload(create, 3, PAYLOAD_CREATE, &utf8, &out, &create_error);
+			snprintf(create_verdict, sizeof(create_verdict), "%s",
+					 Describe(create_valid, &create_error));
+			patch_valid = ValidatePayload(&cases[i].m, 1, PAYLOAD_PATCH, &utf8, &out, &patch_error);
+			same = strcmp(create_verdict, cases[i].want) == 0 &&
+				strcmp(Describe(patch_valid, &patch_error), cases[i].want) == 0 &&
+				strcmp(create_error.detail, patch_error.detail) == 0 &&
+				strcmp(create_error.hint, patch_error.hint) == 0;
+			snprintf(what, sizeof(what), "a patch's %s is judged as a new activity's: %.*s",
+					 cases[i].m.key, (int) strcspn(cases[i].want, " "), cases[i].want);
+			ok(same, what);
+			if (!same)
+				printf("# create: %s\n# patch:  %s\n# want:   %s\n", create_verdict,
+					   Describe(patch_valid, &patch_error), cases[i].want);
+		}
+	}
+	{
+		PayloadMember m[] = {STR("activity_type", "task"),
+			STR("due_date", "2026-05-06T19:00:00+02:00"), NUM("duration_minutes", "1000000"),
+			STR("owner_id", "u_ana"), STR("company_id", "co"),
+		{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65536, .depth = 32}};
+
+		ok(strcmp(Verdict(m, 6, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.activity_type == 4 && out.usec[FIELD_DUE_DATE] == USEC_2026_05_06_1700 &&
+		   out.fields[FIELD_ACTIVITY_TYPE] == &m[0] && out.fields[FIELD_DUE_DATE] == &m[1] &&
+		   out.fields[FIELD_DURATION_MINUTES] == &m[2] && out.fields[FIELD_OWNER_ID] == &m[3] &&
+		   out.fields[FIELD_COMPANY_ID] == &m[4] && out.fields[FIELD_METADATA] == &m[5] &&
+		   OnlyFieldsSet(&out, FIELD_ACTIVITY_TYPE, FIELD_DUE_DATE, FIELD_DURATION_MINUTES,
+						 FIELD_OWNER_ID, FIELD_COMPANY_ID, FIELD_METADATA, FIELD_COUNT),
+		   "a patch's values at their limits are accepted, its type and timestamp decoded");
+	}
+}
+
+static void
+TestHelpers(void)
+{
+	ValidationError error;
+
+	ok(ValidateContactOrCompany(true, false, &error) &&
+	   ValidateContactOrCompany(false, true, &error) &&
+	   ValidateContactOrCompany(true, true, &error),
+	   "ValidateContactOrCompany: a contact, a company or both");
+	ok(!ValidateContactOrCompany(false, false, &error) &&
+	   error.code == VALIDATION_NO_OWNER && strcmp(error.field, "contact_id") == 0 &&
+	   strcmp(error.message, "field \"contact_id\" or \"company_id\" is required") == 0,
+	   "ValidateContactOrCompany: neither is VALIDATION_NO_OWNER naming contact_id");
+
+	ok(ValidateMetadataSize(65536, 32, &error) && ValidateMetadataSize(0, 1, &error),
+	   "ValidateMetadataSize: 64 KiB, 32 levels are within the limits");
+	ok(!ValidateMetadataSize(65537, 1, &error) && error.code == VALIDATION_TOO_LARGE &&
+	   strcmp(error.field, "metadata") == 0 &&
+	   strcmp(error.detail, "It has 65537 bytes as JSON text; the limit is 65536.") == 0,
+	   "ValidateMetadataSize: 65537 bytes are too large");
+	ok(!ValidateMetadataSize(2, 33, &error) && error.code == VALIDATION_TOO_DEEP &&
+	   strcmp(error.field, "metadata") == 0,
+	   "ValidateMetadataSize: 33 levels are too deep");
+	ok(!ValidateMetadataSize(65537, 33, &error) && error.code == VALIDATION_TOO_LARGE,
+	   "ValidateMetadataSize: the size is judged before the depth");
+
+	ok(FieldIndex("owner_id", 8) == FIELD_OWNER_ID && FieldIndex("id", 2) == FIELD_ID &&
+	   FieldIndex("deleted_at", 10) == FIELD_DELETED_AT,
+	   "FieldIndex finds a field by its name");
+	ok(FieldIndex("owner_id_x", 8) == FIELD_OWNER_ID && FieldIndex("owner_id", 7) == FIELD_COUNT &&
+	   FieldIndex("", 0) == FIELD_COUNT && FieldIndex("workspace_id", 12) == FIELD_COUNT &&
+	   FieldIndex("ID", 2) == FIELD_COUNT,
+	   "FieldIndex reads exactly len bytes, and knows no other key");
+	ok(ActivityTypeIndex("reminder", 8) == 6 && ActivityTypeIndex("note", 4) == 0 &&
+	   ActivityTypeIndex("Note", 4) == -1 && ActivityTypeIndex("notes", 5) == -1,
+	   "ActivityTypeIndex");
+}
+
+/* ---------- the field descriptions against the README ---------- */
+
+#define MAX_NAMES 40
+#define NAME_LEN 64
+
+typedef struct NameList
+{
+	int			count;
+	char		names[MAX_NAMES][NAME_LEN];
+} NameList;
+
+static void
+AddName(NameList *list, const char *name, size_t len)
+{
+	if (list->count < MAX_NAMES && len < NAME_LEN)
+	{
+		memcpy(list->names[list->count], name, len);
+		list->names[list->count][len] = '\0';
+		list->count++;
+	}
+}
+
+static bool
+SameNames(const NameList *a, const NameList *b)
+{
+	if (a->count != b->count)
+		return false;
+	for (int i = 0; i < a->count; i++)
+		if (strcmp(a->names[i], b->names[i]) != 0)
+			return false;
+	return true;
+}
+
+static void
+PrintNames(const char *label, const NameList *list)
+{
+	printf("# %s:", label);
+	for (int i = 0; i < list->count; i++)
+		printf(" %s", list->names[i]);
+	printf("\n");
+}
+
+static void
+ExpectNames(const NameList *readme, const NameList *fields, const char *what)
+{
+	bool		same = readme->count > 0 && SameNames(readme, fields);
+
+	ok(same, what);
+	if (!same)
+	{
+		PrintNames("README", readme);
+		PrintNames("ClarkyFields", fields);
+	}
+}
+
+/* The whole file, NUL-terminated, or NULL */
+static char *
+ReadWholeFile(const char *path)
+{
+	FILE	   *f = fopen(path, "rb");
+	char	   *text;
+	long		size;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+		(text = malloc((size_t) size + 1)) == NULL)
+	{
+		fclose(f);
+		return NULL;
+	}
+	if (fread(text, 1, (size_t) size, f) != (size_t) size)
+	{
+		free(text);
+		fclose(f);
+		return NULL;
+	}
+	text[size] = '\0';
+	fclose(f);
+	return text;
+}
+
+/* The text with every run of white space made one space: prose, unwrapped */
+static char *
+Unwrapped(const char *text)
+{
+	char	   *out = malloc(strlen(text) + 1);
+	size_t		n = 0;
+
+	if (out == NULL)
+		abort();
+	for (const char *p = text; *p; p++)
+	{
+		bool		space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+
+		if (!space)
+			out[n++] = *p;
+		else if (n > 0 && out[n - 1] != ' ')
+			out[n++] = ' ';
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * The `quoted` names in text after the first "from" and before the next
+ * "to", but for those in skip; false if either marker is missing.
+ */
+static bool
+QuotedNamesBetween(const char *text, const char *from, const char *to,
+				   const char *skip, NameList *list)
+{
+	const char *start = strstr(text, from);
+	const char *end;
+
+	list->count = 0;
+	if (start == NULL)
+		return false;
+	start += strlen(from);
+	end = strstr(start, to);
+	if (end == NULL)
+		return false;
+	for (const char *p = start; p < end; p++)
+	{
+		const char *close;
+
+		if (*p != '`')
+			continue;
+		close = memchr(p + 1, '`', (size_t) (end - (p + 1)));
+		if (close == NULL)
+			break;
+		if (skip == NULL || strlen(skip) != (size_t) (close - p - 1) ||
+			memcmp(skip, p + 1, (size_t) (close - p - 1)) != 0)
+			AddName(list, p + 1, (size_t) (close - p - 1));
+		p = close;
+	}
+	return true;
+}
+
+/* The first `quoted` name of each row of the table after the line "heading" */
+static bool
+TableFirstColumn(const char *text, const char *heading, NameList *list)
+{
+	const char *p = strstr(text, heading);
+	bool		in_table = false;
+
+	list->count = 0;
+	if (p == NULL)
+		return false;
+	p = strchr(p, '\n');
+	while (p != NULL && *p)
+	{
+		const char *line = p + 1;
+		const char *eol = strchr(line, '\n');
+
+		if (eol == NULL)
+			eol = line + strlen(line);
+		if (line[0] == '|')
+		{
+			in_table = true;
+			if (strncmp(line, "| `", 3) == 0)
+			{
+				const char *close = memchr(line + 3, '`', (size_t) (eol - line - 3));
+
+				if (close != NULL)
+					AddName(list, line + 3, (size_t) (close - line - 3));
+			}
+		}
+		else if (in_table)
+			break;
+		p = *eol ? eol : NULL;
+	}
+	return in_table;
+}
+
+/*
+ * The names of the fields for which keep() holds, in the description's order
+ * or, with judged_order, in the order they are judged (activity_type first)
+ */
+static void
+FieldNames(NameList *list, bool (*keep) (int field), bool judged_order)
+{
+	list->count = 0;
+	if (judged_order && keep(FIELD_ACTIVITY_TYPE))
+		AddName(list, ClarkyFields[FIELD_ACTIVITY_TYPE].name,
+				strlen(ClarkyFields[FIELD_ACTIVITY_TYPE].name));
+	for (int i = 0; i < FIELD_COUNT; i++)
+		if (keep(i) && !(judged_order && i == FIELD_ACTIVITY_TYPE))
+			AddName(list, ClarkyFields[i].name, strlen(ClarkyFields[i].name));
+}
+
+static bool
+AnyField(int field)
+{
+	(void) field;
+	return true;
+}
+
+static bool
+InNewActivity(int field)
+{
+	return ClarkyFields[field].on_create != FIELD_SERVER;
+}
+
+static bool
+NotClearable(int field)
+{
+	return ClarkyFields[field].on_patch == FIELD_NOT_NULL;
+}
+
+static bool
+Unchangeable(int field)
+{
+	return ClarkyFields[field].on_patch == FIELD_FIXED;
+}
+
+static void
+TestFieldDescriptions(const char *readme_path)
+{
+	/* the README's fields, written out again */
+	static const char *const names[] = {
+		"id", "contact_id", "company_id", "activity_type", "title", "description",
+		"due_date", "duration_minutes", "completed_at", "metadata", "created_at",
+		"occurred_at", "owner_id", "updated_at", "version", "deleted_at"
+	};
+	char	   *raw = ReadWholeFile(readme_path);
+	char	   *prose;
+	NameList	readme;
+	NameList	fields;
+	bool		good;
+
+	good = FIELD_COUNT == sizeof(names) / sizeof(names[0]);
+	for (int i = 0; good && i < FIELD_COUNT; i++)
+		good = strcmp(ClarkyFields[i].name, names[i]) == 0 &&
+			FieldIndex(names[i], strlen(names[i])) == (ClarkyField) i;
+	ok(good, "ClarkyFields lists the sixteen fields in the Activity object's order");
+
+	good = true;
+	for (int i = 0; i < FIELD_COUNT; i++)
+		good &= (ClarkyFields[i].on_create == FIELD_REQUIRED) == (i == FIELD_ACTIVITY_TYPE) &&
+			(ClarkyFields[i].on_patch == FIELD_MERGED) == (i == FIELD_METADATA) &&
+			(ClarkyFields[i].rendered == RENDER_DELETED) == (i == FIELD_DELETED_AT) &&
+			(ClarkyFields[i].on_create == FIELD_SERVER) ==
+			(ClarkyFields[i].on_patch == FIELD_FIXED);
+	ok(good, "activity_type alone is required, metadata alone merged, deleted_at alone shown only when deleted; the server sets exactly the fixed fields");
+
+	ok(ClarkyFields[FIELD_OWNER_ID].kind == FIELD_KIND_ID &&
+	   ClarkyFields[FIELD_OWNER_ID].limit == 255 &&
+	   ClarkyFields[FIELD_OWNER_ID].on_create == FIELD_OPTIONAL &&
+	   ClarkyFields[FIELD_OWNER_ID].on_patch == FIELD_SETTABLE &&
+	   ClarkyFields[FIELD_OWNER_ID].kind == ClarkyFields[FIELD_CONTACT_ID].kind &&
+	   ClarkyFields[FIELD_OWNER_ID].limit == ClarkyFields[FIELD_CONTACT_ID].limit,
+	   "owner_id is an optional, settable id of at most 255 characters, like contact_id");
+
+	if (raw == NULL)
+	{
+		ok(0, "README.md can be read (run from the repository's root, or name it)");
+		return;
+	}
+	prose = Unwrapped(raw);
+
+	/* the table after "Accepted fields:": a new activity's, in judged order */
+	TableFirstColumn(raw, "Accepted fields:", &readme);
+	FieldNames(&fields, InNewActivity, true);
+	ExpectNames(&readme, &fields,
+				"the README's table of accepted fields is ClarkyFields' non-server fields, activity_type first");
+
+	/* "Keys come in this order: ..." names every field, in order */
+	QuotedNamesBetween(prose, "Keys come in this order:", "The order is that of",
+					   "delete_activity", &readme);
+	FieldNames(&fields, AnyField, false);
+	ExpectNames(&readme, &fields,
+				"the README's output key order is ClarkyFields' order");
+
+	/* the patch: "`activity_type` and `occurred_at` cannot be cleared; ..." */
+	QuotedNamesBetween(prose, "holds after the patch.", "cannot be cleared", NULL, &readme);
+	FieldNames(&fields, NotClearable, false);
+	ExpectNames(&readme, &fields,
+				"the fields the README says cannot be cleared are ClarkyFields' FIELD_NOT_NULL ones");
+
+	QuotedNamesBetween(prose, "cannot be cleared;", "cannot be patched", NULL, &readme);
+	FieldNames(&fields, Unchangeable, false);
+	AddName(&fields, CLARKY_WORKSPACE_KEY, strlen(CLARKY_WORKSPACE_KEY));
+	ExpectNames(&readme, &fields,
+				"the fields the README says cannot be patched are ClarkyFields' FIELD_FIXED ones and workspace_id");
+
+	free(prose);
+	free(raw);
 }
 
 /* The escaping of JsonQuote, one byte at a time, as a reference */
@@ -447,13 +1339,21 @@ TestJsonQuote(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	memset(xs, 'x', sizeof(xs));
+	for (size_t i = 0; i + 3 <= sizeof(euros); i += 3)
+		memcpy(euros + i, "\xe2\x82\xac", 3);
+
 	TestAccepted();
 	TestRejected();
 	TestEveryDay();
 	TestUlid();
-	TestValidate();
+	TestValidateCreate();
+	TestOwnerId();
+	TestValidatePatch();
+	TestHelpers();
+	TestFieldDescriptions(argc > 1 ? argv[1] : "README.md");
 	TestJsonQuote();
 	printf("1..%d\n", tests);
 	return failures != 0;
