@@ -183,8 +183,13 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION clarky.restore_activity(text) IS
 'Bring a deleted activity back exactly where it was on its timelines; returns {"data": activity}. An id that is not deleted is no_data_found (P0002)';
 
+-- SECURITY DEFINER: it runs as the table's owner, to whom row-level
+-- security does not apply, so that an administrator purges every workspace
+-- without being able to read or delete a single live activity itself (no
+-- grant on clarky.activities, no policy).  It removes only rows deleted
+-- longer ago than older_than.
 CREATE FUNCTION clarky.purge_deleted_activities(older_than interval) RETURNS bigint
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
@@ -214,21 +219,12 @@ COMMENT ON FUNCTION clarky.purge_deleted_activities(interval) IS
 ------------------------------------------------------------------------------
 
 -- Updates run as the caller: writers may change activities, confined to
--- their workspace by the policy activities_workspace.
-GRANT UPDATE ON clarky.activities TO clarky_writer;
-
--- Administrators purge deleted activities of every workspace, and see no
--- live one.
-GRANT SELECT, DELETE ON clarky.activities TO clarky_admin;
-CREATE POLICY activities_admin_purge_read ON clarky.activities
-	FOR SELECT TO clarky_admin USING (deleted_at IS NOT NULL);
-CREATE POLICY activities_admin_purge ON clarky.activities
-	FOR DELETE TO clarky_admin USING (deleted_at IS NOT NULL);
-
-COMMENT ON POLICY activities_admin_purge_read ON clarky.activities IS
-'Administrators see the deleted activities of every workspace, to purge them';
-COMMENT ON POLICY activities_admin_purge ON clarky.activities IS
-'Administrators remove deleted activities of every workspace for good';
+-- their workspace by the policy activities_workspace, in every column but
+-- those no change may touch (the key and created_at).
+GRANT UPDATE (contact_id, company_id, activity_type, title, description, due_date,
+			  duration_minutes, completed_at, metadata, occurred_at, owner_id,
+			  updated_at, version, deleted_at)
+	ON clarky.activities TO clarky_writer;
 
 REVOKE ALL ON FUNCTION clarky.get_activity(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION clarky.update_activity(text, jsonb, integer) FROM PUBLIC;
@@ -248,6 +244,61 @@ GRANT EXECUTE ON FUNCTION clarky.purge_deleted_activities(interval) TO clarky_ad
 ------------------------------------------------------------------------------
 -- The HTTP API (1.1.0)
 ------------------------------------------------------------------------------
+
+-- One activity by id.  PostgREST calls functions with GET and POST only,
+-- and has no path parameters: nginx maps GET|HEAD, PATCH and DELETE
+-- /api/v1/activities/{id} and POST .../{id}/restore to these four, passing
+-- the id (percent-encoded, as in the path) in the request header
+-- X-Clarky-Activity-Id and the client's If-Match as it came; the C code
+-- reads both from request.headers.  update_activity's one unnamed jsonb
+-- parameter receives the whole body, the merge patch.
+
+CREATE FUNCTION clarky_api.get_activity() RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_get_activity'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.get_activity() IS
+'Get an activity
+
+GET /api/v1/activities/{id}: one activity of the key''s workspace (the id in the header X-Clarky-Activity-Id, percent-encoded, when calling PostgREST directly). 200 with {"data": activity} and ETag: "<version>"; 404 not_found for an unknown, deleted or other workspace''s id; 401.';
+
+CREATE FUNCTION clarky_api.update_activity(jsonb) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_update_activity'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.update_activity(jsonb) IS
+'Update an activity
+
+PATCH /api/v1/activities/{id} with a JSON merge patch (RFC 7396; Content-Type application/json or application/merge-patch+json): the fields it names change, null clears one, metadata is merged. Optional If-Match: "<version>" (the ETag). Needs a key with the write scope. 200 with {"data": activity} and the new ETag; 409 conflict when If-Match is stale, details.current_version naming the current version; 422 validation_error naming the field; 400 bad_request when the body is not a JSON object; 404; 401; 403.';
+
+CREATE FUNCTION clarky_api.delete_activity() RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_delete_activity'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.delete_activity() IS
+'Delete an activity
+
+DELETE /api/v1/activities/{id}, optionally with If-Match: "<version>": the activity leaves its timelines and totals at once (a soft delete, undone by restore). Needs a key with the write scope. 204 with no body; 404 for an unknown or already deleted id; 409 when If-Match is stale; 401; 403.';
+
+CREATE FUNCTION clarky_api.restore_activity() RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_restore_activity'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.restore_activity() IS
+'Restore a deleted activity
+
+POST /api/v1/activities/{id}/restore: the deleted activity comes back onto its timelines where it was, and into their totals. Needs a key with the write scope. 200 with {"data": activity} and ETag; 404 for an id that is unknown or not deleted; 401; 403.';
+
+-- As in 1.0.0: the anonymous and reader roles may call every API function,
+-- to be told 401 or 403 in Clarky's envelope.
+REVOKE ALL ON FUNCTION clarky_api.get_activity() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.update_activity(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.delete_activity() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.restore_activity() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky_api.get_activity() TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.update_activity(jsonb) TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.delete_activity() TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.restore_activity() TO clarky_anon, clarky_reader, clarky_writer;
 
 -- Tell a running PostgREST to reload its schema cache.
 NOTIFY pgrst, 'reload schema';

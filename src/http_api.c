@@ -64,12 +64,12 @@ Setting(const char *name)
 }
 
 /*
- * The error envelope, with the response status set.  details holds field
- * and reason, each where given; it is null when neither is.
+ * The error envelope, with the response status set; details is the JSON
+ * text of the details member, or NULL for null.
  */
 static text *
-Envelope(int status, const char *code, const char *message,
-		 const char *field, const char *reason)
+EnvelopeWithDetails(int status, const char *code, const char *message,
+					const char *details)
 {
 	StringInfoData buf;
 	char		status_text[12];
@@ -86,26 +86,39 @@ Envelope(int status, const char *code, const char *message,
 	appendStringInfoString(&buf, ", \"message\": ");
 	ClarkyAppendJsonString(&buf, message, strlen(message));
 	appendStringInfoString(&buf, ", \"details\": ");
-	if (field == NULL && reason == NULL)
-		appendStringInfoString(&buf, "null");
-	else
-	{
-		appendStringInfoChar(&buf, '{');
-		if (field != NULL)
-		{
-			appendStringInfoString(&buf, "\"field\": ");
-			ClarkyAppendJsonString(&buf, field, strlen(field));
-		}
-		if (reason != NULL)
-		{
-			appendStringInfoString(&buf, field != NULL ? ", \"reason\": " : "\"reason\": ");
-			ClarkyAppendJsonString(&buf, reason, strlen(reason));
-		}
-		appendStringInfoChar(&buf, '}');
-	}
+	appendStringInfoString(&buf, details != NULL ? details : "null");
 	appendStringInfoString(&buf, "}}");
 	SET_VARSIZE(buf.data, buf.len);
 	return (text *) buf.data;
+}
+
+/*
+ * The error envelope, with the response status set.  details holds field
+ * and reason, each where given; it is null when neither is.
+ */
+static text *
+Envelope(int status, const char *code, const char *message,
+		 const char *field, const char *reason)
+{
+	StringInfoData details;
+
+	if (field == NULL && reason == NULL)
+		return EnvelopeWithDetails(status, code, message, NULL);
+
+	initStringInfo(&details);
+	appendStringInfoChar(&details, '{');
+	if (field != NULL)
+	{
+		appendStringInfoString(&details, "\"field\": ");
+		ClarkyAppendJsonString(&details, field, strlen(field));
+	}
+	if (reason != NULL)
+	{
+		appendStringInfoString(&details, field != NULL ? ", \"reason\": " : "\"reason\": ");
+		ClarkyAppendJsonString(&details, reason, strlen(reason));
+	}
+	appendStringInfoChar(&details, '}');
+	return EnvelopeWithDetails(status, code, message, details.data);
 }
 
 /*
@@ -131,6 +144,27 @@ CheckCaller(ApiScope needed)
 }
 
 /*
+ * The 409 envelope of a stale version: details {"current_version": N},
+ * from the error's detail "The current version is N."
+ */
+static text *
+ConflictEnvelope(ErrorData *edata)
+{
+	int			current;
+	char		end;
+	char		details[64];
+
+	if (edata->detail != NULL &&
+		sscanf(edata->detail, "The current version is %d%c", &current, &end) == 2 &&
+		end == '.')
+	{
+		snprintf(details, sizeof(details), "{\"current_version\": %d}", current);
+		return EnvelopeWithDetails(409, "conflict", edata->message, details);
+	}
+	return Envelope(409, "conflict", edata->message, NULL, edata->detail);
+}
+
+/*
  * The envelope for an error raised by the work of a call, or NULL if the
  * error is not the caller's fault and must propagate.
  *
@@ -147,6 +181,14 @@ ErrorEnvelope(ErrorData *edata)
 		return Envelope(403, "forbidden", edata->message, NULL, NULL);
 	if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION)
 		return Envelope(409, "conflict", edata->message, NULL, NULL);
+	/*
+	 * An activity that is not there for the caller (unknown, another
+	 * workspace's, deleted): one answer for all of them
+	 */
+	if (edata->sqlerrcode == ERRCODE_NO_DATA_FOUND)
+		return Envelope(404, "not_found", edata->message, NULL, NULL);
+	if (edata->sqlerrcode == CLARKY_ERRCODE_VERSION_CONFLICT)
+		return ConflictEnvelope(edata);
 	if (edata->column_name != NULL &&
 		(data_error || category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
 		 edata->sqlerrcode == ERRCODE_PROGRAM_LIMIT_EXCEEDED))
@@ -164,10 +206,11 @@ typedef text *(*ApiWork) (void *arg);
  * Run work(arg) in an internal subtransaction.  On success return its
  * result, with the response status set to success_status; on an error that
  * ErrorEnvelope maps, roll the subtransaction back (so nothing it wrote
- * survives) and return the envelope; re-raise any other error.
+ * survives) and return the envelope; re-raise any other error.  Where
+ * succeeded is not NULL, it tells which of the two happened.
  */
 static text *
-RunCall(ApiWork work, void *arg, const char *success_status)
+RunCall(ApiWork work, void *arg, const char *success_status, bool *succeeded)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -183,6 +226,8 @@ RunCall(ApiWork work, void *arg, const char *success_status)
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
 		SetLocal("response.status", success_status);
+		if (succeeded != NULL)
+			*succeeded = true;
 	}
 	PG_CATCH();
 	{
@@ -198,6 +243,8 @@ RunCall(ApiWork work, void *arg, const char *success_status)
 		result = ErrorEnvelope(edata);
 		if (result == NULL)
 			ReThrowError(edata);
+		if (succeeded != NULL)
+			*succeeded = false;
 	}
 	PG_END_TRY();
 
@@ -287,7 +334,7 @@ TimelineHttp(FunctionCallInfo fcinfo, ClarkyOwner owner)
 	args.activity_type = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	args.page = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	args.page_size = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
-	PG_RETURN_TEXT_P(RunCall(TimelineWork, &args, "200"));
+	PG_RETURN_TEXT_P(RunCall(TimelineWork, &args, "200", NULL));
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_contact_activities);
@@ -328,5 +375,353 @@ clarky_api_log_activity(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(Envelope(400, "bad_request",
 								  "request body must be a JSON object", NULL, NULL));
 
-	PG_RETURN_TEXT_P(RunCall(LogWork, PG_GETARG_JSONB_P(0), "201"));
+	PG_RETURN_TEXT_P(RunCall(LogWork, PG_GETARG_JSONB_P(0), "201", NULL));
+}
+
+/*
+ * ---- One activity by id ----------------------------------------------------
+ *
+ * GET, PATCH and DELETE /api/v1/activities/{id} and POST .../{id}/restore.
+ * PostgREST calls functions with GET and POST only and has no path
+ * parameters, so nginx maps each method to a function and passes the id,
+ * still percent-encoded as the request line had it, in the request header
+ * X-Clarky-Activity-Id (PostgREST hands every request header to the
+ * function in the setting request.headers, names in lower case).  The
+ * client's If-Match reaches the function the same way.  The answers carry
+ * the activity's version as the ETag, "<version>".
+ */
+
+#define ACTIVITY_ID_HEADER "x-clarky-activity-id"
+#define IF_MATCH_HEADER "if-match"
+
+/* What a call does to the activity */
+typedef enum ActivityCall
+{
+	CALL_GET,
+	CALL_UPDATE,
+	CALL_DELETE,
+	CALL_RESTORE
+} ActivityCall;
+
+/* The arguments of one activity call, and the version it leaves */
+typedef struct ActivityArgs
+{
+	ActivityCall call;
+	Jsonb	   *patch;			/* CALL_UPDATE: the merge patch */
+	int32		version;		/* the activity's version after the call */
+} ActivityArgs;
+
+/*
+ * A request header (name in lower case) from the setting request.headers,
+ * or NULL where it is absent.
+ */
+static char *
+RequestHeader(const char *name)
+{
+	const char *headers = Setting("request.headers");
+	Jsonb	   *jb;
+	JsonbValue	buf;
+	JsonbValue *value;
+
+	if (headers == NULL)
+		return NULL;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(headers)));
+	if (!JB_ROOT_IS_OBJECT(jb))
+		return NULL;
+	value = getKeyJsonValueFromContainer(&jb->root, name, strlen(name), &buf);
+	if (value == NULL || value->type != jbvString)
+		return NULL;
+	return pnstrdup(value->val.string.val, value->val.string.len);
+}
+
+static int
+HexValue(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The id of the call's activity: the header X-Clarky-Activity-Id,
+ * percent-decoded.  An id that cannot be one (a bad escape, a NUL, not
+ * valid in the database encoding, empty or too long) names no activity,
+ * and is answered as an unknown one.
+ */
+static text *
+RequestActivityId(void)
+{
+	char	   *raw = RequestHeader(ACTIVITY_ID_HEADER);
+	size_t		len;
+	char	   *decoded;
+	size_t		n = 0;
+	bool		valid = true;
+
+	if (raw == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the activity id is missing"),
+				 errdetail("Send it percent-encoded in the request header X-Clarky-Activity-Id.")));
+
+	len = strlen(raw);
+	decoded = palloc(len + 1);
+	for (size_t i = 0; i < len && valid; i++)
+	{
+		if (raw[i] != '%')
+			decoded[n++] = raw[i];
+		else if (i + 2 < len &&
+				 HexValue(raw[i + 1]) >= 0 && HexValue(raw[i + 2]) >= 0)
+		{
+			char		c = (char) (HexValue(raw[i + 1]) * 16 + HexValue(raw[i + 2]));
+
+			if (c == '\0')
+				valid = false;
+			decoded[n++] = c;
+			i += 2;
+		}
+		else
+			valid = false;
+	}
+	decoded[n] = '\0';
+
+	if (valid)
+		valid = n > 0 && pg_verifymbstr(decoded, (int) n, true) &&
+			pg_mbstrlen_with_len(decoded, (int) n) <= CLARKY_MAX_ID_CHARS;
+	if (!valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("activity \"%s\" not found",
+						pnstrdup(raw, pg_mbcliplen(raw, len, 300))),
+				 ClarkyErrorField("id")));
+	return cstring_to_text_with_len(decoded, n);
+}
+
+/* An If-Match header that is not "*" or a list of entity tags */
+static void
+MalformedIfMatch(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("If-Match must be * or entity tags such as \"3\", the ETag of the version to change")));
+}
+
+/* A stale or never-matching If-Match */
+static void
+IfMatchConflict(text *id, int32 current)
+{
+	ereport(ERROR,
+			(errcode(CLARKY_ERRCODE_VERSION_CONFLICT),
+			 errmsg("activity \"%s\" is not at the version If-Match names",
+					text_to_cstring(id)),
+			 errdetail("The current version is %d.", current)));
+}
+
+/*
+ * The version the request's If-Match header requires of activity id:
+ * NULL where there is no header or it is "*" (any current version);
+ * otherwise the one version among its entity tags that is current.
+ *
+ * An entity tag is compared as RFC 9110 compares If-Match, strongly: only
+ * "N" (N the version in decimal, as the ETag gives it) matches version N;
+ * a weak tag (W/"N") or any other tag matches no version.  Where one tag
+ * could match, it is the expected version, which the update or delete
+ * checks under the row's lock; where several could, the current version
+ * is read first and becomes the expected one if among them (still checked
+ * under the lock); where none could, the answer is a conflict naming the
+ * current version.
+ */
+static const int32 *
+ExpectedVersion(text *id, int32 *expected)
+{
+	char	   *header = RequestHeader(IF_MATCH_HEADER);
+	const char *p = header;
+	int32	   *candidates;
+	int			ncandidates = 0;
+	int32		current;
+
+	if (header == NULL)
+		return NULL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return NULL;
+	if (*p == '*')
+	{
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '\0')
+			MalformedIfMatch();
+		return NULL;
+	}
+
+	candidates = palloc(sizeof(int32) * (strlen(header) / 2 + 1));
+	for (;;)
+	{
+		bool		weak = false;
+		const char *tag;
+		size_t		taglen;
+
+		if (p[0] == 'W' && p[1] == '/')
+		{
+			weak = true;
+			p += 2;
+		}
+		if (*p != '"')
+			MalformedIfMatch();
+		tag = ++p;
+		while ((unsigned char) *p == 0x21 ||
+			   ((unsigned char) *p >= 0x23 && (unsigned char) *p <= 0x7e) ||
+			   (unsigned char) *p >= 0x80)
+			p++;
+		if (*p != '"')
+			MalformedIfMatch();
+		taglen = p - tag;
+		p++;
+
+		/* a strong "N", N canonical decimal from 1 to INT32_MAX */
+		if (!weak && taglen >= 1 && taglen <= 10 && tag[0] >= '1' && tag[0] <= '9')
+		{
+			int64		n = 0;
+			size_t		i;
+
+			for (i = 0; i < taglen && tag[i] >= '0' && tag[i] <= '9'; i++)
+				n = n * 10 + (tag[i] - '0');
+			if (i == taglen && n <= PG_INT32_MAX)
+				candidates[ncandidates++] = (int32) n;
+		}
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			MalformedIfMatch();
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+
+	if (ncandidates == 1)
+	{
+		*expected = candidates[0];
+		return expected;
+	}
+	(void) ClarkyGetActivity(id, &current);
+	for (int i = 0; i < ncandidates; i++)
+	{
+		if (candidates[i] == current)
+		{
+			*expected = current;
+			return expected;
+		}
+	}
+	IfMatchConflict(id, current);
+	return NULL;				/* not reached */
+}
+
+static text *
+ActivityWork(void *arg)
+{
+	ActivityArgs *args = (ActivityArgs *) arg;
+	text	   *id = RequestActivityId();
+	int32		expected;
+
+	switch (args->call)
+	{
+		case CALL_GET:
+			return ClarkyGetActivity(id, &args->version);
+		case CALL_UPDATE:
+			return ClarkyUpdateActivity(id, args->patch,
+										ExpectedVersion(id, &expected),
+										&args->version);
+		case CALL_DELETE:
+			return ClarkyDeleteActivity(id, ExpectedVersion(id, &expected),
+										&args->version);
+		case CALL_RESTORE:
+			return ClarkyRestoreActivity(id, &args->version);
+	}
+	pg_unreachable();
+}
+
+/* ETag: "<version>", the version the answer shows */
+static void
+SetETag(int32 version)
+{
+	char		headers[64];
+
+	snprintf(headers, sizeof(headers), "[{\"ETag\": \"\\\"%d\\\"\"}]", version);
+	SetLocal("response.headers", headers);
+}
+
+/* The shared body of the activity calls */
+static Datum
+ActivityHttp(FunctionCallInfo fcinfo, ActivityCall call)
+{
+	ActivityArgs args = {.call = call};
+	text	   *refusal = CheckCaller(call == CALL_GET ? SCOPE_READ : SCOPE_WRITE);
+	text	   *result;
+	bool		succeeded;
+
+	if (refusal != NULL)
+		PG_RETURN_TEXT_P(refusal);
+	if (call == CALL_UPDATE)
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_TEXT_P(Envelope(400, "bad_request",
+									  "request body must be a JSON object", NULL, NULL));
+		args.patch = PG_GETARG_JSONB_P(0);
+		if (!JB_ROOT_IS_OBJECT(args.patch))
+			PG_RETURN_TEXT_P(Envelope(400, "bad_request",
+									  "request body must be a JSON object", NULL, NULL));
+	}
+
+	result = RunCall(ActivityWork, &args, call == CALL_DELETE ? "204" : "200",
+					 &succeeded);
+	if (!succeeded)
+		PG_RETURN_TEXT_P(result);
+	if (call == CALL_DELETE)
+		PG_RETURN_NULL();		/* 204: no body */
+	SetETag(args.version);
+	PG_RETURN_TEXT_P(result);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_get_activity);
+
+/* clarky_api.get_activity(): 200 and {"data": activity}, ETag */
+Datum
+clarky_api_get_activity(PG_FUNCTION_ARGS)
+{
+	return ActivityHttp(fcinfo, CALL_GET);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_update_activity);
+
+/* clarky_api.update_activity(patch): 200 and {"data": activity}, ETag */
+Datum
+clarky_api_update_activity(PG_FUNCTION_ARGS)
+{
+	return ActivityHttp(fcinfo, CALL_UPDATE);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_delete_activity);
+
+/* clarky_api.delete_activity(): 204 */
+Datum
+clarky_api_delete_activity(PG_FUNCTION_ARGS)
+{
+	return ActivityHttp(fcinfo, CALL_DELETE);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_restore_activity);
+
+/* clarky_api.restore_activity(): 200 and {"data": activity}, ETag */
+Datum
+clarky_api_restore_activity(PG_FUNCTION_ARGS)
+{
+	return ActivityHttp(fcinfo, CALL_RESTORE);
 }

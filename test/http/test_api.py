@@ -27,6 +27,7 @@ import re
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import traceback
 import urllib.parse
@@ -37,9 +38,12 @@ JWT_SECRET_FILE = os.environ.get("CLARKY_JWT_SECRET_FILE", "")
 PSQL = os.environ.get("CLARKY_PSQL", "psql")
 TIMEOUT = 15  # seconds, for every HTTP request and psql call
 
+# the seed's keys, then occurred_at, then those of 1.1.0 (a live activity:
+# no deleted_at)
 ACTIVITY_KEYS = ["id", "contact_id", "company_id", "activity_type", "title",
                  "description", "due_date", "duration_minutes", "completed_at",
-                 "metadata", "created_at", "occurred_at"]
+                 "metadata", "created_at", "occurred_at", "owner_id", "updated_at",
+                 "version"]
 PAGINATION_KEYS = ["page", "page_size", "total", "total_pages"]
 ID_RE = re.compile(r"^a_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -222,17 +226,21 @@ def check_envelope(resp, status, code, name, field=None, message=None):
 
 
 def check_activity(obj, expected, name):
-    """An Activity object: every key in the seed's order (occurred_at last),
-    the expected values, and well-formed id and timestamps."""
+    """An Activity object: every key in the seed's order (then occurred_at,
+    owner_id, updated_at, version), the expected values, and well-formed id,
+    timestamps and version."""
     if not isinstance(obj, dict):
         T.diag(f"{name}: not an object: {obj!r}")
         obj = {}
     T.is_(list(obj), ACTIVITY_KEYS, f"{name}: keys in the seed's order")
     T.ok(isinstance(obj.get("id"), str) and ID_RE.match(obj["id"]) is not None,
          f"{name}: id is a_ and a ULID", repr(obj.get("id")))
-    for key in ("created_at", "occurred_at"):
+    for key in ("created_at", "occurred_at", "updated_at"):
         T.ok(isinstance(obj.get(key), str) and TIMESTAMP_RE.match(obj[key]) is not None,
              f"{name}: {key} is UTC with milliseconds", repr(obj.get(key)))
+    version = obj.get("version")
+    T.ok(isinstance(version, int) and not isinstance(version, bool) and version >= 1,
+         f"{name}: version is a positive integer", repr(version))
     got = {k: obj.get(k) for k in expected}
     T.is_(got, expected, f"{name}: field values")
 
@@ -276,9 +284,12 @@ def test_openapi(ctx):
     resp = get("/", base=POSTGREST_URL)
     T.is_(resp.status, 200, "PostgREST GET / (OpenAPI): status 200", resp)
     paths = (resp.json or {}).get("paths", {}) if isinstance(resp.json, dict) else {}
-    for rpc in ("/rpc/contact_activities", "/rpc/company_activities", "/rpc/log_activity"):
+    for rpc in ("/rpc/contact_activities", "/rpc/company_activities", "/rpc/log_activity",
+                "/rpc/get_activity", "/rpc/update_activity", "/rpc/delete_activity",
+                "/rpc/restore_activity"):
         item = paths.get(rpc, {})
-        method = "post" if rpc == "/rpc/log_activity" else "get"
+        method = "get" if rpc in ("/rpc/contact_activities", "/rpc/company_activities",
+                                  "/rpc/get_activity") else "post"
         summary = item.get(method, {}).get("summary") if isinstance(item, dict) else None
         T.ok(isinstance(summary, str) and summary.strip() != "",
              f"OpenAPI lists {rpc} with a summary ({summary!r})", f"paths: {sorted(paths)}")
@@ -706,6 +717,508 @@ def test_jwt(ctx):
     T.is_(row_count(), before, "POST with a badly signed JWT: no row written")
 
 
+# ---- one activity: GET, PATCH, DELETE /api/v1/activities/{id}, POST .../restore
+
+def activity_path(activity_id, suffix=""):
+    return "/api/v1/activities/" + urllib.parse.quote(str(activity_id), safe="") + suffix
+
+
+def get_activity(activity_id, key=None, headers=None, method="GET"):
+    h = dict(auth(key) if key else {})
+    h.update(headers or {})
+    return request(method, activity_path(activity_id), h)
+
+
+def patch_activity(activity_id, body, key=None, if_match=None, headers=None,
+                   content_type="application/merge-patch+json", path=None):
+    h = dict(auth(key) if key else {})
+    if content_type is not None:
+        h["Content-Type"] = content_type
+    if if_match is not None:
+        h["If-Match"] = if_match
+    h.update(headers or {})
+    if not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return request("PATCH", path or activity_path(activity_id), h, body)
+
+
+def delete_activity(activity_id, key=None, if_match=None, headers=None, body=None, path=None):
+    h = dict(auth(key) if key else {})
+    if if_match is not None:
+        h["If-Match"] = if_match
+    h.update(headers or {})
+    return request("DELETE", path or activity_path(activity_id), h, body)
+
+
+def restore_activity(activity_id, key=None, headers=None, body=None, path=None):
+    h = dict(auth(key) if key else {})
+    h.update(headers or {})
+    return request("POST", path or activity_path(activity_id, "/restore"), h, body)
+
+
+def row_state(activity_id):
+    """The activity's whole row (every column, deleted_at and version too) as
+    psql sees it: compared before and after a refused request."""
+    return psql(f"SELECT row_to_json(a)::text FROM clarky.activities AS a "
+                f"WHERE id = {literal(str(activity_id))}")
+
+
+def column(activity_id, expr):
+    return psql(f"SELECT {expr} FROM clarky.activities WHERE id = {literal(str(activity_id))}")
+
+
+def answer_data(resp):
+    j = resp.json if isinstance(resp.json, dict) else {}
+    return j.get("data") if resp.status == 200 and isinstance(j.get("data"), dict) else {}
+
+
+def check_answer(resp, expected, name, version=None):
+    """A 200 {"data": activity} with ETag "<version>"; returns the activity."""
+    T.is_(resp.status, 200, f"{name}: status 200", resp)
+    T.ok((resp.header("Content-Type") or "").startswith("application/json"),
+         f"{name}: Content-Type is application/json")
+    T.ok(isinstance(resp.json, dict) and list(resp.json) == ["data"],
+         f"{name}: body is {{\"data\": {{...}}}}", resp.describe())
+    data = answer_data(resp)
+    check_activity(data, expected, name)
+    T.is_(resp.header("ETag"), f'"{data.get("version")}"', f"{name}: ETag is the version in quotes")
+    if version is not None:
+        T.is_(data.get("version"), version, f"{name}: version {version}")
+    return data
+
+
+def unknown_activity_id():
+    return "a_" + "".join(secrets.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(26))
+
+
+def same_envelope(resp_a, id_a, resp_b, id_b, name):
+    """Two answers that are the same but for the id they name."""
+    a = resp_a.body.decode("utf-8", "replace").replace(str(id_a), "<id>")
+    b = resp_b.body.decode("utf-8", "replace").replace(str(id_b), "<id>")
+    T.ok(resp_a.status == resp_b.status and a == b, name,
+         f"{resp_a.describe()}\n{resp_b.describe()}")
+
+
+def timeline(path, key):
+    """(total, ids) of a timeline's first page of 100."""
+    resp = get(path + ("&" if "?" in path else "?") + "page_size=100", key)
+    j = resp.json if isinstance(resp.json, dict) else {}
+    pg = j.get("pagination") if isinstance(j.get("pagination"), dict) else {}
+    return pg.get("total"), [a.get("id") for a in j.get("data") or []]
+
+
+def test_activity_get(ctx):
+    key = ctx["a_write"]
+    contact = f"c_get_{RUN}"
+    resp = post({"activity_type": "call", "contact_id": contact, "company_id": f"co_get_{RUN}",
+                 "title": "to read", "duration_minutes": 5, "metadata": {"k": "v"},
+                 "owner_id": "u_rep", "occurred_at": "2026-02-01T09:00:00Z"}, key)
+    logged = body_data(resp)
+    aid = logged.get("id")
+    T.ok(aid is not None and logged.get("version") == 1,
+         "GET: an activity logged at version 1", resp.describe())
+
+    resp = get_activity(aid, ctx["a_read"])
+    data = check_answer(resp, {"id": aid, "title": "to read", "owner_id": "u_rep",
+                               "occurred_at": "2026-02-01T09:00:00.000Z"},
+                        "GET an activity with a read key", version=1)
+    T.is_(data, logged, "GET: the same activity as log_activity answered")
+    T.is_(resp.header("ETag"), '"1"', 'GET: ETag "1"')
+    resp = get_activity(aid, key)
+    T.is_(answer_data(resp), logged, "GET with a write key: the same activity", resp)
+    resp = get_activity(aid, headers={"X-Api-Key": ctx["a_read"]})
+    T.is_(answer_data(resp), logged, "GET with X-Api-Key: the same activity", resp)
+    reader = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})
+    resp = get_activity(aid, headers={"Authorization": f"Bearer {reader}"})
+    T.is_(answer_data(resp), logged, "GET with a JWT of A's workspace: the same activity", resp)
+
+    resp = get_activity(aid, ctx["a_read"], method="HEAD")
+    T.ok(resp.status == 200 and resp.body == b"" and resp.header("ETag") == '"1"',
+         'HEAD on an activity: 200, ETag "1", no body', resp.describe() + f"\n{resp.headers}")
+
+    unknown = unknown_activity_id()
+    resp_unknown = get_activity(unknown, ctx["a_read"])
+    check_envelope(resp_unknown, 404, "not_found", "GET an unknown id")
+    T.ok(resp_unknown.header("ETag") is None, "GET an unknown id: no ETag")
+    resp = get_activity(unknown, ctx["a_read"], method="HEAD")
+    T.ok(resp.status == 404 and resp.body == b"", "HEAD on an unknown id: 404 without a body",
+         resp.describe())
+    for label, headers in (("B's read key", auth(ctx["b_read"])),
+                           ("B's write key", auth(ctx["b_write"])),
+                           ("a JWT of B's workspace",
+                            {"Authorization": "Bearer " + jwt({"role": "clarky_reader",
+                                                               "workspace_id": ctx["ws_b"]})})):
+        resp = get_activity(aid, headers=headers)
+        check_envelope(resp, 404, "not_found", f"GET A's activity with {label}")
+        T.ok(b"to read" not in resp.body and b"u_rep" not in resp.body,
+             f"GET A's activity with {label}: nothing of it in the answer", resp.describe())
+        same_envelope(resp, aid, resp_unknown, unknown,
+                      f"GET A's activity with {label}: the same answer as an unknown id")
+
+    for label, headers in (("no key", {}), ("an unknown key", {"X-Api-Key": "ck_live_" + "0" * 30})):
+        resp = get_activity(aid, headers=headers)
+        check_envelope(resp, 401, "unauthorized", f"GET an activity with {label}")
+        T.ok(resp.header("WWW-Authenticate") is not None and b"to read" not in resp.body,
+             f"GET an activity with {label}: WWW-Authenticate, no data", resp.describe())
+    resp = get_activity(aid, headers={"Authorization": f"Bearer {reader[:-4]}AAAA"})
+    check_envelope(resp, 401, "unauthorized", "GET an activity with a badly signed JWT")
+    resp = get_activity(aid, method="HEAD")
+    T.ok(resp.status == 401 and resp.body == b"", "HEAD on an activity without a key: 401, no body",
+         resp.describe())
+
+    for query in ("select=id", "id=other", "limit=0"):
+        resp = request("GET", activity_path(aid) + "?" + query, auth(ctx["a_read"]))
+        check_envelope(resp, 400, "bad_request", f"GET an activity with ?{query}")
+    # ids that name no activity, each answered as an unknown one
+    for label, raw in (("an encoded /", "a%2Fb"), ("an encoded ?", "a%3Fb"), ("non-ASCII", "caf%C3%A9"),
+                       ("unencoded + ; &", "a+b;c&d"), ("bytes that are not UTF-8", "%FF%FE"),
+                       ("300 characters", "x" * 300)):
+        resp = request("GET", "/api/v1/activities/" + raw, auth(ctx["a_read"]))
+        check_envelope(resp, 404, "not_found", f"GET an id with {label}")
+        T.ok(isinstance(resp.json, dict) and "no such endpoint" not in str(resp.json),
+             f"GET an id with {label}: answered by the function, not as an unknown path",
+             resp.describe())
+    resp = request("GET", "/api/v1/activities/a%2Fb", auth(ctx["a_read"]))
+    message = ((resp.json or {}).get("error") or {}).get("message") if isinstance(resp.json, dict) else None
+    T.ok('"a/b"' in str(message),
+         "GET an id with an encoded /: the message names the decoded id a/b", resp.describe())
+
+
+def test_activity_patch(ctx):
+    key = ctx["a_write"]
+    contact = f"c_patch_{RUN}"
+    moved_to = f"c_patch_moved_{RUN}"
+    resp = post({"activity_type": "call", "contact_id": contact, "title": "before",
+                 "description": "to be cleared", "duration_minutes": 10,
+                 "metadata": {"a": 1, "b": 2}, "occurred_at": "2026-02-02T09:00:00Z"}, key)
+    logged = body_data(resp)
+    aid = logged.get("id")
+    T.ok(aid is not None, "PATCH: an activity logged", resp.describe())
+
+    # a merge patch: named fields change, null clears, metadata merges, the rest stays
+    resp = patch_activity(aid, {"title": "after", "description": None,
+                                "metadata": {"b": None, "c": 3}}, key, if_match='"1"')
+    data = check_answer(resp, {"id": aid, "title": "after", "description": None,
+                               "duration_minutes": 10, "metadata": {"a": 1, "c": 3},
+                               "activity_type": "call", "contact_id": contact,
+                               "created_at": logged.get("created_at"),
+                               "occurred_at": "2026-02-02T09:00:00.000Z"},
+                        'PATCH (merge-patch+json, If-Match "1")', version=2)
+    T.is_(resp.header("ETag"), '"2"', 'PATCH: the new ETag "2"')
+    T.is_(column(aid, "title || '|' || coalesce(description, '<null>') || '|' || metadata::text "
+                      "|| '|' || version"),
+          'after|<null>|{"a": 1, "c": 3}|2', "PATCH: the row holds the change (psql)")
+    T.is_(answer_data(get_activity(aid, key)), data, "PATCH: a GET afterwards shows the answer")
+    T.ok(isinstance(data.get("updated_at"), str) and data["updated_at"] >= logged.get("updated_at", ""),
+         "PATCH: updated_at moves on", repr(data.get("updated_at")))
+
+    resp = patch_activity(aid, {"owner_id": "u_new"}, key, content_type="application/json")
+    check_answer(resp, {"owner_id": "u_new", "title": "after"},
+                 "PATCH (application/json, no If-Match)", version=3)
+    resp = patch_activity(aid, {"duration_minutes": 12}, key,
+                          content_type="application/json; charset=utf-8")
+    check_answer(resp, {"duration_minutes": 12}, "PATCH (application/json; charset=utf-8)", version=4)
+
+    # If-Match
+    before = row_state(aid)
+    resp = patch_activity(aid, {"title": "stale"}, key, if_match='"1"')
+    check_envelope(resp, 409, "conflict", 'PATCH with a stale If-Match "1"')
+    T.is_((resp.json or {}).get("error", {}).get("details"), {"current_version": 4},
+          "stale If-Match: details name the current version 4", resp)
+    T.is_(row_state(aid), before, "stale If-Match: nothing written (psql)")
+    resp = patch_activity(aid, {"title": "weak"}, key, if_match='W/"4"')
+    check_envelope(resp, 409, "conflict", 'PATCH with a weak If-Match W/"4" (never matches)')
+    T.is_((resp.json or {}).get("error", {}).get("details"), {"current_version": 4},
+          "weak If-Match: details name the current version", resp)
+    T.is_(row_state(aid), before, "weak If-Match: nothing written (psql)")
+    resp = patch_activity(aid, {"title": "unknown tag"}, key, if_match='"x7", "99"')
+    check_envelope(resp, 409, "conflict", "PATCH with an If-Match list that names no current version")
+    T.is_(row_state(aid), before, "If-Match list of other versions: nothing written (psql)")
+    for bad in ("4", '"4', '"4" "5"', "*, \"4\""):
+        resp = patch_activity(aid, {"title": "malformed"}, key, if_match=bad)
+        check_envelope(resp, 400, "bad_request", f"PATCH with a malformed If-Match {bad!r}",
+                       message="If-Match")
+        T.is_(row_state(aid), before, f"malformed If-Match {bad!r}: nothing written (psql)")
+    resp = patch_activity(aid, {"title": "listed"}, key, if_match='"3", "4"')
+    check_answer(resp, {"title": "listed"}, 'PATCH with If-Match "3", "4" (the current among them)',
+                 version=5)
+    resp = patch_activity(aid, {"title": "starred"}, key, if_match="*")
+    check_answer(resp, {"title": "starred"}, "PATCH with If-Match *", version=6)
+    resp = patch_activity(aid, {}, key, if_match='"6"')
+    check_answer(resp, {"title": "starred"}, "PATCH with an empty patch: changes nothing", version=6)
+    T.is_(column(aid, "version"), "6", "empty patch: the version stays (psql)")
+
+    # validation: 422 naming the field, nothing written
+    before = row_state(aid)
+    for name, body, field in (
+            ("a bad activity_type", {"activity_type": "phone"}, "activity_type"),
+            ("a bad due_date", {"due_date": "tomorrow"}, "due_date"),
+            ("duration_minutes as a string", {"duration_minutes": "32"}, "duration_minutes"),
+            ("an unknown field", {"contactId": "c_x"}, "contactId"),
+            ("the id", {"id": "a_other"}, "id"),
+            ("the version", {"version": 99}, "version"),
+            ("created_at", {"created_at": "2026-01-01T00:00:00Z"}, "created_at"),
+            ("activity_type null", {"activity_type": None}, "activity_type"),
+            ("no contact and no company left", {"contact_id": None}, ("contact_id", "company_id")),
+            ("a valid field and a bad one", {"title": "half", "due_date": "never"}, "due_date")):
+        resp = patch_activity(aid, body, key, if_match='"6"')
+        check_envelope(resp, 422, "validation_error", f"PATCH {name}", field=field)
+        T.is_(row_state(aid), before, f"PATCH {name}: nothing written (psql)")
+
+    # the body: a JSON object, as application/json or application/merge-patch+json
+    for name, body, ctype, message in (
+            ("a JSON array", "[{\"title\": \"x\"}]", "application/json", None),
+            ("a JSON string", '"x"', "application/merge-patch+json", None),
+            ("JSON null", "null", "application/json", None),
+            ("a JSON number", "42", "application/json", None),
+            ("invalid JSON", '{"title": ', "application/json", None),
+            ("an empty body", "", "application/merge-patch+json", None),
+            ("no Content-Type", '{"title": "x"}', None, "Content-Type"),
+            ("text/plain", '{"title": "x"}', "text/plain", "Content-Type"),
+            ("a form", "title=x", "application/x-www-form-urlencoded", "Content-Type"),
+            ("application/json-patch+json", '[{"op": "remove", "path": "/title"}]',
+             "application/json-patch+json", "Content-Type")):
+        resp = patch_activity(aid, body, key, content_type=ctype)
+        check_envelope(resp, 400, "bad_request", f"PATCH with {name}", message=message)
+        T.is_(row_state(aid), before, f"PATCH with {name}: nothing written (psql)")
+    resp = patch_activity(aid, {"description": "x" * (1 << 20)}, key)
+    check_envelope(resp, 400, "bad_request", "PATCH with a body over 1 MiB")
+    T.is_(row_state(aid), before, "PATCH with a body over 1 MiB: nothing written (psql)")
+    resp = patch_activity(aid, {"title": "q"}, key, path=activity_path(aid) + "?select=id")
+    check_envelope(resp, 400, "bad_request", "PATCH with a query string")
+    T.is_(row_state(aid), before, "PATCH with a query string: nothing written (psql)")
+
+    # who may
+    reader_jwt = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})
+    for label, headers in (("a read key (Bearer)", auth(ctx["a_read"])),
+                           ("a read key (X-Api-Key)", {"X-Api-Key": ctx["a_read"]}),
+                           ("a reader JWT", {"Authorization": f"Bearer {reader_jwt}"})):
+        resp = patch_activity(aid, {"title": "by a reader"}, headers=headers)
+        check_envelope(resp, 403, "forbidden", f"PATCH with {label}")
+        T.is_(row_state(aid), before, f"PATCH with {label}: nothing written (psql)")
+    for label, headers in (("no key", {}), ("a revoked-looking unknown key",
+                                            {"Authorization": "Bearer ck_live_" + "1" * 30}),
+                           ("a badly signed JWT", {"Authorization": f"Bearer {reader_jwt[:-4]}AAAA"})):
+        resp = patch_activity(aid, {"title": "anonymous"}, headers=headers)
+        check_envelope(resp, 401, "unauthorized", f"PATCH with {label}")
+        T.is_(row_state(aid), before, f"PATCH with {label}: nothing written (psql)")
+    unknown = unknown_activity_id()
+    resp_unknown = patch_activity(unknown, {"title": "x"}, key)
+    check_envelope(resp_unknown, 404, "not_found", "PATCH an unknown id")
+    writer_b = jwt({"role": "clarky_writer", "workspace_id": ctx["ws_b"]})
+    for label, headers in (("B's write key", auth(ctx["b_write"])),
+                           ("a writer JWT of B", {"Authorization": f"Bearer {writer_b}"})):
+        resp = patch_activity(aid, {"title": "from B"}, headers=headers)
+        check_envelope(resp, 404, "not_found", f"PATCH A's activity with {label}")
+        same_envelope(resp, aid, resp_unknown, unknown,
+                      f"PATCH A's activity with {label}: the same answer as an unknown id")
+        T.is_(row_state(aid), before, f"PATCH A's activity with {label}: nothing written (psql)")
+        resp = patch_activity(aid, {"title": "from B"}, headers=headers, if_match='"1"')
+        T.is_(resp.status, 404, f"PATCH A's activity with {label} and a stale If-Match: 404, not 409",
+              resp)
+
+    # a change of contact moves the activity between timelines and totals
+    total_old, ids_old = timeline(contact_path(contact), key)
+    total_new, _ = timeline(contact_path(moved_to), key)
+    T.ok(total_old == 1 and ids_old == [aid] and total_new == 0,
+         "before the move: on the old contact's timeline only", f"{total_old} {ids_old} {total_new}")
+    resp = patch_activity(aid, {"contact_id": moved_to}, key, if_match='"6"')
+    check_answer(resp, {"contact_id": moved_to}, "PATCH contact_id", version=7)
+    T.is_(timeline(contact_path(contact), key), (0, []), "after the move: the old timeline is empty")
+    T.is_(timeline(contact_path(moved_to), key), (1, [aid]), "after the move: on the new one, total 1")
+
+    # concurrent PATCHes expecting the same version: one wins, the others conflict
+    racers = 6
+    results = [None] * racers
+
+    def race(i):
+        try:
+            results[i] = patch_activity(aid, {"title": f"racer {i}"}, key, if_match='"7"')
+        except Exception as e:  # noqa: BLE001: reported below
+            results[i] = e
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(racers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(TIMEOUT * 2)
+    statuses = sorted(r.status if isinstance(r, Response) else repr(r) for r in results)
+    T.is_(statuses, [200] + [409] * (racers - 1),
+          f'{racers} concurrent PATCHes with If-Match "7": one 200, the others 409')
+    winners = [r for r in results if isinstance(r, Response) and r.status == 200]
+    losers = [r for r in results if isinstance(r, Response) and r.status == 409]
+    T.ok(all((r.json or {}).get("error", {}).get("details") == {"current_version": 8} for r in losers),
+         "the losers are told the winner's version 8", "\n".join(r.describe() for r in losers[:2]))
+    won = answer_data(winners[0]).get("title") if winners else None
+    T.is_(column(aid, "title || '|' || version"), f"{won}|8",
+          "concurrent PATCHes: the row holds the winner's title, version 8 (psql)")
+
+
+def test_activity_delete_restore(ctx):
+    key = ctx["a_write"]
+    contact = f"c_life_{RUN}"
+    company = f"co_life_{RUN}"
+    ids = []
+    for day in (1, 2, 3):
+        resp = post({"activity_type": "note", "contact_id": contact, "company_id": company,
+                     "title": f"day {day}", "occurred_at": f"2026-03-0{day}T10:00:00Z"}, key)
+        ids.append(body_data(resp).get("id"))
+    T.ok(all(ids), "delete/restore: three notes logged", repr(ids))
+    first, middle, last = ids
+    order = [last, middle, first]
+    T.is_(timeline(contact_path(contact), key), (3, order), "the contact's timeline: three, newest first")
+    T.is_(timeline(company_path(company), key), (3, order), "the company's timeline: the same three")
+    page2 = get(contact_path(contact, "page=2&page_size=1"), key)
+    T.is_([a.get("id") for a in (page2.json or {}).get("data", [])], [middle],
+          "the middle note is page 2 of size 1")
+
+    # refused deletes write nothing
+    before = row_state(middle)
+    unknown = unknown_activity_id()
+    resp_unknown = delete_activity(unknown, key)
+    check_envelope(resp_unknown, 404, "not_found", "DELETE an unknown id")
+    for label, call, status, code in (
+            ("a read key", lambda: delete_activity(middle, ctx["a_read"]), 403, "forbidden"),
+            ("a reader JWT", lambda: delete_activity(middle, headers={
+                "Authorization": "Bearer " + jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})}),
+             403, "forbidden"),
+            ("no key", lambda: delete_activity(middle), 401, "unauthorized"),
+            ("B's write key", lambda: delete_activity(middle, ctx["b_write"]), 404, "not_found"),
+            ("B's write key and If-Match", lambda: delete_activity(middle, ctx["b_write"], if_match='"1"'),
+             404, "not_found"),
+            ('a stale If-Match "7"', lambda: delete_activity(middle, key, if_match='"7"'), 409, "conflict"),
+            ("a malformed If-Match", lambda: delete_activity(middle, key, if_match="1"), 400, "bad_request"),
+            ("a query string", lambda: delete_activity(middle, key, path=activity_path(middle) + "?id=x"),
+             400, "bad_request")):
+        resp = call()
+        check_envelope(resp, status, code, f"DELETE with {label}")
+        T.is_(row_state(middle), before, f"DELETE with {label}: nothing written (psql)")
+        if code == "conflict":
+            T.is_((resp.json or {}).get("error", {}).get("details"), {"current_version": 1},
+                  "DELETE with a stale If-Match: details name the current version 1", resp)
+        if label == "B's write key":
+            same_envelope(resp, middle, resp_unknown, unknown,
+                          "DELETE A's activity with B's key: the same answer as an unknown id")
+    T.is_(timeline(contact_path(contact), key), (3, order), "after the refused deletes: still three")
+
+    # the delete
+    resp = delete_activity(middle, key, if_match='"1"')
+    T.ok(resp.status == 204 and resp.body == b"", 'DELETE with If-Match "1": 204 without a body',
+         resp.describe())
+    T.is_(column(middle, "deleted_at IS NOT NULL AND version = 2"), "t",
+          "DELETE: the row is soft-deleted, version 2 (psql)")
+    T.is_(timeline(contact_path(contact), key), (2, [last, first]),
+          "after the delete: the contact's timeline and total leave it out")
+    T.is_(timeline(company_path(company), key), (2, [last, first]),
+          "after the delete: the company's timeline and total leave it out")
+    T.is_(timeline(contact_path(contact, "activity_type=note"), key), (2, [last, first]),
+          "after the delete: the type-filtered timeline too")
+
+    # a deleted activity is not there
+    deleted = row_state(middle)
+    check_envelope(get_activity(middle, key), 404, "not_found", "GET a deleted activity")
+    check_envelope(patch_activity(middle, {"title": "ghost"}, key), 404, "not_found",
+                   "PATCH a deleted activity")
+    check_envelope(delete_activity(middle, key), 404, "not_found", "DELETE a deleted activity again")
+    check_envelope(delete_activity(middle, key, if_match='"2"'), 404, "not_found",
+                   "DELETE a deleted activity again, with its If-Match")
+    T.is_(row_state(middle), deleted, "GET, PATCH and DELETE of the deleted activity: nothing written (psql)")
+
+    # refused restores write nothing
+    resp_unknown = restore_activity(unknown, key)
+    check_envelope(resp_unknown, 404, "not_found", "restore an unknown id")
+    for label, call, status, code in (
+            ("a read key", lambda: restore_activity(middle, ctx["a_read"]), 403, "forbidden"),
+            ("no key", lambda: restore_activity(middle), 401, "unauthorized"),
+            ("a badly signed JWT", lambda: restore_activity(middle, headers={
+                "Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]},
+                                                 secret="y" * 40)}), 401, "unauthorized"),
+            ("B's write key", lambda: restore_activity(middle, ctx["b_write"]), 404, "not_found"),
+            ("a query string", lambda: restore_activity(
+                middle, key, path=activity_path(middle, "/restore") + "?select=id"), 400, "bad_request")):
+        resp = call()
+        check_envelope(resp, status, code, f"restore with {label}")
+        T.is_(row_state(middle), deleted, f"restore with {label}: nothing written (psql)")
+        if label == "B's write key":
+            same_envelope(resp, middle, resp_unknown, unknown,
+                          "restore A's deleted activity with B's key: the same answer as an unknown id")
+
+    # the restore
+    resp = restore_activity(middle, key)
+    restored = check_answer(resp, {"id": middle, "title": "day 2",
+                                   "occurred_at": "2026-03-02T10:00:00.000Z"},
+                            "restore the deleted activity", version=3)
+    T.is_(resp.header("ETag"), '"3"', 'restore: ETag "3"')
+    T.is_(column(middle, "deleted_at IS NULL AND version = 3"), "t",
+          "restore: the row is live again, version 3 (psql)")
+    T.is_(timeline(contact_path(contact), key), (3, order),
+          "after the restore: back on the contact's timeline at the same position, total 3")
+    T.is_(timeline(company_path(company), key), (3, order),
+          "after the restore: back on the company's timeline, total 3")
+    page2 = get(contact_path(contact, "page=2&page_size=1"), key)
+    T.is_([a.get("id") for a in (page2.json or {}).get("data", [])], [middle],
+          "after the restore: page 2 of size 1 is the middle note again")
+    T.is_(answer_data(get_activity(middle, ctx["a_read"])), restored,
+          "after the restore: GET shows the restored activity")
+    live = row_state(middle)
+    resp = restore_activity(middle, key)
+    check_envelope(resp, 404, "not_found", "restore an activity that is not deleted")
+    T.is_(row_state(middle), live, "restore of a live activity: nothing written (psql)")
+
+    # without If-Match, with a body the DELETE ignores; restored by a writer JWT
+    resp = delete_activity(first, key, body='{"ignored": true}', headers={"Content-Type": "text/plain"})
+    T.ok(resp.status == 204 and resp.body == b"",
+         "DELETE without If-Match, with a body (ignored): 204 without a body", resp.describe())
+    T.is_(timeline(contact_path(contact), key), (2, [last, middle]), "after deleting the oldest: two")
+    writer = jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})
+    resp = restore_activity(first, headers={"Authorization": f"Bearer {writer}",
+                                            "Content-Type": "application/json"}, body='{"x": 1}')
+    check_answer(resp, {"id": first}, "restore with a writer JWT (a body, ignored)", version=3)
+    T.is_(timeline(contact_path(contact), key), (3, order), "after restoring the oldest: three again")
+    # a deleted activity of A cannot be restored from B, nor seen there
+    resp = delete_activity(last, key)
+    T.is_(resp.status, 204, "DELETE the newest", resp)
+    gone = row_state(last)
+    check_envelope(restore_activity(last, headers={"Authorization": "Bearer " + jwt(
+        {"role": "clarky_writer", "workspace_id": ctx["ws_b"]})}), 404, "not_found",
+        "restore A's deleted activity with a writer JWT of B")
+    T.is_(row_state(last), gone, "restore from B: the activity stays deleted (psql)")
+    T.is_(timeline(contact_path(contact), ctx["b_read"]), (0, []), "B sees nothing of the contact")
+
+
+def test_activity_methods(ctx):
+    key = ctx["a_write"]
+    resp = post({"activity_type": "note", "contact_id": f"c_methods_{RUN}"}, key)
+    aid = body_data(resp).get("id") or unknown_activity_id()
+    headers = dict(auth(key), **{"Content-Type": "application/json"})
+    for method, path, allow in (("POST", activity_path(aid), "GET, HEAD, PATCH, DELETE"),
+                                ("PUT", activity_path(aid), "GET, HEAD, PATCH, DELETE"),
+                                ("OPTIONS", activity_path(aid), "GET, HEAD, PATCH, DELETE"),
+                                ("GET", activity_path(aid, "/restore"), "POST"),
+                                ("HEAD", activity_path(aid, "/restore"), "POST"),
+                                ("PATCH", activity_path(aid, "/restore"), "POST"),
+                                ("DELETE", activity_path(aid, "/restore"), "POST"),
+                                ("PUT", activity_path(aid, "/restore"), "POST")):
+        before = row_state(aid)
+        resp = request(method, path, headers, "{}" if method not in ("GET", "HEAD") else None)
+        if method == "HEAD":
+            T.ok(resp.status == 405 and resp.body == b"", f"{method} {path}: 405 without a body",
+                 resp.describe())
+        else:
+            check_envelope(resp, 405, "method_not_allowed", f"{method} {path}")
+        T.is_(resp.header("Allow"), allow, f"{method} {path}: Allow: {allow}")
+        T.is_(row_state(aid), before, f"{method} {path}: nothing written (psql)")
+    for path in ("/api/v1/activities/", activity_path(aid, "/extra"), activity_path(aid, "/restore/x"),
+                 activity_path(aid, "/"), "/api/v1/activities//restore",
+                 "/_clarky/get/key", "/_clarky/update/key", "/_clarky/delete/jwt",
+                 "/_clarky/restore/key", "/rpc/get_activity"):
+        check_envelope(get(path, key), 404, "not_found", f"GET {path}")
+    before = row_state(aid)
+    resp = request("POST", "/_clarky/delete/key", headers, "{}")
+    check_envelope(resp, 404, "not_found", "POST /_clarky/delete/key (a proxying location)")
+    T.is_(row_state(aid), before, "POST /_clarky/delete/key: nothing written (psql)")
+
+
 def test_upstream_down(ctx):
     """Last: stop PostgREST (by the pid test.sh recorded) and expect nginx's
     500 internal_error envelope instead of its HTML error page."""
@@ -735,6 +1248,15 @@ def test_upstream_down(ctx):
     check_envelope(post({"activity_type": "note", "contact_id": "c_01HXYZ"}, ctx["a_write"]), 500,
                    "internal_error", "PostgREST down: POST an activity")
     check_envelope(get("/api/v1/"), 500, "internal_error", "PostgREST down: GET /api/v1/")
+    aid = unknown_activity_id()
+    check_envelope(get_activity(aid, ctx["a_read"]), 500, "internal_error",
+                   "PostgREST down: GET an activity")
+    check_envelope(patch_activity(aid, {"title": "x"}, ctx["a_write"]), 500, "internal_error",
+                   "PostgREST down: PATCH an activity")
+    check_envelope(delete_activity(aid, ctx["a_write"]), 500, "internal_error",
+                   "PostgREST down: DELETE an activity")
+    check_envelope(restore_activity(aid, ctx["a_write"]), 500, "internal_error",
+                   "PostgREST down: restore an activity")
     T.is_(row_count(), before, "PostgREST down: no row written")
 
 
@@ -758,7 +1280,8 @@ def main():
     for test in (test_openapi, test_seed_examples, test_pagination_and_company, test_encoded_ids, test_headers,
                  test_validation, test_bad_request, test_unauthorized, test_revoked,
                  test_forbidden, test_not_found_and_methods, test_workspaces, test_pool_leak,
-                 test_jwt, test_upstream_down):
+                 test_jwt, test_activity_get, test_activity_patch, test_activity_delete_restore,
+                 test_activity_methods, test_upstream_down):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
