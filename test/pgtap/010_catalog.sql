@@ -1,6 +1,6 @@
 -- 010_catalog.sql: what CREATE EXTENSION clarky_activity puts in the catalog.
 BEGIN;
-SELECT plan(71);
+SELECT plan(94);
 
 SET LOCAL search_path = public, pg_catalog;
 
@@ -21,6 +21,14 @@ SELECT is(
 						'contact_activities', 'company_activities')),
 	5::bigint,
 	'schema clarky has the five activity functions, each once (no overloads)');
+SELECT is(
+	(SELECT count(*) FROM pg_proc WHERE pronamespace = 'clarky'::regnamespace
+		AND proname IN ('get_activity', 'update_activity', 'complete_activity', 'reopen_activity',
+						'delete_activity', 'restore_activity', 'purge_deleted_activities')),
+	7::bigint,
+	'schema clarky has the seven functions of 1.1.0, each once (no overloads)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.1.0',
+	'the installed version is 1.1.0');
 SELECT enums_are('clarky', ARRAY['activity_type'], 'schema clarky has exactly one enum, activity_type');
 
 ------------------------------------------------------------------------------
@@ -42,8 +50,8 @@ SELECT is(
 	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND NOT attisdropped),
 	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'activity_type', 'title',
 		  'description', 'due_date', 'duration_minutes', 'completed_at', 'metadata',
-		  'created_at', 'occurred_at'],
-	'clarky.activities has exactly the thirteen columns, in order');
+		  'created_at', 'occurred_at', 'owner_id', 'updated_at', 'version', 'deleted_at'],
+	'clarky.activities has exactly the seventeen columns, in order');
 
 SELECT col_type_is('clarky', 'activities', 'workspace_id', 'text', 'workspace_id is text');
 SELECT col_type_is('clarky', 'activities', 'id', 'text', 'id is text');
@@ -64,12 +72,19 @@ SELECT col_type_is('clarky', 'activities', 'created_at', 'timestamp with time zo
 	'created_at is timestamptz');
 SELECT col_type_is('clarky', 'activities', 'occurred_at', 'timestamp with time zone',
 	'occurred_at is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'owner_id', 'text', 'owner_id is text');
+SELECT col_type_is('clarky', 'activities', 'updated_at', 'timestamp with time zone',
+	'updated_at is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'version', 'integer', 'version is integer');
+SELECT col_type_is('clarky', 'activities', 'deleted_at', 'timestamp with time zone',
+	'deleted_at is timestamptz');
 
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND attnotnull),
-	ARRAY['workspace_id', 'id', 'activity_type', 'metadata', 'created_at', 'occurred_at'],
-	'exactly workspace_id, id, activity_type, metadata, created_at, occurred_at are NOT NULL');
+	ARRAY['workspace_id', 'id', 'activity_type', 'metadata', 'created_at', 'occurred_at',
+		  'updated_at', 'version'],
+	'exactly workspace_id, id, activity_type, metadata, created_at, occurred_at, updated_at, version are NOT NULL');
 SELECT col_not_null('clarky', 'activities', 'metadata', 'metadata is NOT NULL');
 SELECT col_default_is('clarky', 'activities', 'metadata', '{}'::jsonb,
 	'metadata defaults to the empty object');
@@ -79,12 +94,16 @@ SELECT col_default_is('clarky', 'activities', 'id', 'clarky.new_activity_id()',
 	'id defaults to clarky.new_activity_id()');
 SELECT col_default_is('clarky', 'activities', 'created_at', 'now()', 'created_at defaults to now()');
 SELECT col_default_is('clarky', 'activities', 'occurred_at', 'now()', 'occurred_at defaults to now()');
+SELECT col_default_is('clarky', 'activities', 'updated_at', 'now()', 'updated_at defaults to now()');
+SELECT col_default_is('clarky', 'activities', 'version', 1, 'version defaults to 1');
+SELECT col_hasnt_default('clarky', 'activities', 'deleted_at', 'deleted_at has no default (live)');
+SELECT col_hasnt_default('clarky', 'activities', 'owner_id', 'owner_id has no default');
 SELECT is(
 	(SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
 	  JOIN pg_collation c ON c.oid = a.attcollation
 	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0 AND c.collname = 'C'),
-	ARRAY['workspace_id', 'id', 'contact_id', 'company_id'],
-	'the id columns (workspace_id, id, contact_id, company_id) use COLLATE "C"');
+	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'owner_id'],
+	'the id columns (workspace_id, id, contact_id, company_id, owner_id) use COLLATE "C"');
 
 ------------------------------------------------------------------------------
 -- Constraints
@@ -105,8 +124,12 @@ SELECT bag_eq(
 			 ('activities_due_date_range', 'c'),
 			 ('activities_completed_at_range', 'c'),
 			 ('activities_created_at_range', 'c'),
-			 ('activities_occurred_at_range', 'c')$$,
-	'clarky.activities has the primary key and the nine CHECK constraints');
+			 ('activities_occurred_at_range', 'c'),
+			 ('activities_owner_id_not_empty', 'c'),
+			 ('activities_version_positive', 'c'),
+			 ('activities_updated_at_range', 'c'),
+			 ('activities_deleted_at_range', 'c')$$,
+	'clarky.activities has the primary key and the thirteen CHECK constraints');
 SELECT is(
 	(SELECT pg_get_constraintdef(oid) FROM pg_constraint
 	  WHERE conrelid = 'clarky.activities'::regclass AND conname = 'activities_contact_or_company'),
@@ -136,15 +159,42 @@ SELECT throws_ok(
 	'23514',
 	'new row for relation "activities" violates check constraint "activities_metadata_object"',
 	'a raw INSERT with array metadata violates activities_metadata_object');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, owner_id) VALUES ('c_raw', 'note', '')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_owner_id_not_empty"',
+	'a raw INSERT with an empty owner_id violates activities_owner_id_not_empty');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, version) VALUES ('c_raw', 'note', 0)$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_version_positive"',
+	'a raw INSERT with version 0 violates activities_version_positive');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, deleted_at)
+	  VALUES ('c_raw', 'note', '10000-01-01 00:00:00+00')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_deleted_at_range"',
+	'a raw INSERT with deleted_at after 9999 violates activities_deleted_at_range');
+SELECT throws_ok(
+	$$INSERT INTO clarky.activities (contact_id, activity_type, updated_at)
+	  VALUES ('c_raw', 'note', '0001-01-01 00:00:00+00'::timestamptz - interval '1 microsecond')$$,
+	'23514',
+	'new row for relation "activities" violates check constraint "activities_updated_at_range"',
+	'a raw INSERT with updated_at before 0001 violates activities_updated_at_range');
 SELECT lives_ok(
 	$$INSERT INTO clarky.activities (contact_id, activity_type) VALUES ('c_raw', 'note')$$,
 	'a raw INSERT with only contact_id and activity_type is accepted (defaults fill the rest)');
 SELECT is(
 	(SELECT ROW(workspace_id, id ~ '^a_[0-7][0-9A-HJKMNP-TV-Z]{25}$', metadata,
-				created_at = now(), occurred_at = now())::text
+				created_at = now(), occurred_at = now(), owner_id, updated_at = now(), version,
+				deleted_at)::text
 	   FROM clarky.activities WHERE contact_id = 'c_raw'),
-	ROW('default', true, '{}'::jsonb, true, true)::text,
-	'the column defaults fill workspace default, a new id, {}, now() and now()');
+	ROW('default', true, '{}'::jsonb, true, true, NULL::text, true, 1, NULL::timestamptz)::text,
+	'the column defaults fill workspace default, a new id, {}, now(), now(), no owner, now(), version 1, live');
+
+SELECT policies_are('clarky', 'activities',
+	ARRAY['activities_workspace', 'activities_analyst_read'],
+	'clarky.activities has the workspace and analyst policies, no other');
 
 ------------------------------------------------------------------------------
 -- Indexes
@@ -166,17 +216,17 @@ SELECT cmp_ok(
 	(SELECT count(*) FROM pg_index WHERE indrelid = 'clarky.activities'::regclass),
 	'=', 5::bigint, 'clarky.activities has five indexes in all');
 SELECT is(pg_get_indexdef('clarky.activities_contact_timeline'::regclass),
-	'CREATE INDEX activities_contact_timeline ON clarky.activities USING btree (workspace_id, contact_id, occurred_at DESC, id DESC) WHERE (contact_id IS NOT NULL)',
-	'activities_contact_timeline: (workspace_id, contact_id, occurred_at DESC, id DESC) where contact_id is set');
+	'CREATE INDEX activities_contact_timeline ON clarky.activities USING btree (workspace_id, contact_id, occurred_at DESC, id DESC) WHERE ((contact_id IS NOT NULL) AND (deleted_at IS NULL))',
+	'activities_contact_timeline: (workspace_id, contact_id, occurred_at DESC, id DESC) of live activities with a contact');
 SELECT is(pg_get_indexdef('clarky.activities_contact_type_timeline'::regclass),
-	'CREATE INDEX activities_contact_type_timeline ON clarky.activities USING btree (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC) WHERE (contact_id IS NOT NULL)',
-	'activities_contact_type_timeline: (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC)');
+	'CREATE INDEX activities_contact_type_timeline ON clarky.activities USING btree (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC) WHERE ((contact_id IS NOT NULL) AND (deleted_at IS NULL))',
+	'activities_contact_type_timeline: (workspace_id, contact_id, activity_type, occurred_at DESC, id DESC) of live activities');
 SELECT is(pg_get_indexdef('clarky.activities_company_timeline'::regclass),
-	'CREATE INDEX activities_company_timeline ON clarky.activities USING btree (workspace_id, company_id, occurred_at DESC, id DESC) WHERE (company_id IS NOT NULL)',
-	'activities_company_timeline: (workspace_id, company_id, occurred_at DESC, id DESC) where company_id is set');
+	'CREATE INDEX activities_company_timeline ON clarky.activities USING btree (workspace_id, company_id, occurred_at DESC, id DESC) WHERE ((company_id IS NOT NULL) AND (deleted_at IS NULL))',
+	'activities_company_timeline: (workspace_id, company_id, occurred_at DESC, id DESC) of live activities with a company');
 SELECT is(pg_get_indexdef('clarky.activities_company_type_timeline'::regclass),
-	'CREATE INDEX activities_company_type_timeline ON clarky.activities USING btree (workspace_id, company_id, activity_type, occurred_at DESC, id DESC) WHERE (company_id IS NOT NULL)',
-	'activities_company_type_timeline: (workspace_id, company_id, activity_type, occurred_at DESC, id DESC)');
+	'CREATE INDEX activities_company_type_timeline ON clarky.activities USING btree (workspace_id, company_id, activity_type, occurred_at DESC, id DESC) WHERE ((company_id IS NOT NULL) AND (deleted_at IS NULL))',
+	'activities_company_type_timeline: (workspace_id, company_id, activity_type, occurred_at DESC, id DESC) of live activities');
 
 ------------------------------------------------------------------------------
 -- pg_dump
@@ -231,7 +281,7 @@ SELECT cmp_ok(
 	(SELECT count(*) FROM pg_attribute a
 	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0
 		AND col_description(a.attrelid, a.attnum) IS NOT NULL),
-	'=', 13::bigint, 'all thirteen columns of clarky.activities have comments');
+	'=', 17::bigint, 'all seventeen columns of clarky.activities have comments');
 SELECT is(
 	(SELECT array_agg(conname::text) FROM pg_constraint
 	  WHERE connamespace = 'clarky'::regnamespace
@@ -272,28 +322,56 @@ SELECT has_function('clarky', 'company_activities',
 SELECT function_returns('clarky', 'company_activities',
 	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'], 'json',
 	'clarky.company_activities(...) returns json');
+SELECT has_function('clarky', 'get_activity', ARRAY['text'], 'clarky.get_activity(text) exists');
+SELECT function_returns('clarky', 'get_activity', ARRAY['text'], 'json',
+	'clarky.get_activity(text) returns json');
+SELECT function_returns('clarky', 'update_activity', ARRAY['text', 'jsonb', 'integer'], 'json',
+	'clarky.update_activity(text, jsonb, integer) returns json');
+SELECT function_returns('clarky', 'complete_activity', ARRAY['text', 'timestamp with time zone'], 'json',
+	'clarky.complete_activity(text, timestamptz) returns json');
+SELECT function_returns('clarky', 'reopen_activity', ARRAY['text'], 'json',
+	'clarky.reopen_activity(text) returns json');
+SELECT function_returns('clarky', 'delete_activity', ARRAY['text', 'integer'], 'json',
+	'clarky.delete_activity(text, integer) returns json');
+SELECT function_returns('clarky', 'restore_activity', ARRAY['text'], 'json',
+	'clarky.restore_activity(text) returns json');
+SELECT function_returns('clarky', 'purge_deleted_activities', ARRAY['interval'], 'bigint',
+	'clarky.purge_deleted_activities(interval) returns bigint');
 SELECT bag_eq(
 	$$SELECT p.oid::regprocedure::text AS signature, coalesce(p.proargnames, '{}') AS names,
 			 coalesce(pg_get_expr(p.proargdefaults, 0), '') AS defaults
 		FROM pg_proc p WHERE p.pronamespace = 'clarky'::regnamespace
 		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
-						   'contact_activities', 'company_activities')$$,
+						   'contact_activities', 'company_activities', 'get_activity',
+						   'update_activity', 'complete_activity', 'reopen_activity',
+						   'delete_activity', 'restore_activity', 'purge_deleted_activities')$$,
 	$$VALUES ('clarky.new_activity_id()', '{}'::text[], ''),
 			 ('clarky.current_workspace()', '{}', ''),
 			 ('clarky.log_activity(jsonb)', '{payload}', ''),
 			 ('clarky.contact_activities(text,clarky.activity_type,integer,integer)',
 			  '{contact_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25'),
 			 ('clarky.company_activities(text,clarky.activity_type,integer,integer)',
-			  '{company_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25')$$,
-	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25)');
+			  '{company_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25'),
+			 ('clarky.get_activity(text)', '{id}', ''),
+			 ('clarky.update_activity(text,jsonb,integer)', '{id,patch,expected_version}', 'NULL::integer'),
+			 ('clarky.complete_activity(text,timestamp with time zone)', '{id,completed_at}', 'now()'),
+			 ('clarky.reopen_activity(text)', '{id}', ''),
+			 ('clarky.delete_activity(text,integer)', '{id,expected_version}', 'NULL::integer'),
+			 ('clarky.restore_activity(text)', '{id}', ''),
+			 ('clarky.purge_deleted_activities(interval)', '{older_than}', '')$$,
+	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25, expected_version NULL, completed_at now())');
 SELECT bag_eq(
 	$$SELECT p.proname::text, p.provolatile::text FROM pg_proc p
 	   WHERE p.pronamespace = 'clarky'::regnamespace
 		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
-						   'contact_activities', 'company_activities')$$,
+						   'contact_activities', 'company_activities', 'get_activity',
+						   'update_activity', 'complete_activity', 'reopen_activity',
+						   'delete_activity', 'restore_activity', 'purge_deleted_activities')$$,
 	$$VALUES ('new_activity_id', 'v'), ('current_workspace', 's'), ('log_activity', 'v'),
-			 ('contact_activities', 's'), ('company_activities', 's')$$,
-	'log_activity and new_activity_id are VOLATILE, the readers STABLE');
+			 ('contact_activities', 's'), ('company_activities', 's'), ('get_activity', 's'),
+			 ('update_activity', 'v'), ('complete_activity', 'v'), ('reopen_activity', 'v'),
+			 ('delete_activity', 'v'), ('restore_activity', 'v'), ('purge_deleted_activities', 'v')$$,
+	'the writers and new_activity_id are VOLATILE, the readers (get_activity too) STABLE');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -6,7 +6,7 @@
 -- row count and as no INSERT attempted at all: a BEFORE INSERT trigger counts
 -- attempts in a sequence, which a rolled-back subtransaction does not undo.
 BEGIN;
-SELECT plan(240);
+SELECT plan(262);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -141,6 +141,15 @@ SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "workspace_id":
 SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "created_at": "2026-04-29"}', '22023',
 	'unknown field "created_at" in activity payload', 'created_at',
 	'the client cannot set created_at');
+SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "updated_at": "2026-04-29"}', '22023',
+	'unknown field "updated_at" in activity payload', 'updated_at',
+	'the client cannot set updated_at');
+SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "version": 1}', '22023',
+	'unknown field "version" in activity payload', 'version',
+	'the client cannot set the version');
+SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "deleted_at": null}', '22023',
+	'unknown field "deleted_at" in activity payload', 'deleted_at',
+	'the client cannot log a deleted activity, not even with deleted_at null');
 SELECT rejects('{"activity_type": "note", "contact_id": "c_val", "foo": null}', '22023',
 	'unknown field "foo" in activity payload', 'foo', 'an unknown field is refused even when null');
 SELECT rejects('{"activity_type": 5, "zzz": 1}', '22023',
@@ -160,6 +169,10 @@ SELECT rejects(with_field('contact_id', '123'), '22023',
 	'field "contact_id" must be a string', 'contact_id', 'contact_id a number');
 SELECT rejects(with_field('company_id', 'true'), '22023',
 	'field "company_id" must be a string', 'company_id', 'company_id a boolean');
+SELECT rejects(with_field('owner_id', '7'), '22023',
+	'field "owner_id" must be a string', 'owner_id', 'owner_id a number');
+SELECT rejects(with_field('owner_id', '["u_1"]'), '22023',
+	'field "owner_id" must be a string', 'owner_id', 'owner_id an array');
 SELECT rejects(with_field('title', '42'), '22023',
 	'field "title" must be a string', 'title', 'title a number');
 SELECT rejects(with_field('description', '{"text": "x"}'), '22023',
@@ -193,12 +206,12 @@ SELECT is(logged(with_field('title', 'null'), 'title'),
 SELECT is(
 	(clarky.log_activity('{"activity_type": "note", "contact_id": "c_null", "company_id": null,
 		"title": null, "description": null, "due_date": null, "duration_minutes": null,
-		"completed_at": null, "metadata": null, "occurred_at": null}') -> 'data')::jsonb
-		- 'id' - 'created_at' - 'occurred_at',
+		"completed_at": null, "metadata": null, "occurred_at": null, "owner_id": null}') -> 'data')::jsonb
+		- 'id' - 'created_at' - 'occurred_at' - 'updated_at',
 	'{"contact_id": "c_null", "company_id": null, "activity_type": "note", "title": null,
 	  "description": null, "due_date": null, "duration_minutes": null, "completed_at": null,
-	  "metadata": {}}'::jsonb,
-	'every optional field null: all absent, metadata {}');
+	  "metadata": {}, "owner_id": null, "version": 1}'::jsonb,
+	'every optional field null: all absent, metadata {}, version 1');
 SELECT is(
 	(SELECT occurred_at FROM clarky.activities WHERE contact_id = 'c_null'), now(),
 	'a null occurred_at defaults to the moment of logging');
@@ -276,6 +289,30 @@ SELECT is(logged(jsonb_build_object('activity_type', 'note', 'company_id', repea
 				 'company_id'),
 	jsonb_build_object('stored', repeat('漢', 255), 'rendered', repeat('漢', 255)),
 	'company_id of exactly 255 three-byte characters is accepted');
+
+------------------------------------------------------------------------------
+-- owner_id: optional, with the rules of contact_id
+------------------------------------------------------------------------------
+
+SELECT is(logged(with_field('owner_id', '"u_rep"'), 'owner_id'),
+	'{"stored": "u_rep", "rendered": "u_rep"}'::jsonb, 'an owner_id is stored and rendered');
+SELECT is(logged(with_field('owner_id', 'null'), 'owner_id'),
+	'{"stored": null, "rendered": null}'::jsonb, 'a null owner_id is absent');
+SELECT is(logged('{"activity_type": "note", "contact_id": "c_val"}', 'owner_id'),
+	'{"stored": null, "rendered": null}'::jsonb, 'without owner_id, the activity has none');
+SELECT rejects(with_field('owner_id', '""'), '22023',
+	'field "owner_id" must not be empty', 'owner_id', 'empty owner_id');
+SELECT rejects(jsonb_build_object('activity_type', 'note', 'contact_id', 'c_val', 'owner_id', repeat('u', 256))::text,
+	'22001', 'field "owner_id" is too long', 'owner_id', 'owner_id of 256 characters');
+SELECT rejects(jsonb_build_object('activity_type', 'note', 'contact_id', 'c_val', 'owner_id', repeat('é', 256))::text,
+	'22001', 'field "owner_id" is too long', 'owner_id', 'owner_id of 256 two-byte characters');
+SELECT is(logged(jsonb_build_object('activity_type', 'note', 'contact_id', 'c_val', 'owner_id', repeat('漢', 255))::text,
+				 'owner_id'),
+	jsonb_build_object('stored', repeat('漢', 255), 'rendered', repeat('漢', 255)),
+	'owner_id of exactly 255 three-byte characters is accepted');
+SELECT rejects('{"activity_type": "note", "owner_id": "u_rep"}', '23514',
+	'field "contact_id" or "company_id" is required', 'contact_id',
+	'an owner_id is neither a contact nor a company');
 
 ------------------------------------------------------------------------------
 -- Timestamps: due_date, completed_at, occurred_at

@@ -1,7 +1,7 @@
 -- 060_session_settings.sql: output and input do not depend on the session's
 -- TimeZone, DateStyle, extra_float_digits or search_path.
 BEGIN;
-SELECT plan(28);
+SELECT plan(32);
 
 ------------------------------------------------------------------------------
 -- First calls of this backend, under a hostile search_path (a schema whose
@@ -28,6 +28,17 @@ INSERT INTO first_calls SELECT 3, clarky.contact_activities('c_path', NULL, 1, 1
 INSERT INTO first_calls SELECT 4, clarky.contact_activities('c_path', 'call', 1, 1);
 INSERT INTO first_calls SELECT 5, clarky.company_activities('co_path', NULL, 1, 1);
 INSERT INTO first_calls SELECT 6, clarky.company_activities('co_path', 'call', 1, 1);
+-- the functions of an activity's life, first called here too; a hostile "="
+-- in their statements would read or write every row
+INSERT INTO first_calls SELECT 7, clarky.get_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 1));
+INSERT INTO first_calls SELECT 8, clarky.update_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 1),
+	'{"title": "patched", "metadata": {"k": 1}}', 1);
+INSERT INTO first_calls SELECT 9, clarky.complete_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 1),
+	'2026-01-01 00:00:00+00');
+INSERT INTO first_calls SELECT 10, clarky.reopen_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 1));
+INSERT INTO first_calls SELECT 11, clarky.delete_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 2), 1);
+INSERT INTO first_calls SELECT 12, clarky.contact_activities('c_path');
+INSERT INTO first_calls SELECT 13, clarky.restore_activity((SELECT response -> 'data' ->> 'id' FROM first_calls WHERE n = 2));
 
 SET LOCAL search_path = public, pg_catalog;
 
@@ -35,13 +46,39 @@ SELECT is(current_setting('test.hostile_check'), 'true', '(test setup: the hosti
 SELECT is(
 	(SELECT array_agg(jsonb_build_object('n', n, 'items', json_array_length(response -> 'data'),
 										 'total', response -> 'pagination' -> 'total') ORDER BY n)
-	   FROM first_calls WHERE n >= 3),
+	   FROM first_calls WHERE n BETWEEN 3 AND 6),
 	ARRAY['{"n": 3, "items": 1, "total": 2}', '{"n": 4, "items": 1, "total": 1}',
 		  '{"n": 5, "items": 1, "total": 1}', '{"n": 6, "items": 1, "total": 1}']::jsonb[],
 	'under a hostile search_path, both timelines (filtered or not, paged and counted) are right');
 SELECT is(
 	(SELECT array_agg(response -> 'data' ->> 'activity_type' ORDER BY n) FROM first_calls WHERE n <= 2),
 	ARRAY['note', 'call'], 'under a hostile search_path, log_activity works');
+SELECT is((SELECT response::text FROM first_calls WHERE n = 7),
+	(SELECT response::text FROM first_calls WHERE n = 1),
+	'under a hostile search_path, get_activity reads the one activity asked for');
+SELECT is(
+	(SELECT jsonb_agg(jsonb_build_object('n', n, 'title', response #>> '{data,title}',
+			'completed_at', response #>> '{data,completed_at}', 'version', response #> '{data,version}',
+			'deleted', (response -> 'data')::jsonb ? 'deleted_at') ORDER BY n)
+	   FROM first_calls WHERE n IN (8, 9, 10, 11, 13)),
+	'[{"n": 8, "title": "patched", "completed_at": null, "version": 2, "deleted": false},
+	  {"n": 9, "title": "patched", "completed_at": "2026-01-01T00:00:00.000Z", "version": 3, "deleted": false},
+	  {"n": 10, "title": "patched", "completed_at": null, "version": 4, "deleted": false},
+	  {"n": 11, "title": null, "completed_at": null, "version": 2, "deleted": true},
+	  {"n": 13, "title": null, "completed_at": null, "version": 3, "deleted": false}]'::jsonb,
+	'under a hostile search_path, update, complete, reopen, delete and restore work');
+SELECT is(
+	(SELECT jsonb_agg(jsonb_build_object('ws', workspace_id, 'title', title, 'version', version,
+										 'deleted', deleted_at IS NOT NULL) ORDER BY workspace_id, id)
+	   FROM clarky.activities WHERE workspace_id IN ('default', 'ws_other')),
+	'[{"ws": "default", "title": "patched", "version": 4, "deleted": false},
+	  {"ws": "default", "title": null, "version": 3, "deleted": false},
+	  {"ws": "ws_other", "title": null, "version": 1, "deleted": false},
+	  {"ws": "ws_other", "title": null, "version": 1, "deleted": false},
+	  {"ws": "ws_other", "title": null, "version": 1, "deleted": false}]'::jsonb,
+	'and each wrote only the activity it was given, no other row');
+SELECT is((SELECT response -> 'pagination' ->> 'total' FROM first_calls WHERE n = 12), '1',
+	'under a hostile search_path, a deleted activity leaves the timeline''s total');
 
 ------------------------------------------------------------------------------
 -- Helpers
@@ -67,8 +104,9 @@ CREATE FUNCTION expected_log(id text) RETURNS text LANGUAGE sql STABLE AS $$
 				  '"due_date": "2026-03-08T07:30:00.000Z", "duration_minutes": 1.5, '
 				  '"completed_at": "2026-11-01T05:30:00.000Z", '
 				  '"metadata": {"big": 100000000000000000000, "when": "2026-01-01", "score": 0.1}, '
-				  '"created_at": "%s", "occurred_at": "2026-03-08T07:30:00.123Z"}}',
-				  id, now_rendered())
+				  '"created_at": "%s", "occurred_at": "2026-03-08T07:30:00.123Z", '
+				  '"owner_id": null, "updated_at": "%s", "version": 1}}',
+				  id, now_rendered(), now_rendered())
 $$;
 
 CREATE TEMP TABLE logs (setting text PRIMARY KEY, response json);

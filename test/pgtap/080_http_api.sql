@@ -5,10 +5,11 @@
 -- transaction-locally, run clarky_api.pre_request(), call the function, and
 -- read response.status.  The real HTTP path is tested in test/http/.
 BEGIN;
-SELECT plan(69);
+SELECT plan(103);
 
 CREATE FUNCTION pg_temp.http(api_key text, call text, method text DEFAULT 'GET',
-							 claims jsonb DEFAULT '{"role": "clarky_anon"}')
+							 claims jsonb DEFAULT '{"role": "clarky_anon"}',
+							 more_headers jsonb DEFAULT '{}')
 RETURNS TABLE (status integer, body jsonb, body_text text, headers text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -20,8 +21,8 @@ BEGIN
 			set_config('request.jwt.claims', claims::text, true),
 			set_config('request.method', method, true),
 			set_config('request.headers',
-					   CASE WHEN api_key IS NULL THEN '{}'
-							ELSE json_build_object('x-api-key', api_key)::text END, true);
+					   (CASE WHEN api_key IS NULL THEN '{}'
+							 ELSE jsonb_build_object('x-api-key', api_key) END || more_headers)::text, true);
 	PERFORM clarky_api.pre_request();
 	EXECUTE 'SELECT ' || call INTO result;
 	PERFORM set_config('role', 'none', true);
@@ -60,8 +61,17 @@ GRANT ALL ON r TO PUBLIC;
 ------------------------------------------------------------------------------
 
 SELECT functions_are('clarky_api',
-	ARRAY['contact_activities', 'company_activities', 'log_activity', 'pre_request'],
+	ARRAY['contact_activities', 'company_activities', 'log_activity', 'pre_request',
+		  'get_activity', 'update_activity', 'delete_activity', 'restore_activity'],
 	'clarky_api holds exactly the HTTP-facing functions');
+SELECT volatility_is('clarky_api', 'get_activity', ARRAY[]::text[], 'stable',
+	'get_activity is STABLE: GET runs read-only');
+SELECT bag_eq($$SELECT p.oid::regprocedure::text, p.provolatile::text FROM pg_proc p
+				WHERE p.pronamespace = 'clarky_api'::regnamespace
+				  AND p.proname IN ('update_activity', 'delete_activity', 'restore_activity')$$,
+	$$VALUES ('clarky_api.update_activity(jsonb)', 'v'), ('clarky_api.delete_activity()', 'v'),
+			 ('clarky_api.restore_activity()', 'v')$$,
+	'update_activity (the body, one unnamed jsonb), delete_activity and restore_activity are VOLATILE: POST runs read-write');
 SELECT function_returns('clarky_api', 'contact_activities', ARRAY['text', 'text', 'text', 'text'], 'json',
 	'contact_activities takes text parameters (validated in C) and returns json');
 SELECT function_returns('clarky_api', 'log_activity', ARRAY['jsonb'], 'json',
@@ -88,8 +98,9 @@ INSERT INTO r SELECT 'log note', * FROM pg_temp.http((SELECT a_write FROM keys),
 SELECT is(status, 201, 'a write key logs an activity: 201') FROM r WHERE name = 'log note';
 SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json -> 'data') k),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description', 'due_date',
-		  'duration_minutes', 'completed_at', 'metadata', 'created_at', 'occurred_at'],
-	'the created activity has the seed''s keys in order') FROM r WHERE name = 'log note';
+		  'duration_minutes', 'completed_at', 'metadata', 'created_at', 'occurred_at',
+		  'owner_id', 'updated_at', 'version'],
+	'the created activity has the seed''s keys in order, then occurred_at, owner_id, updated_at, version') FROM r WHERE name = 'log note';
 SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json) k), ARRAY['data'],
 	'the answer is {"data": ...}') FROM r WHERE name = 'log note';
 SELECT is((SELECT workspace_id FROM clarky.activities WHERE id = body #>> '{data,id}'), 'ws_a',
@@ -255,6 +266,116 @@ FROM pg_temp.http(NULL, $$clarky_api.log_activity('{"activity_type": "note", "co
 SELECT pg_temp.is_error(h.status, h.body_text, 401, 'unauthorized', NULL, 'a JWT without workspace_id: 401')
 FROM pg_temp.http(NULL, $$clarky_api.contact_activities(contact_id => 'c_01HXYZ')$$, 'GET',
 	'{"role": "clarky_writer"}') AS h;
+
+------------------------------------------------------------------------------
+-- One activity by id: the id in X-Clarky-Activity-Id, If-Match, the ETag
+------------------------------------------------------------------------------
+
+CREATE TEMP TABLE one AS SELECT body #>> '{data,id}' AS id FROM r WHERE name = 'log note';
+GRANT SELECT ON one TO PUBLIC;
+CREATE FUNCTION pg_temp.on_id(id text, if_match text DEFAULT NULL) RETURNS jsonb LANGUAGE sql AS $$
+	SELECT jsonb_build_object('x-clarky-activity-id', id) || CASE WHEN if_match IS NULL THEN '{}'
+															  ELSE jsonb_build_object('if-match', if_match) END
+$$;
+
+INSERT INTO r SELECT 'get one', * FROM pg_temp.http((SELECT a_read FROM keys), 'clarky_api.get_activity()', 'GET',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one)));
+SELECT is(ARRAY[status::text, headers], ARRAY['200', '[{"ETag": "\"1\""}]'],
+	'GET an activity: 200, ETag "1" (its version)') FROM r WHERE name = 'get one';
+SELECT is(body_text, (SELECT clarky.get_activity(id)::text FROM one WHERE set_config('clarky.workspace_id', 'ws_a', true) IS NOT NULL),
+	'GET an activity: the body is get_activity''s {"data": activity}') FROM r WHERE name = 'get one';
+SELECT is(status, 200, 'GET with the id percent-encoded (%5F for _): 200')
+FROM pg_temp.http((SELECT a_read FROM keys), 'clarky_api.get_activity()', 'GET', '{"role": "clarky_anon"}',
+	pg_temp.on_id(replace((SELECT id FROM one), '_', '%5F')));
+
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, d)
+FROM (VALUES
+	('GET an unknown id: 404 not_found', (SELECT a_read FROM keys), 'a_01ARYZ6S41TSV4RRFFQ69G5FAV'),
+	('GET another workspace''s activity: 404, as if unknown', (SELECT b_write FROM keys2), (SELECT id FROM one)),
+	('GET an id with a bad escape: 404', (SELECT a_read FROM keys), 'a_%zz')
+) AS t(d, k, id),
+LATERAL pg_temp.http(k, 'clarky_api.get_activity()', 'GET', '{"role": "clarky_anon"}', pg_temp.on_id(id)) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 401, 'unauthorized', NULL, 'GET an activity without a key: 401')
+FROM pg_temp.http(NULL, 'clarky_api.get_activity()', 'GET', '{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+
+-- PATCH
+CREATE TEMP TABLE before_patch AS SELECT version, title FROM clarky.activities WHERE id = (SELECT id FROM one);
+GRANT SELECT ON before_patch TO PUBLIC;
+SELECT pg_temp.is_error(h.status, h.body_text, 403, 'forbidden', NULL, 'PATCH with a read-only key: 403')
+FROM pg_temp.http((SELECT a_read FROM keys), $$clarky_api.update_activity('{"title": "nope"}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 422, 'validation_error', f, d)
+FROM (VALUES
+	('PATCH a title too long: 422 naming title', '{"title": "' || repeat('x', 1001) || '"}', 'title'),
+	('PATCH an unknown field: 422 naming it', '{"titel": "x"}', 'titel'),
+	('PATCH the version: 422 naming it', '{"version": 9}', 'version'),
+	('PATCH clearing activity_type: 422 naming it', '{"activity_type": null}', 'activity_type'),
+	('PATCH clearing the only owner: 422 naming contact_id', '{"contact_id": null}', 'contact_id')
+) AS t(d, patch, f),
+LATERAL pg_temp.http((SELECT a_write FROM keys), format('clarky_api.update_activity(%L)', patch), 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 400, 'bad_request', NULL, 'PATCH with an array body: 400')
+FROM pg_temp.http((SELECT a_write FROM keys), $$clarky_api.update_activity('[{"title": "x"}]')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT is((SELECT ROW(version, title)::text FROM clarky.activities WHERE id = (SELECT id FROM one)),
+	(SELECT ROW(version, title)::text FROM before_patch), 'no refused PATCH changed the activity');
+
+INSERT INTO r SELECT 'patch', * FROM pg_temp.http((SELECT a_write FROM keys),
+	$$clarky_api.update_activity('{"title": "Follow-up booked", "metadata": {"stage": "demo"}}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), '"1"'));
+SELECT is(ARRAY[status::text, headers, body #>> '{data,title}', body #>> '{data,version}', body #>> '{data,metadata,stage}'],
+	ARRAY['200', '[{"ETag": "\"2\""}]', 'Follow-up booked', '2', 'demo'],
+	'PATCH with If-Match "1": 200, the patched activity, ETag "2"') FROM r WHERE name = 'patch';
+INSERT INTO r SELECT 'stale patch', * FROM pg_temp.http((SELECT a_write FROM keys),
+	$$clarky_api.update_activity('{"title": "stale"}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), '"1"'));
+SELECT is(ARRAY[status::text, body #>> '{error,code}', body #>> '{error,details,current_version}'],
+	ARRAY['409', 'conflict', '2'], 'PATCH with a stale If-Match: 409 conflict, details.current_version 2')
+FROM r WHERE name = 'stale patch';
+SELECT is(status, 409, 'PATCH with a weak If-Match W/"2": 409 (If-Match compares strongly)')
+FROM pg_temp.http((SELECT a_write FROM keys), $$clarky_api.update_activity('{"title": "weak"}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), 'W/"2"'));
+SELECT is(ARRAY[status::text, headers], ARRAY['200', '[{"ETag": "\"3\""}]'],
+	'PATCH with If-Match *: 200, ETag "3"')
+FROM pg_temp.http((SELECT a_write FROM keys), $$clarky_api.update_activity('{"title": "any version"}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), '*'));
+SELECT is((SELECT ROW(version, title)::text FROM clarky.activities WHERE id = (SELECT id FROM one)),
+	ROW(3, 'any version')::text, 'the stale and the weak PATCH changed nothing');
+
+-- DELETE and restore
+SELECT is(ARRAY[status::text, body #>> '{error,details,current_version}'], ARRAY['409', '3'],
+	'DELETE with a stale If-Match: 409')
+FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.delete_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), '"2"'));
+SELECT pg_temp.is_error(h.status, h.body_text, 403, 'forbidden', NULL, 'DELETE with a read-only key: 403')
+FROM pg_temp.http((SELECT a_read FROM keys), 'clarky_api.delete_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT is(ARRAY[status::text, coalesce(body_text, '(no body)')], ARRAY['204', '(no body)'],
+	'DELETE with If-Match "3": 204, no body')
+FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.delete_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one), '"3"'));
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, d)
+FROM (VALUES ('GET a deleted activity: 404', 'clarky_api.get_activity()', (SELECT a_read FROM keys)),
+			 ('DELETE it again: 404', 'clarky_api.delete_activity()', (SELECT a_write FROM keys)),
+			 ('PATCH it: 404', $$clarky_api.update_activity('{"title": "x"}')$$, (SELECT a_write FROM keys))) AS t(d, call, k),
+LATERAL pg_temp.http(k, call, 'POST', '{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT is(body #>> '{pagination,total}', '1', 'the deleted note left its contact''s total')
+FROM pg_temp.http((SELECT a_read FROM keys), $$clarky_api.contact_activities(contact_id => 'c_01HXYZ')$$);
+INSERT INTO r SELECT 'restore', * FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.restore_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one)));
+SELECT is(ARRAY[status::text, headers, body #>> '{data,title}', (body -> 'data' ? 'deleted_at')::text],
+	ARRAY['200', '[{"ETag": "\"5\""}]', 'any version', 'false'],
+	'restore: 200, the activity without deleted_at, ETag "5"') FROM r WHERE name = 'restore';
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, 'restoring a live activity: 404')
+FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.restore_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT is(body #>> '{pagination,total}', '2', 'restored, it is counted again')
+FROM pg_temp.http((SELECT a_read FROM keys), $$clarky_api.contact_activities(contact_id => 'c_01HXYZ')$$);
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, 'another workspace''s writer cannot delete it: 404')
+FROM pg_temp.http((SELECT b_write FROM keys2), 'clarky_api.delete_activity()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
+SELECT is((SELECT ROW(version, deleted_at)::text FROM clarky.activities WHERE id = (SELECT id FROM one)),
+	ROW(5, NULL::timestamptz)::text, 'the activity is live, at version 5');
 
 ------------------------------------------------------------------------------
 -- Nothing carries over between requests on one connection

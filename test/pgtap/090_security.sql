@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(63);
+SELECT plan(77);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -32,6 +32,13 @@ INSERT INTO allowed VALUES
 	('clarky.activity_type_ge(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.activity_type_cmp(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.log_activity(jsonb)', '{clarky_writer}'),
+	('clarky.get_activity(text)', '{clarky_reader,clarky_writer,clarky_analyst}'),
+	('clarky.update_activity(text,jsonb,integer)', '{clarky_writer}'),
+	('clarky.complete_activity(text,timestamp with time zone)', '{clarky_writer}'),
+	('clarky.reopen_activity(text)', '{clarky_writer}'),
+	('clarky.delete_activity(text,integer)', '{clarky_writer}'),
+	('clarky.restore_activity(text)', '{clarky_writer}'),
+	('clarky.purge_deleted_activities(interval)', '{clarky_admin}'),
 	('clarky.activity_counts_trigger()', '{}'),
 	('clarky.rebuild_activity_counts()', '{}'),
 	('clarky.generate_api_key()', '{clarky_admin}'),
@@ -42,7 +49,11 @@ INSERT INTO allowed VALUES
 	('clarky_api.contact_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.company_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.log_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
-	('clarky_api.pre_request()', '{clarky_anon,clarky_reader,clarky_writer}');
+	('clarky_api.pre_request()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.get_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.update_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.delete_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.restore_activity()', '{clarky_anon,clarky_reader,clarky_writer}');
 
 SELECT set_eq(
 	$$SELECT p.oid::regprocedure FROM pg_proc p
@@ -58,10 +69,10 @@ SELECT is(
 FROM allowed ORDER BY fn::text;
 
 SELECT is(
-	(SELECT array_agg(p.oid::regprocedure::text) FROM pg_proc p
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 	 WHERE p.pronamespace IN ('clarky'::regnamespace, 'clarky_api'::regnamespace) AND p.prosecdef),
-	ARRAY['clarky.resolve_api_key(text)'],
-	'the only SECURITY DEFINER function is clarky.resolve_api_key');
+	ARRAY['clarky.purge_deleted_activities(interval)', 'clarky.resolve_api_key(text)'],
+	'the only SECURITY DEFINER functions are clarky.resolve_api_key and clarky.purge_deleted_activities (for administrators only)');
 SELECT is(
 	(SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 	 JOIN pg_language l ON l.oid = p.prolang
@@ -87,13 +98,27 @@ SELECT is(
 		  has_table_privilege('clarky_reader', 'clarky.activities', 'SELECT'),
 		  has_table_privilege('clarky_reader', 'clarky.activities', 'INSERT'),
 		  has_table_privilege('clarky_writer', 'clarky.activities', 'INSERT'),
-		  has_table_privilege('clarky_writer', 'clarky.activities', 'UPDATE'),
+		  has_any_column_privilege('clarky_writer', 'clarky.activities', 'UPDATE'),
 		  has_table_privilege('clarky_writer', 'clarky.activities', 'DELETE'),
 		  has_table_privilege('clarky_analyst', 'clarky.activities', 'SELECT'),
 		  has_table_privilege('clarky_analyst', 'clarky.activities', 'INSERT'),
-		  has_table_privilege('clarky_test_nobody', 'clarky.activities', 'SELECT')],
-	ARRAY[false, true, false, true, false, false, true, false, false],
-	'activities: readers and analysts SELECT, writers also INSERT, nobody else anything');
+		  has_table_privilege('clarky_test_nobody', 'clarky.activities', 'SELECT'),
+		  has_table_privilege('clarky_reader', 'clarky.activities', 'UPDATE'),
+		  has_table_privilege('clarky_analyst', 'clarky.activities', 'UPDATE'),
+		  has_table_privilege('clarky_admin', 'clarky.activities', 'SELECT'),
+		  has_table_privilege('clarky_admin', 'clarky.activities', 'DELETE'),
+		  has_table_privilege('clarky_admin', 'clarky.activities', 'UPDATE'),
+		  has_table_privilege('clarky_admin', 'clarky.activities', 'INSERT')],
+	ARRAY[false, true, false, true, true, false, true, false, false,
+		  false, false, false, false, false, false],
+	'activities: readers and analysts SELECT, writers also INSERT and UPDATE, nobody else anything (administrators purge through the function)');
+SELECT is(
+	ARRAY(SELECT a.attname::text FROM pg_attribute AS a
+		  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+			AND NOT has_column_privilege('clarky_writer', 'clarky.activities', a.attname, 'UPDATE')
+		  ORDER BY a.attnum),
+	ARRAY['workspace_id', 'id', 'created_at'],
+	'writers may UPDATE every column but the key and created_at');
 SELECT is(
 	ARRAY[has_table_privilege('clarky_anon', 'clarky.api_keys', 'SELECT'),
 		  has_table_privilege('clarky_reader', 'clarky.api_keys', 'SELECT'),
@@ -138,12 +163,16 @@ SELECT throws_ok(
 SELECT lives_ok(
 	$$INSERT INTO clarky.activities (contact_id, activity_type, title) VALUES ('c1', 'todo', 'A3')$$,
 	'a writer''s plain INSERT lands in its bound workspace by default');
-SELECT throws_ok($$UPDATE clarky.activities SET title = 'x'$$, '42501', NULL,
-	'a writer cannot update');
+SELECT lives_ok($$UPDATE clarky.activities SET description = 'touched'$$,
+	'a writer may update (update_activity runs with its privileges)');
+SELECT throws_ok($$UPDATE clarky.activities SET workspace_id = 'ws_b' WHERE title = 'A1'$$, '42501', NULL,
+	'a writer cannot move an activity to another workspace');
 SELECT throws_ok($$DELETE FROM clarky.activities$$, '42501', NULL, 'a writer cannot delete');
 RESET ROLE;
 SELECT is((SELECT workspace_id FROM clarky.activities WHERE title = 'A3'), 'ws_a',
 	'the default workspace_id is the bound workspace');
+SELECT is((SELECT array_agg(title ORDER BY title) FROM clarky.activities WHERE description = 'touched'),
+	ARRAY['A1', 'A2', 'A3'], 'a writer''s plain UPDATE reaches only its bound workspace''s rows');
 
 SELECT set_config('clarky.workspace_id', 'ws_a', true);
 SET LOCAL ROLE clarky_writer;

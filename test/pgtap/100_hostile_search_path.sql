@@ -2,7 +2,7 @@
 -- search_path that puts public before pg_catalog, change no result of any
 -- extension function and run no planted code.
 BEGIN;
-SELECT plan(9);
+SELECT plan(13);
 
 -- Results under the ordinary search_path, to compare with
 SELECT set_config('clarky.workspace_id', 'ws_hostile', true);
@@ -17,6 +17,10 @@ SELECT clarky.contact_activities('c_h')::text AS contact_all,
 	   clarky.contact_activities('c_h', 'call', 1, 1)::text AS contact_calls,
 	   clarky.company_activities('co_h')::text AS company_all,
 	   clarky.contact_activities('c_h', NULL, 2, 1)::text AS page_two;
+
+-- The activity the functions of an activity's life will work on
+CREATE TEMP TABLE target AS
+SELECT logged #>> '{data,id}' AS id, logged AS logged FROM expected WHERE logged #>> '{data,activity_type}' = 'note';
 
 -- The traps: every planted object records that it ran
 CREATE TABLE public.trap_log (what text);
@@ -41,8 +45,9 @@ CREATE TYPE public.jsonb AS ENUM ('trap');
 CREATE SCHEMA trap_clarky;
 CREATE TABLE trap_clarky.activities (LIKE clarky.activities);
 CREATE TEMP TABLE activities (LIKE clarky.activities);
-INSERT INTO pg_temp.activities (workspace_id, id, contact_id, activity_type, metadata, created_at, occurred_at)
-VALUES ('ws_hostile', 'a_temp', 'c_h', 'note', '{}', now(), now());
+INSERT INTO pg_temp.activities (workspace_id, id, contact_id, activity_type, metadata, created_at, occurred_at,
+								updated_at, version)
+VALUES ('ws_hostile', 'a_temp', 'c_h', 'note', '{}', now(), now(), now(), 1);
 
 -- Every call runs under the hostile path; the assertions (pgTAP itself
 -- would fall into the traps) run after it is reset.
@@ -60,6 +65,14 @@ CREATE TEMP TABLE new_key AS SELECT clarky.create_api_key('ws_hostile', ARRAY['r
 CREATE TEMP TABLE key_check AS
 SELECT k.workspace_id || '/' || k.scope AS resolved
 FROM new_key, clarky.resolve_api_key(new_key.key) AS k;
+CREATE TEMP TABLE life (n int, r text);
+INSERT INTO life SELECT 1, clarky.get_activity((SELECT id FROM target))::text;
+INSERT INTO life SELECT 2, clarky.update_activity((SELECT id FROM target), '{"title": "hostile", "metadata": {"m": 1}}', 1)::text;
+INSERT INTO life SELECT 3, clarky.complete_activity((SELECT id FROM target))::text;
+INSERT INTO life SELECT 4, clarky.reopen_activity((SELECT id FROM target))::text;
+INSERT INTO life SELECT 5, clarky.delete_activity((SELECT id FROM target), 4)::text;
+INSERT INTO life SELECT 6, clarky.contact_activities('c_h')::text;
+INSERT INTO life SELECT 7, clarky.restore_activity((SELECT id FROM target))::text;
 SET LOCAL search_path = pg_catalog, public;
 
 SELECT is((SELECT contact_all FROM got), (SELECT contact_all FROM expected_timelines),
@@ -79,6 +92,30 @@ SELECT is((SELECT logged #>> '{data,created_at}' FROM logged),
 	'created_at is the real now(), not a planted one');
 SELECT is((SELECT resolved FROM key_check), 'ws_hostile/read',
 	'API keys are created and resolved with the real sha256');
+SELECT is((SELECT r::jsonb FROM life WHERE n = 1), (SELECT logged FROM target),
+	'get_activity: the activity asked for, as log_activity returned it');
+SELECT is(
+	(SELECT jsonb_agg(jsonb_build_object('n', n, 'version', r::jsonb #> '{data,version}',
+			'title', r::jsonb #>> '{data,title}', 'completed', r::jsonb #>> '{data,completed_at}' IS NOT NULL,
+			'deleted', r::jsonb -> 'data' ? 'deleted_at') ORDER BY n)
+	   FROM life WHERE n BETWEEN 2 AND 7 AND n <> 6),
+	'[{"n": 2, "version": 2, "title": "hostile", "completed": false, "deleted": false},
+	  {"n": 3, "version": 3, "title": "hostile", "completed": true, "deleted": false},
+	  {"n": 4, "version": 4, "title": "hostile", "completed": false, "deleted": false},
+	  {"n": 5, "version": 5, "title": "hostile", "completed": false, "deleted": true},
+	  {"n": 7, "version": 6, "title": "hostile", "completed": false, "deleted": false}]'::jsonb,
+	'update, complete, reopen, delete and restore: each answers the activity it changed');
+SELECT is((SELECT r::jsonb #>> '{pagination,total}' FROM life WHERE n = 6), '2',
+	'the deleted activity left the timeline''s total');
+SELECT is(
+	(SELECT jsonb_object_agg(id, jsonb_build_object('title', title, 'version', version, 'deleted', deleted_at IS NOT NULL))
+	   FROM clarky.activities WHERE workspace_id = 'ws_hostile'),
+	(SELECT jsonb_object_agg(l #>> '{data,id}', jsonb_build_object(
+				'title', CASE WHEN l #>> '{data,id}' = (SELECT id FROM target) THEN 'hostile' ELSE l #>> '{data,title}' END,
+				'version', CASE WHEN l #>> '{data,id}' = (SELECT id FROM target) THEN 6 ELSE 1 END,
+				'deleted', false))
+	   FROM (SELECT logged AS l FROM expected UNION ALL SELECT logged FROM logged) AS x),
+	'only the activity given was changed, to version 6; no other row');
 SELECT is((SELECT count(*)::int FROM public.trap_log), 0, 'no planted function or operator ever ran');
 SELECT is((SELECT count(*)::int FROM clarky.activities WHERE workspace_id = 'ws_hostile'), 3,
 	'every write went to clarky.activities, none to the planted tables');

@@ -1,7 +1,7 @@
 -- 110_totals_and_deep_pages.sql: the exact totals kept in
 -- clarky.activity_counts, and deep pages found from either end.
 BEGIN;
-SELECT plan(35);
+SELECT plan(51);
 
 SELECT set_config('clarky.workspace_id', 'ws_deep', true);
 
@@ -25,7 +25,7 @@ CREATE FUNCTION pg_temp.expected_ids(kind text, owner text, type clarky.activity
 RETURNS text[] LANGUAGE sql AS $$
 	SELECT coalesce(array_agg(id ORDER BY occurred_at DESC, id DESC), '{}')
 	FROM (SELECT id, occurred_at FROM clarky.activities
-		  WHERE workspace_id = 'ws_deep'
+		  WHERE workspace_id = 'ws_deep' AND deleted_at IS NULL
 			AND CASE kind WHEN 'contact' THEN contact_id ELSE company_id END = owner
 			AND (type IS NULL OR activity_type = type)
 		  ORDER BY occurred_at DESC, id DESC
@@ -73,7 +73,7 @@ CREATE FUNCTION pg_temp.totals_exact() RETURNS text LANGUAGE sql AS $$
 						  ELSE clarky.company_activities(owner, type, 1000, 1) END
 				-> 'pagination' ->> 'total')::bigint AS got,
 			   (SELECT count(*) FROM clarky.activities a
-				WHERE a.workspace_id = clarky.current_workspace()
+				WHERE a.workspace_id = clarky.current_workspace() AND a.deleted_at IS NULL
 				  AND CASE kind WHEN 'contact' THEN a.contact_id ELSE a.company_id END = owner
 				  AND (type IS NULL OR a.activity_type = type)) AS want
 		FROM (VALUES ('contact', 'c_deep'), ('contact', 'c_moved'), ('company', 'co_deep'),
@@ -121,6 +121,50 @@ UPDATE clarky.activities SET activity_type = 'note' WHERE title LIKE 'row 8%';
 ROLLBACK TO SAVEPOINT before_failure;
 SELECT is(pg_temp.totals_exact(), 'exact', 'a rolled-back write leaves the totals as they were');
 
+------------------------------------------------------------------------------
+-- Soft deletes by plain SQL: deleted_at set or cleared by the table's owner
+------------------------------------------------------------------------------
+
+UPDATE clarky.activities SET deleted_at = now() WHERE workspace_id = 'ws_deep' AND title ~ '[05]$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'after a plain UPDATE setting deleted_at: deleted activities left every total');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 4), 'all',
+	'and every page, from both ends, skips them');
+SELECT is(pg_temp.pages_match('contact', 'c_deep', 'note', 2), 'all', 'and every filtered page');
+SELECT is(pg_temp.pages_match('company', 'co_deep', NULL, 3), 'all', 'and every page of the company''s');
+SELECT is(clarky.contact_activities('c_deep', NULL, 1, 100) -> 'pagination' ->> 'total',
+	(SELECT count(*)::text FROM clarky.activities
+	  WHERE workspace_id = 'ws_deep' AND contact_id = 'c_deep' AND deleted_at IS NULL),
+	'(the total is the live rows'' count)');
+SELECT cmp_ok((SELECT count(*) FROM clarky.activities WHERE workspace_id = 'ws_deep' AND deleted_at IS NOT NULL),
+	'>', 50::bigint, '(test data: many are deleted)');
+
+UPDATE clarky.activities SET activity_type = 'reminder', contact_id = 'c_moved', company_id = 'co_new'
+ WHERE workspace_id = 'ws_deep' AND title ~ '5$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'changing a deleted activity''s type and owners counts nothing');
+UPDATE clarky.activities SET deleted_at = now() - interval '1 day'
+ WHERE workspace_id = 'ws_deep' AND title ~ '[05]$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'nor does changing its deleted_at');
+
+UPDATE clarky.activities SET deleted_at = NULL WHERE workspace_id = 'ws_deep' AND title ~ '0$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'clearing deleted_at by plain UPDATE puts activities back in every total');
+UPDATE clarky.activities SET deleted_at = now(), activity_type = 'call'
+ WHERE workspace_id = 'ws_deep' AND title ~ '0$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'deleting and changing the type in one UPDATE');
+UPDATE clarky.activities SET deleted_at = NULL, contact_id = 'c_moved'
+ WHERE workspace_id = 'ws_deep' AND title ~ '[02468]0$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'restoring and moving to another contact in one UPDATE');
+UPDATE clarky.activities SET workspace_id = 'ws_elsewhere'
+ WHERE workspace_id = 'ws_deep' AND deleted_at IS NOT NULL AND title ~ '25$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'moving deleted activities to another workspace');
+SELECT set_config('clarky.workspace_id', 'ws_elsewhere', true);
+SELECT is(pg_temp.totals_exact(), 'exact', 'where they are not counted either');
+SELECT set_config('clarky.workspace_id', 'ws_deep', true);
+
+DELETE FROM clarky.activities WHERE workspace_id = 'ws_deep' AND deleted_at IS NOT NULL AND title ~ '45$';
+SELECT is(pg_temp.totals_exact(), 'exact', 'a plain DELETE of deleted activities leaves the totals exact');
+INSERT INTO clarky.activities (contact_id, company_id, activity_type, title, deleted_at)
+SELECT 'c_deep', 'co_deep', 'note', 'born deleted ' || g, now() FROM generate_series(1, 5) g;
+SELECT is(pg_temp.totals_exact(), 'exact', 'a plain INSERT of deleted activities counts nothing');
 SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 9), 'all',
 	'after all that, every page still matches');
 
@@ -149,7 +193,8 @@ END
 $$;
 SELECT matches(pg_temp.plan_as_reader($$SELECT id FROM clarky.activities
 		WHERE workspace_id OPERATOR(pg_catalog.=) 'ws_deep' AND contact_id OPERATOR(pg_catalog.=) 'c_deep'
-		  AND activity_type OPERATOR(clarky.=) 'call' ORDER BY occurred_at DESC, id DESC LIMIT 25$$),
+		  AND activity_type OPERATOR(clarky.=) 'call' AND deleted_at IS NULL
+		ORDER BY occurred_at DESC, id DESC LIMIT 25$$),
 	'Index Cond: .*activity_type OPERATOR\(clarky\.=\)',
 	'as a reader under row-level security, a type-filtered page is an index condition on the type');
 SELECT matches(pg_temp.plan_as_reader($$SELECT sum(calls) FROM clarky.activity_counts
@@ -172,7 +217,11 @@ SELECT is(pg_temp.pages_match('contact', 'c_deep', NULL, 3), 'all',
 ALTER TABLE clarky.activities ENABLE TRIGGER activities_counts;
 SELECT isnt(pg_temp.totals_exact(), 'exact', 'enabled again, the trigger''s counts lag behind the load');
 SELECT cmp_ok(clarky.rebuild_activity_counts(), '>', 0::bigint, 'rebuild_activity_counts recounts');
-SELECT is(pg_temp.totals_exact(), 'exact', 'after which every total is exact again');
+SELECT is(pg_temp.totals_exact(), 'exact', 'after which every total is exact again, deleted activities left out');
+SELECT is((SELECT sum(notes + calls + meetings + video_calls + tasks + todos + reminders)::bigint
+		   FROM clarky.activity_counts WHERE workspace_id = 'ws_deep' AND owner_kind = 'contact'),
+	(SELECT count(*) FROM clarky.activities WHERE workspace_id = 'ws_deep' AND contact_id IS NOT NULL AND deleted_at IS NULL),
+	'the recount counts only live activities');
 SELECT is((SELECT array_agg(DISTINCT stripe) FROM clarky.activity_counts), ARRAY[0],
 	'in one stripe per owner');
 SELECT is((SELECT count(*)::int FROM clarky.activity_counts
