@@ -97,8 +97,18 @@ log "checking that the benchmark harness still runs (bench/run.sh --tiny)"
 count_tap "$WORK/bench.out"
 bench_passed=$tap_passed bench_failed=$tap_failed
 
-passed=$((total - failed + unit_passed + http_passed + bench_passed))
-failed=$((failed + unit_failed + http_failed + bench_failed))
+# ---- upgrade 1.0.0 -> 1.1.0 (test/upgrade/upgrade_test.sh) --------------------
+# its own throw-away cluster, PostgREST and nginx on PORT+3, PORT+4, PORT+5
+log "running the upgrade tests (test/upgrade, PostgreSQL on 127.0.0.1:$((PORT + 3)))"
+CLARKY_UPGRADE_NO_BUILD=1 CLARKY_UPGRADE_PORT=$((PORT + 3)) \
+	timeout 900 "$REPO_DIR/test/upgrade/upgrade_test.sh" >"$WORK/upgrade.out" 2>&1 || true
+count_tap "$WORK/upgrade.out"
+upgrade_passed=$tap_passed upgrade_failed=$tap_failed
+echo "upgrade tests: $upgrade_passed passed, $upgrade_failed failed"
+# ---- end of the upgrade tests ---------------------------------------------------
+
+passed=$((total - failed + unit_passed + http_passed + bench_passed + upgrade_passed))
+failed=$((failed + unit_failed + http_failed + bench_failed + upgrade_failed))
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
