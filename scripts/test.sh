@@ -6,8 +6,9 @@
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
 # PostgREST and nginx started on the next two ports, then checks that the
-# benchmark harness still runs on a tiny data set (test/bench_smoke.sh), and
-# ends with "N passed, N failed".
+# benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
+# the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), and ends with
+# "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
