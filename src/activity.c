@@ -17,8 +17,8 @@
  * metadata's limits) and writes every patchable column in one UPDATE;
  * the answer is rendered from the values written.  Of two updates that
  * expect the same version, the second waits for the first's lock and then
- * finds the version changed.  A patch that changes no value writes
- * nothing and keeps the version.
+ * finds the version changed; likewise when the first one deleted it.  A
+ * patch that changes no value writes nothing and keeps the version.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,7 +42,7 @@ typedef enum ActivityStatement
 	STMT_UPDATE,				/* $1, $2, each patchable field, updated_at */
 	STMT_DELETE,				/* $1, $2, $3 now, $4 expected version */
 	STMT_RESTORE,				/* $1, $2, $3 now */
-	STMT_VERSION,				/* $1, $2: the live activity's version */
+	STMT_VERSION,				/* $1, $2: the version, live or deleted */
 	NUM_STATEMENTS
 } ActivityStatement;
 
@@ -116,8 +116,7 @@ StatementPlan(ActivityStatement statement)
 							 " RETURNING %s", ClarkySelectList());
 			break;
 		case STMT_VERSION:
-			appendStringInfoString(&sql, "SELECT version" WHERE_ACTIVITY
-								   " AND deleted_at IS NULL");
+			appendStringInfoString(&sql, "SELECT version" WHERE_ACTIVITY);
 			break;
 		case NUM_STATEMENTS:
 			pg_unreachable();
@@ -146,6 +145,30 @@ VersionConflict(text *id, int32 expected, int32 current)
 			 errmsg("activity \"%s\" is not at version %d", text_to_cstring(id), expected),
 			 errdetail("The current version is %d.", current),
 			 errhint("Read the activity again, and apply the change to its current version.")));
+}
+
+/*
+ * No live activity id was found for a change that expected a version: if
+ * the activity is there at another version (changed or deleted since it was
+ * read), that is the conflict; otherwise it is not found.  values holds the
+ * workspace and the id.
+ */
+static void
+NoLiveActivity(text *id, const int32 *expected_version, Datum *values, char *nulls)
+{
+	if (expected_version != NULL &&
+		SPI_execute_plan(StatementPlan(STMT_VERSION), values, nulls, false, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		bool		isnull;
+		int32		current = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 1,
+														  &isnull));
+
+		if (current != *expected_version)
+			VersionConflict(id, *expected_version, current);
+	}
+	NotFound(id);
 }
 
 /*
@@ -331,7 +354,7 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 	if (SPI_execute_plan(StatementPlan(STMT_LOCK), values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "activity lookup failed");
 	if (SPI_processed == 0)
-		NotFound(id);
+		NoLiveActivity(id, expected_version, values, nulls);
 
 	/* the current values, the activity type as its label */
 	tuple = SPI_tuptable->vals[0];
@@ -451,19 +474,7 @@ DeleteOrRestore(ActivityStatement statement, text *id,
 	nulls[3] = expected_version ? ' ' : 'n';
 
 	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0)
-	{
-		if (statement == STMT_DELETE && expected_version != NULL &&
-			SPI_execute_plan(StatementPlan(STMT_VERSION), values, nulls, false, 1) == SPI_OK_SELECT &&
-			SPI_processed == 1)
-		{
-			bool		isnull;
-			Datum		current = SPI_getbinval(SPI_tuptable->vals[0],
-												SPI_tuptable->tupdesc, 1, &isnull);
-
-			VersionConflict(id, *expected_version, DatumGetInt32(current));
-		}
-		NotFound(id);
-	}
+		NoLiveActivity(id, expected_version, values, nulls);
 	SPI_finish();
 	*version = info.version;
 	return EndAnswer(&buf);
