@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # scripts/stress.sh: the reliability ("stress") checks, from a fresh Debian 12
-# machine; about 5 minutes on 2 cores.
+# machine; about 6 minutes on 2 cores.
 #
 # Installs what is missing (the test suite's packages and sqlsmith), builds
 # and installs the extension, then runs each check of test/stress/ on private
-# PostgreSQL 15 clusters of its own (ports 25470-25479, under one temporary
-# directory, removed at the end):
+# PostgreSQL 15 clusters of its own (ports STRESS_PORT_BASE to
+# STRESS_PORT_BASE+9, by default 25470-25479, under one temporary directory,
+# removed at the end):
 #
-#   crash.sh         kill -9 of the server under a write load; acknowledged
-#                    writes intact after recovery, pg_amcheck clean, totals exact
-#   concurrency.sh   8 writers and 2 readers for 30 s: row counts, unique and
-#                    per-backend increasing ids, exact totals, consistent pages
+#   crash.sh         kill -9 of the server under a load of logs, updates,
+#                    completes, reopens, deletes and restores; acknowledged
+#                    writes and changes intact after recovery, versions
+#                    consistent, pg_amcheck clean, totals exact
+#   concurrency.sh   8 writers (logging and changing) and 2 readers for 30 s:
+#                    row counts, unique and per-backend increasing ids, no
+#                    lost or doubled change, exact totals of live activities,
+#                    consistent pages, no deleted activity on a timeline; then
+#                    8 sessions racing with one expected_version: one wins
 #   dump_restore.sh  pg_dump/pg_restore into a fresh cluster: rows, functions,
 #                    grants, row-level security, API keys
 #   memory.sh        100,000 calls of each function in one backend: no growth
@@ -31,13 +37,24 @@
 # STRESS_KEEP=1 keeps the work directory (clusters, logs, outputs);
 # STRESS_NO_BUILD=1 tests the extension as installed, without building it.
 # STRESS_FIGURES=FILE also writes the figures to FILE.
+# STRESS_PORT_BASE=PORT moves the ten ports to PORT..PORT+9 (default 25470;
+# keep them below the ephemeral range 32768-60999), e.g. to run beside
+# another run of the checks.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
 STRESS_DIR=$REPO_DIR/test/stress
 ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers)
-declare -A PORTS=([crash]=25470 [concurrency]=25471 [dump_restore]="25472 25473"
-	[memory]=25474 [sqlsmith]=25475 [many_writers]=25476)
+STRESS_PORT_BASE=${STRESS_PORT_BASE:-25470}
+if ! [[ $STRESS_PORT_BASE =~ ^[0-9]+$ ]] || [ "$STRESS_PORT_BASE" -lt 1024 ] ||
+	[ "$STRESS_PORT_BASE" -gt 32758 ]; then
+	echo "error: STRESS_PORT_BASE=$STRESS_PORT_BASE is not a port from 1024 to 32758" >&2
+	exit 2
+fi
+export STRESS_PORT_BASE
+P=$STRESS_PORT_BASE
+declare -A PORTS=([crash]=$P [concurrency]=$((P + 1)) [dump_restore]="$((P + 2)) $((P + 3))"
+	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)))
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
 	[many_writers]=180)
 

@@ -3,7 +3,8 @@
 # Each check in test/stress/*.sh sources this file, which sources
 # scripts/lib.sh (install_packages, build_install, start_cluster, stop_cluster,
 # run_psql...).  A check runs one or two private PostgreSQL 15 clusters under
-# a work directory of its own, on the port(s) it is given (25470-25479), and
+# a work directory of its own, on the port(s) it is given (STRESS_PORT_BASE
+# to STRESS_PORT_BASE+9, by default 25470-25479), and
 # prints TAP-like lines:
 #
 #   ok N - description
@@ -114,13 +115,14 @@ stress_cleanup() {
 # stress_cluster DIR PORT [NAME=VALUE...]: a private cluster in DIR (see
 # lib.sh's start_cluster), started on PORT with the given settings (ALTER
 # SYSTEM, then a restart so that every setting is in force), stopped when the
-# check exits.  Refuses a port outside 25470-25479 (and start_cluster one
-# already in use).
+# check exits.  Refuses a port outside the stress range (and start_cluster
+# one already in use).
+STRESS_PORT_BASE=${STRESS_PORT_BASE:-25470}
 stress_cluster() {
 	local dir=$1 port=$2 setting
 	shift 2
-	if [ "$port" -lt 25470 ] || [ "$port" -gt 25479 ]; then
-		echo "error: port $port is outside the stress range 25470-25479" >&2
+	if [ "$port" -lt "$STRESS_PORT_BASE" ] || [ "$port" -gt $((STRESS_PORT_BASE + 9)) ]; then
+		echo "error: port $port is outside the stress range $STRESS_PORT_BASE-$((STRESS_PORT_BASE + 9))" >&2
 		return 1
 	fi
 	on_exit "stop_cluster '$dir'"

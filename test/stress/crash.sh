@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # test/stress/crash.sh [PORT]: kill -9 the server during a write load; after
-# recovery every acknowledged activity is there, intact, the heap and
-# indexes verify, and the timelines' totals still equal count(*).
+# recovery every acknowledged activity and change is there, intact, the heap
+# and indexes verify, and the timelines' totals still equal count(*) of live
+# activities.
 #
-# Two clients log activities through clarky.log_activity(jsonb) in
-# autocommit, one in the default workspace and one in ws_crash_b (psql fed by
-# crash_client.py; psql prints a result only once its commit is
-# acknowledged).  After a few seconds of load the postmaster is killed with
-# SIGKILL together with every process it forked (backends and auxiliary
-# processes; each is a process group of its own), the cluster (fsync=on,
-# synchronous_commit=on, full_page_writes=on) is restarted, and the
-# acknowledged activities are compared field by field with the payloads
-# sent.
+# Two clients write in autocommit, one in the default workspace and one in
+# ws_crash_b (psql fed by crash_client.py; psql prints a result only once
+# its commit is acknowledged): about seven statements in ten log an activity
+# through clarky.log_activity(jsonb), the others change an activity the
+# client logged before (stress.crash_change: update_activity with the
+# version read first as expected_version, complete, reopen, delete with
+# expected_version, restore), recording the change in stress.crash_changes
+# in the same transaction.  After a few seconds of load the postmaster is
+# killed with SIGKILL together with every process it forked (backends and
+# auxiliary processes; each is a process group of its own), the cluster
+# (fsync=on, synchronous_commit=on, full_page_writes=on) is restarted, and
+# the acknowledged activities are compared field by field with the payloads
+# sent and the changes made to them.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-25470}
+PORT=${1:-$((STRESS_PORT_BASE + 0))}
 LOAD_SECONDS=${STRESS_CRASH_LOAD_SECONDS:-6}
 stress_workdir crash
 DIR=$WORK/cluster
@@ -35,6 +40,57 @@ END $$;
 GRANT clarky_writer TO stress_crash_writer;
 SQL
 "${PSQL[@]}" -d "$DB" -f "$STRESS_DIR/sql/checks.sql"
+"${PSQL[@]}" -d "$DB" <<'SQL'
+SET client_min_messages = warning;
+-- the activity each logging statement made, written with it
+CREATE TABLE stress.crash_ids (
+	c integer, n integer, id text COLLATE "C" NOT NULL UNIQUE,
+	PRIMARY KEY (c, n)
+);
+-- each change, written by the changing transaction; a reopen of an open
+-- activity changes nothing (new_version = prior_version)
+CREATE TABLE stress.crash_changes (
+	c integer, n integer,
+	target integer NOT NULL,	-- the statement that logged the activity
+	id text COLLATE "C" NOT NULL,
+	op text NOT NULL,
+	prior_version integer NOT NULL,
+	new_version integer NOT NULL,
+	at timestamptz NOT NULL,
+	PRIMARY KEY (c, n)
+);
+CREATE INDEX ON stress.crash_changes (id);
+CREATE VIEW stress.crash_versions AS
+	SELECT id, new_version FROM stress.crash_changes WHERE new_version > prior_version;
+
+-- Change the activity statement TARGET of client C logged, as statement N:
+-- the answer of the function called
+CREATE FUNCTION stress.crash_change(c integer, n integer, target integer, op text,
+									patch jsonb, stamp timestamptz)
+RETURNS json LANGUAGE plpgsql AS $$
+DECLARE
+	target_id text;
+	prior integer;
+	answer json;
+BEGIN
+	SELECT i.id INTO STRICT target_id FROM stress.crash_ids i
+	WHERE i.c = crash_change.c AND i.n = crash_change.target;
+	SELECT a.version INTO STRICT prior FROM clarky.activities a WHERE a.id = target_id FOR UPDATE;
+	answer := CASE op
+		WHEN 'update' THEN clarky.update_activity(target_id, patch, prior)
+		WHEN 'complete' THEN clarky.complete_activity(target_id, stamp)
+		WHEN 'reopen' THEN clarky.reopen_activity(target_id)
+		WHEN 'delete' THEN clarky.delete_activity(target_id, prior)
+		WHEN 'restore' THEN clarky.restore_activity(target_id)
+	END;
+	INSERT INTO stress.crash_changes
+	VALUES (c, n, target, target_id, op, prior, (answer #>> '{data,version}')::integer, now());
+	RETURN answer;
+END
+$$;
+GRANT SELECT, INSERT ON stress.crash_ids TO stress_crash_writer;
+GRANT INSERT ON stress.crash_changes TO stress_crash_writer;
+SQL
 diag "fsync=$("${PSQL[@]}" -d "$DB" -c 'SHOW fsync'), synchronous_commit=$("${PSQL[@]}" -d "$DB" -c 'SHOW synchronous_commit')"
 
 # ---- the load -------------------------------------------------------------
@@ -127,50 +183,113 @@ CREATE TABLE stress.acked (c integer, n integer, answer jsonb, PRIMARY KEY (c, n
 \copy stress.acked FROM '$WORK/acked.1' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 \copy stress.acked FROM '$WORK/acked.2' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01')
 
--- The first field of an acknowledged activity that differs from what was
--- sent (and answered), or NULL if none does.
+CREATE VIEW stress.acked_logs AS
+	SELECT k.* FROM stress.acked k JOIN stress.sent s USING (c, n) WHERE NOT s.payload ? 'change';
+CREATE VIEW stress.acked_changes AS
+	SELECT k.*, s.payload FROM stress.acked k JOIN stress.sent s USING (c, n) WHERE s.payload ? 'change';
+
+-- The first field of an activity that differs from what was sent, as the
+-- committed changes (stress.crash_changes, with what stress.sent says they
+-- set) left it, and from what its logging was answered; NULL if none does.
+-- a: the row (NULL: missing), c: the client, p: the payload logged, answer:
+-- the answer of its logging.
 CREATE FUNCTION stress.crash_mismatch(a clarky.activities, c integer, p jsonb, answer jsonb)
 RETURNS text LANGUAGE sql STABLE AS \$\$
+	WITH ch AS (
+		SELECT x.n, x.op, x.prior_version, x.new_version, x.at, s.payload AS sp
+		FROM stress.crash_changes x JOIN stress.sent s ON (s.c, s.n) = (x.c, x.n)
+		WHERE x.id = a.id
+	), last_update AS (
+		SELECT sp -> 'patch' AS patch FROM ch WHERE op = 'update' ORDER BY n DESC LIMIT 1
+	), e AS (
+		SELECT coalesce((SELECT patch ->> 'title' FROM last_update), p ->> 'title') AS title,
+			   (SELECT patch ->> 'owner_id' FROM last_update) AS owner_id,
+			   CASE WHEN EXISTS (SELECT FROM last_update) THEN
+					(coalesce(p -> 'metadata', '{}') - 'tags')
+					|| jsonb_build_object('u', (SELECT patch #> '{metadata,u}' FROM last_update),
+						'nested', coalesce(p #> '{metadata,nested}', '{}')
+							|| jsonb_build_object('score', (SELECT patch #> '{metadata,u}' FROM last_update)))
+			   ELSE coalesce(p -> 'metadata', '{}') END AS metadata,
+			   CASE WHEN EXISTS (SELECT FROM ch WHERE op IN ('complete', 'reopen')) THEN
+					(SELECT (sp ->> 'completed_at')::timestamptz FROM ch
+					 WHERE op IN ('complete', 'reopen') ORDER BY n DESC LIMIT 1)
+			   ELSE (p ->> 'completed_at')::timestamptz END AS completed_at,
+			   (SELECT CASE op WHEN 'delete' THEN at END FROM ch
+				WHERE op IN ('delete', 'restore') ORDER BY n DESC LIMIT 1) AS deleted_at,
+			   1 + (SELECT count(*) FROM ch WHERE new_version > prior_version) AS version,
+			   coalesce((SELECT at FROM ch WHERE new_version > prior_version ORDER BY n DESC LIMIT 1),
+						a.created_at) AS updated_at
+	)
 	SELECT CASE
 		WHEN a.id IS NULL THEN 'missing'
 		WHEN a.workspace_id <> CASE c WHEN 1 THEN 'default' ELSE 'ws_crash_b' END THEN 'workspace_id'
 		WHEN a.contact_id IS DISTINCT FROM p ->> 'contact_id' THEN 'contact_id'
 		WHEN a.company_id IS DISTINCT FROM p ->> 'company_id' THEN 'company_id'
 		WHEN a.activity_type::text IS DISTINCT FROM p ->> 'activity_type' THEN 'activity_type'
-		WHEN a.title IS DISTINCT FROM p ->> 'title' THEN 'title'
+		WHEN a.title IS DISTINCT FROM e.title THEN 'title'
 		WHEN a.description IS DISTINCT FROM p ->> 'description' THEN 'description'
 		WHEN a.due_date IS DISTINCT FROM (p ->> 'due_date')::timestamptz THEN 'due_date'
 		WHEN a.duration_minutes IS DISTINCT FROM (p ->> 'duration_minutes')::numeric THEN 'duration_minutes'
-		WHEN a.completed_at IS DISTINCT FROM (p ->> 'completed_at')::timestamptz THEN 'completed_at'
-		WHEN a.metadata IS DISTINCT FROM coalesce(p -> 'metadata', '{}') THEN 'metadata'
+		WHEN a.completed_at IS DISTINCT FROM e.completed_at THEN 'completed_at'
+		WHEN a.metadata IS DISTINCT FROM e.metadata THEN 'metadata'
 		WHEN a.occurred_at IS DISTINCT FROM coalesce((p ->> 'occurred_at')::timestamptz, a.created_at)
 			THEN 'occurred_at'
-		-- what the client was answered
+		WHEN a.owner_id IS DISTINCT FROM e.owner_id THEN 'owner_id'
+		WHEN a.deleted_at IS DISTINCT FROM e.deleted_at THEN 'deleted_at'
+		WHEN a.version IS DISTINCT FROM e.version THEN 'version'
+		WHEN a.updated_at IS DISTINCT FROM e.updated_at THEN 'updated_at'
+		-- what the client was answered when it logged the activity
 		WHEN answer #>> '{data,id}' IS DISTINCT FROM a.id THEN 'answer id'
-		WHEN answer #>> '{data,title}' IS DISTINCT FROM a.title THEN 'answer title'
+		WHEN answer #>> '{data,title}' IS DISTINCT FROM p ->> 'title' THEN 'answer title'
 		WHEN answer #>> '{data,description}' IS DISTINCT FROM a.description THEN 'answer description'
-		WHEN answer #> '{data,metadata}' IS DISTINCT FROM a.metadata THEN 'answer metadata'
+		WHEN answer #> '{data,metadata}' IS DISTINCT FROM coalesce(p -> 'metadata', '{}') THEN 'answer metadata'
 		WHEN abs(extract(epoch FROM a.created_at - (answer #>> '{data,created_at}')::timestamptz)) >= 0.001
 			THEN 'answer created_at'
 		WHEN abs(extract(epoch FROM a.occurred_at - (answer #>> '{data,occurred_at}')::timestamptz)) >= 0.001
 			THEN 'answer occurred_at'
 	END
+	FROM e
 \$\$;
 SQL
 
 Q() { "${PSQL[@]}" -d "$DB" -c "SET TimeZone = 'UTC'" -c "$1"; }
 
-lost=$(Q "SELECT count(*) FROM stress.acked k
+acked_logs=$(Q "SELECT count(*) FROM stress.acked_logs")
+acked_changes=$(Q "SELECT count(*) FROM stress.acked_changes")
+lost=$(Q "SELECT count(*) FROM stress.acked_logs k
 	WHERE NOT EXISTS (SELECT FROM clarky.activities a WHERE a.id = k.answer #>> '{data,id}')")
-is "$lost" 0 "every acknowledged activity is present after recovery ($((acked1 + acked2)) acknowledged, $lost missing)"
+is "$lost" 0 "every acknowledged activity is present after recovery ($acked_logs acknowledged, $lost missing)"
 
-bad=$(Q "SELECT count(*) FROM stress.acked k JOIN stress.sent s USING (c, n)
+# every acknowledged change committed, as answered
+IFS='|' read -r changes_lost changes_bad < <(Q "SELECT
+	count(*) FILTER (WHERE x.n IS NULL),
+	count(*) FILTER (WHERE x.n IS NOT NULL AND (x.id IS DISTINCT FROM k.answer #>> '{data,id}'
+		OR x.op IS DISTINCT FROM k.payload ->> 'change'
+		OR x.new_version IS DISTINCT FROM (k.answer #>> '{data,version}')::integer
+		OR x.new_version NOT IN (x.prior_version, x.prior_version + 1)
+		OR (x.op = 'delete') IS DISTINCT FROM (k.answer #>> '{data,deleted_at}' IS NOT NULL)))
+	FROM stress.acked_changes k LEFT JOIN stress.crash_changes x USING (c, n)")
+is "$changes_lost/$changes_bad" 0/0 "every acknowledged change is committed after recovery, at the version it answered ($acked_changes acknowledged: updates, completes, reopens, deletes, restores)"
+# committed but not acknowledged: at most the statement in flight of each client
+IFS='|' read -r changes_extra changes_unsent < <(Q "SELECT
+	count(*) FILTER (WHERE NOT EXISTS (SELECT FROM stress.acked k WHERE (k.c, k.n) = (x.c, x.n))),
+	count(*) FILTER (WHERE NOT EXISTS (SELECT FROM stress.sent s WHERE (s.c, s.n) = (x.c, x.n)
+		AND s.payload ->> 'change' = x.op AND (s.payload ->> 'target')::integer = x.target))
+	FROM stress.crash_changes x")
+ok_if "no change committed but the acknowledged ones and those in flight ($changes_extra unacknowledged), each as sent" \
+	test "$changes_extra" -le 2 -a "$changes_unsent" -eq 0
+version_bad=$(Q "SELECT count(*) FROM stress.version_mismatches('stress.crash_versions')")
+changed=$(Q "SELECT count(*) FROM clarky.activities WHERE version > 1")
+is "$version_bad" 0 "every activity's version = 1 + its committed changes, which gave versions 2, 3, ... once each ($changed activities changed)"
+[ "$version_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.version_mismatches('stress.crash_versions') LIMIT 10")"
+
+bad=$(Q "SELECT count(*) FROM stress.acked_logs k JOIN stress.sent s USING (c, n)
 	LEFT JOIN clarky.activities a ON a.id = k.answer #>> '{data,id}'
 	WHERE stress.crash_mismatch(a, k.c, s.payload, k.answer) IS NOT NULL")
 unsent=$(Q "SELECT count(*) FROM stress.acked k WHERE NOT EXISTS (SELECT FROM stress.sent s WHERE (s.c, s.n) = (k.c, k.n))")
-is "$bad/$unsent" 0/0 "every acknowledged activity is intact: all fields equal the payload sent and the answer given"
+is "$bad/$unsent" 0/0 "every acknowledged activity is intact: all fields equal the payload sent as its committed changes left it (title, owner_id, metadata merged, completed_at, deleted_at, version, updated_at), and the answer given"
 if [ "$bad" != 0 ]; then
-	diag "$(Q "SELECT k.c, k.n, stress.crash_mismatch(a, k.c, s.payload, k.answer) FROM stress.acked k
+	diag "$(Q "SELECT k.c, k.n, stress.crash_mismatch(a, k.c, s.payload, k.answer) FROM stress.acked_logs k
 		JOIN stress.sent s USING (c, n) LEFT JOIN clarky.activities a ON a.id = k.answer #>> '{data,id}'
 		WHERE stress.crash_mismatch(a, k.c, s.payload, k.answer) IS NOT NULL LIMIT 10")"
 fi
@@ -178,14 +297,14 @@ fi
 # Rows present but never acknowledged: at most the one statement per client
 # in flight at the kill, and each one exactly a payload that was sent.
 extra=$(Q "SELECT count(*) FROM clarky.activities a
-	WHERE NOT EXISTS (SELECT FROM stress.acked k WHERE k.answer #>> '{data,id}' = a.id)")
+	WHERE NOT EXISTS (SELECT FROM stress.acked_logs k WHERE k.answer #>> '{data,id}' = a.id)")
 extra_bad=$(Q "SELECT count(*) FROM clarky.activities a
 	LEFT JOIN stress.sent s ON (s.c, s.n) = (substring(a.title FROM '^c(\d+) ')::int,
 	                                           substring(a.title FROM '^c\d+ n(\d+) ')::int)
-	WHERE NOT EXISTS (SELECT FROM stress.acked k WHERE k.answer #>> '{data,id}' = a.id)
-	  AND (s.c IS NULL OR stress.crash_mismatch(a, s.c, s.payload,
-	       jsonb_build_object('data', jsonb_build_object('id', a.id, 'title', a.title,
-	           'description', a.description, 'metadata', a.metadata,
+	WHERE NOT EXISTS (SELECT FROM stress.acked_logs k WHERE k.answer #>> '{data,id}' = a.id)
+	  AND (s.c IS NULL OR s.payload ? 'change'  OR stress.crash_mismatch(a, s.c, s.payload,
+	       jsonb_build_object('data', jsonb_build_object('id', a.id, 'title', s.payload ->> 'title',
+	           'description', a.description, 'metadata', coalesce(s.payload -> 'metadata', '{}'),
 	           'created_at', a.created_at, 'occurred_at', a.occurred_at))) IS NOT NULL)")
 ok_if "no row but the acknowledged ones and those in flight ($extra unacknowledged, each a payload sent intact)" \
 	test "$extra" -le 2 -a "$extra_bad" -eq 0
@@ -199,17 +318,24 @@ ok_if "pg_amcheck --heapallindexed --parent-check --rootdescend finds nothing" \
 [ -s "$amcheck_out" ] && diag "$(head -n 20 "$amcheck_out")"
 
 count_bad=$(Q "SELECT count(*) FROM stress.count_mismatches()")
-is "$count_bad" 0 "clarky.activity_counts equals count(*) for every workspace, owner and type after recovery"
+is "$count_bad" 0 "clarky.activity_counts equals count(*) of live activities for every workspace, owner and type after recovery"
 total_bad=$(Q "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
 checked=$(Q "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
-is "$total_bad" 0 "every timeline's total equals count(*) after recovery ($checked timelines, per owner and per type)"
+is "$total_bad" 0 "every timeline's total equals count(*) of live activities after recovery ($checked timelines, per owner and per type)"
 [ "$total_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.total_mismatches() LIMIT 10")"
+deleted=$(Q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
+Q "CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('{c_crash_0,co_crash_0}')" >/dev/null
+timeline_bad=$(Q "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
+IFS='|' read -r timelines pages deleted_seen < <(Q "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")
+is "$timeline_bad/$deleted_seen" 0/0 "every timeline read through after recovery ($timelines, $pages pages) holds exactly its live activities, newest first; none of the $deleted deleted ones"
+[ "$timeline_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.timelines_read LIMIT 10")"
 
 # the server takes writes again, and the totals follow
 after=$("${PSQL[@]}" -U stress_crash_writer -d "$DB" -c \
 	"SELECT clarky.log_activity('{\"activity_type\": \"note\", \"contact_id\": \"c_crash_0\"}') #>> '{data,id}'" \
 	-c "SELECT (clarky.contact_activities('c_crash_0', page_size => 1) -> 'pagination' ->> 'total')::bigint
-	    - (SELECT count(*) FROM clarky.activities WHERE contact_id = 'c_crash_0' AND workspace_id = 'default')" 2>&1 || true)
+	    - (SELECT count(*) FROM clarky.activities WHERE contact_id = 'c_crash_0' AND workspace_id = 'default'
+	       AND deleted_at IS NULL)" 2>&1 || true)
 ok_if "after recovery activities are logged again and counted" \
 	test "$(sed -n 2p <<<"$after")" == 0 -a -n "$(sed -n 1p <<<"$after" | grep '^a_')"
 
@@ -219,6 +345,8 @@ is "$problems" "" "the server log shows no crash, assertion or leak warning of i
 
 figure crash.load_seconds "$load_seconds"
 figure crash.acknowledged "$((acked1 + acked2))"
+figure crash.acknowledged_changes "$acked_changes"
+figure crash.deleted_after_recovery "$deleted"
 figure crash.acknowledged_per_second "$(awk -v n=$((acked1 + acked2)) -v s="$load_seconds" 'BEGIN { printf "%.0f", n / s }')"
 figure crash.rows_after_recovery "$rows_after"
 figure crash.in_flight_rows "$extra"

@@ -1,20 +1,40 @@
 #!/usr/bin/env python3
 """test/stress/crash_client.py CLIENT WORKSPACE SENT_FILE [MAX]
 
-Writes to stdout, for psql to run in autocommit, one statement per line:
+Writes to stdout, for psql to run in autocommit, one statement per line,
+for N = 1, 2, ... MAX (default 1,000,000): about seven in ten log an
+activity,
 
-    SELECT CLIENT, N, clarky.log_activity($p$PAYLOAD$p$);
+    WITH l AS (SELECT clarky.log_activity($p$PAYLOAD$p$) AS r),
+         i AS (INSERT INTO stress.crash_ids SELECT CLIENT, N, r #>> '{data,id}' FROM l)
+    SELECT CLIENT, N, r FROM l;
 
-for N = 1, 2, ... MAX (default 1,000,000): a varied, deterministic activity
-payload (every field, Unicode, quotes and backslashes, some TOASTed
-descriptions, backdated and offset timestamps).  Before a statement is
-written, its line "CLIENT<TAB>N<TAB>PAYLOAD" is appended to SENT_FILE and
-flushed: SENT_FILE holds every payload that may have reached the server.
+a varied, deterministic activity payload (every field, Unicode, quotes and
+backslashes, some TOASTed descriptions, backdated and offset timestamps),
+whose id is kept in stress.crash_ids in the same transaction; the others
+change an activity this client logged before (statement TARGET):
 
-psql prints "CLIENT|N|{"data": ...}" (with -At) only for a statement whose
-result, and so whose commit, the server acknowledged; the crash check
-compares those with the table after recovery.  When psql exits (the server
-was killed), the next write fails and this generator ends quietly.
+    SELECT CLIENT, N, stress.crash_change(CLIENT, N, TARGET, OP, $p$PATCH$p$, STAMP);
+
+OP is update (a merge patch of title, owner_id and metadata, with the
+version read first as expected_version), complete (at STAMP), reopen,
+delete (with expected_version) or restore; stress.crash_change (crash.sh)
+records the change in the same transaction.  The client keeps track of
+what its statements did (each runs only once all before it succeeded: psql
+stops at the first error), so it never changes a deleted activity but to
+restore it, nor restores a live one; a reopen of an open activity, which
+changes nothing, is left in on purpose.
+
+Before a statement is written, its line "CLIENT<TAB>N<TAB>PAYLOAD" is
+appended to SENT_FILE and flushed (for a change, PAYLOAD is
+{"change": OP, "target": TARGET, "patch": ..., "completed_at": STAMP}):
+SENT_FILE holds every statement that may have reached the server.
+
+psql prints "CLIENT<TAB>N<TAB>{"data": ...}" (with -At -F tab) only for a
+statement whose result, and so whose commit, the server acknowledged; the
+crash check compares those with the table after recovery.  When psql exits
+(the server was killed), the next write fails and this generator ends
+quietly.
 """
 import json
 import random
@@ -75,6 +95,28 @@ def payload(client, n):
     return json.dumps(p, ensure_ascii=False)
 
 
+def change(rnd, client, n, target, state):
+    """A change of the activity logged by statement target, given its state
+    ({"deleted": bool, "completed": bool}, updated here): (op, patch, stamp)"""
+    if state["deleted"]:
+        state["deleted"] = False
+        return "restore", None, None
+    r = rnd.random()
+    if r < 0.5:
+        patch = {"title": "c%d n%d u%d %s" % (client, target, n, rnd.choice(WORDS)),
+                 "owner_id": "u_%d_%d" % (client, rnd.randrange(20)),
+                 "metadata": {"u": n, "tags": None, "nested": {"score": n}}}
+        return "update", patch, None
+    if r < 0.65:
+        state["completed"] = True
+        return "complete", None, timestamp(rnd, date_only_ok=False)
+    if r < 0.8:
+        state["completed"] = False
+        return "reopen", None, None
+    state["deleted"] = True
+    return "delete", None, None
+
+
 def main():
     client = int(sys.argv[1])
     workspace = sys.argv[2]
@@ -82,15 +124,37 @@ def main():
     limit = int(sys.argv[4]) if len(sys.argv) > 4 else 1_000_000
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # end quietly when psql is gone
     out = sys.stdout
+    rnd = random.Random(client * 7_000_001)
+    logged = []     # the statements that logged an activity
+    states = {}     # their activities' state
     with open(sent_path, "a", encoding="utf-8") as sent:
         if workspace != "default":
             out.write("SET clarky.workspace_id = '%s';\n" % workspace)
         for n in range(1, limit + 1):
-            body = payload(client, n)
+            if len(logged) < 20 or rnd.random() < 0.7:
+                body = payload(client, n)
+                logged.append(n)
+                states[n] = {"deleted": False, "completed": "completed_at" in json.loads(body)}
+                statement = ("WITH l AS (SELECT clarky.log_activity($p$%s$p$) AS r), "
+                             "i AS (INSERT INTO stress.crash_ids SELECT %d, %d, r #>> '{data,id}' FROM l) "
+                             "SELECT %d, %d, r FROM l;\n" % (body, client, n, client, n))
+            else:
+                # the recent activities often, any of them sometimes
+                if rnd.random() < 0.5:
+                    target = rnd.choice(logged[-50:])
+                else:
+                    target = rnd.choice(logged)
+                op, patch, stamp = change(rnd, client, n, target, states[target])
+                body = json.dumps({"change": op, "target": target, "patch": patch,
+                                   "completed_at": stamp}, ensure_ascii=False)
+                statement = ("SELECT %d, %d, stress.crash_change(%d, %d, %d, '%s', %s, %s);\n" % (
+                    client, n, client, n, target, op,
+                    "$p$%s$p$" % json.dumps(patch, ensure_ascii=False) if patch else "NULL",
+                    "'%s'" % stamp if stamp else "NULL"))
             assert "$p$" not in body and "\t" not in body and "\n" not in body
             sent.write("%d\t%d\t%s\n" % (client, n, body))
             sent.flush()
-            out.write("SELECT %d, %d, clarky.log_activity($p$%s$p$);\n" % (client, n, body))
+            out.write(statement)
             out.flush()
 
 

@@ -5,7 +5,8 @@
 # security, and working API keys.
 #
 # The source (test/stress/sql/populate.sql) has four workspaces, contacts and
-# companies, rows logged through the API and written with plain SQL, API
+# companies, rows logged through the API and written with plain SQL, rows
+# updated, soft-deleted and restored through the 1.1.0 functions, API
 # keys (some revoked), login roles granted the extension's roles, and ACL
 # changes on extension objects.  The roles, being global, go to the new
 # cluster first (pg_dumpall --roles-only); then pg_restore --exit-on-error
@@ -13,8 +14,8 @@
 # too.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SRC_PORT=${1:-25472}
-DST_PORT=${2:-25473}
+SRC_PORT=${1:-$((STRESS_PORT_BASE + 2))}
+DST_PORT=${2:-$((STRESS_PORT_BASE + 3))}
 stress_workdir dump_restore
 SRC_DIR=$WORK/src
 DST_DIR=$WORK/dst
@@ -77,8 +78,10 @@ ROWS_Q="SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits
 SELECT count(*) || ' ' || md5(string_agg(a::text, E'\n' ORDER BY workspace_id, id)) FROM clarky.activities a;
 SELECT count(*) || ' ' || md5(string_agg(k::text, E'\n' ORDER BY id)) FROM clarky.api_keys k;"
 src_rows=$("${SRC[@]}" -d src <<<"$ROWS_Q")
+src_deleted=$("${SRC[@]}" -d src -c "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL) || ' deleted, '
+	|| count(*) FILTER (WHERE version > 1) || ' changed' FROM clarky.activities")
 is "$("${DST[@]}" -d dst <<<"$ROWS_Q")" "$src_rows" \
-	"the same rows: md5 over every row of clarky.activities and clarky.api_keys ($(head -n 1 <<<"$src_rows" | cut -d' ' -f1) activities, $(tail -n 1 <<<"$src_rows" | cut -d' ' -f1) keys)"
+	"the same rows: md5 over every row of clarky.activities and clarky.api_keys ($(head -n 1 <<<"$src_rows" | cut -d' ' -f1) activities, $src_deleted; $(tail -n 1 <<<"$src_rows" | cut -d' ' -f1) keys)"
 is "$("${DST[@]}" -d dst_plain <<<"$ROWS_Q")" "$src_rows" "the same rows after the plain-format restore"
 
 "${SRC[@]}" -d src -f "$STRESS_DIR/sql/checks.sql"
@@ -98,7 +101,8 @@ SELECT clarky.log_activity('{\"activity_type\": \"call\", \"contact_id\": \"c_1\
 SELECT (clarky.contact_activities('c_1', page_size => 1) -> 'pagination' ->> 'total')::int;
 SELECT clarky.contact_activities('c_1', page_size => 1) #>> '{data,0,title}';
 SELECT (clarky.company_activities('co_1', 'call', 1, 100) -> 'pagination' ->> 'total')::int
-	= (SELECT count(*) FROM clarky.activities WHERE workspace_id = 'ws_a' AND company_id = 'co_1' AND activity_type = 'call');
+	= (SELECT count(*) FROM clarky.activities WHERE workspace_id = 'ws_a' AND company_id = 'co_1' AND activity_type = 'call'
+	   AND deleted_at IS NULL);
 SELECT count(*) FROM clarky.activities;"
 funcs=$("${DST[@]}" -d dst <<<"$FUNCS_Q" 2>&1 || true)
 n_before=$(sed -n 1p <<<"$funcs")
@@ -200,6 +204,7 @@ problems="$(server_log_problems "$SRC_DIR/postgres.log")$(server_log_problems "$
 is "$problems" "" "the server logs show no crash, assertion or leak warning"
 
 figure dump_restore.activities "$(head -n 1 <<<"$src_rows" | cut -d' ' -f1)"
+figure dump_restore.deleted_activities "${src_deleted%% *}"
 figure dump_restore.api_keys "$(tail -n 1 <<<"$src_rows" | cut -d' ' -f1)"
 figure dump_restore.revoked_keys "$revoked_n"
 figure dump_restore.timelines_checked "$checked"

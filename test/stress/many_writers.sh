@@ -12,7 +12,7 @@
 #    still equal count(*).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-25476}
+PORT=${1:-$((STRESS_PORT_BASE + 6))}
 CLIENTS=${STRESS_MANY_WRITERS:-40}
 stress_workdir many_writers
 DIR=$WORK/cluster

@@ -23,7 +23,7 @@
 # which would show memory piling up within a call or a transaction.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-25474}
+PORT=${1:-$((STRESS_PORT_BASE + 4))}
 CALLS=${STRESS_MEMORY_CALLS:-100000}
 WARMUP=${STRESS_MEMORY_WARMUP:-2000}
 LIMIT_KB=${STRESS_MEMORY_LIMIT_KB:-1024}

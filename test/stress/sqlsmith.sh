@@ -14,7 +14,7 @@
 # extension's functions, and every answer valid JSON of the right shape.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PORT=${1:-25475}
+PORT=${1:-$((STRESS_PORT_BASE + 5))}
 QUERIES=${STRESS_SQLSMITH_QUERIES:-10000}
 SEED=${STRESS_SQLSMITH_SEED:-20261126}
 TIME_LIMIT=${STRESS_SQLSMITH_SECONDS:-120}

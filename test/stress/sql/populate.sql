@@ -4,7 +4,10 @@
 -- Four workspaces with contacts and companies, logged through
 -- clarky.log_activity as an application role (grants and row-level security
 -- in force); rows also written, moved and deleted with plain SQL as the
--- owner (the counts' trigger follows); API keys, some revoked; login roles
+-- owner (the counts' trigger follows); activities updated, completed,
+-- soft-deleted and restored through the 1.1.0 functions, and soft-deleted
+-- with plain SQL (deleted_at and version must survive, the counts being
+-- of live activities); API keys, some revoked; login roles
 -- granted the extension's roles; and ACL changes on extension objects that
 -- pg_dump must carry over.
 SET client_min_messages = warning;
@@ -50,6 +53,35 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- an activity's life, as the application: every 9th updated (title, owner,
+-- metadata merged), every 13th deleted, every 29th deleted and restored,
+-- every 31st completed
+DO $$
+DECLARE
+	ws text;
+	r record;
+	i integer := 0;
+BEGIN
+	FOREACH ws IN ARRAY ARRAY['default', 'ws_a', 'ws_b', 'ws_c'] LOOP
+		PERFORM set_config('clarky.workspace_id', ws, true);
+		FOR r IN SELECT a.id, a.version FROM clarky.activities a WHERE a.workspace_id = ws ORDER BY a.id LOOP
+			i := i + 1;
+			IF i % 9 = 0 THEN
+				PERFORM clarky.update_activity(r.id, jsonb_build_object('title', 'updated ' || i,
+					'owner_id', 'u_' || (i % 4), 'metadata', jsonb_build_object('updated', i, 'tags', NULL)),
+					r.version);
+			ELSIF i % 13 = 0 THEN
+				PERFORM clarky.delete_activity(r.id, r.version);
+			ELSIF i % 29 = 0 THEN
+				PERFORM clarky.delete_activity(r.id);
+				PERFORM clarky.restore_activity(r.id);
+			ELSIF i % 31 = 0 THEN
+				PERFORM clarky.complete_activity(r.id, timestamptz '2026-02-01 00:00+00' + i * interval '1 minute');
+			END IF;
+		END LOOP;
+	END LOOP;
+END
+$$;
 RESET ROLE;
 
 -- plain SQL as the owner: inserts, owner moves and deletes
@@ -60,6 +92,8 @@ FROM generate_series(1, 60) AS g;
 UPDATE clarky.activities SET contact_id = 'c_moved', activity_type = 'todo'
 WHERE workspace_id = 'ws_b' AND contact_id = 'c_3';
 DELETE FROM clarky.activities WHERE workspace_id = 'ws_a' AND contact_id = 'c_4';
+UPDATE clarky.activities SET deleted_at = timestamptz '2026-03-01 00:00+00'
+WHERE workspace_id = 'ws_c' AND contact_id = 'c_plain_1';
 
 -- API keys: the keys themselves go to the check's file (stress.keys here),
 -- revoked ones marked
