@@ -4,10 +4,18 @@
 -- rolled back.  For a sample of timelines (typical, hot, unknown and company
 -- owners; every type; first, middle, last and past-the-end pages; page sizes
 -- 1, 25 and 100) the two JSON documents must be equal as values and have
--- the same keys in the same order at every level.  For a set of payloads,
--- good and bad, both log functions must accept the same ones (and return
--- the same activity, but for its new id and created_at) or refuse them with
--- the same SQLSTATE and the same field.  Any difference is an error.
+-- the same keys in the same order at every level; a fifth of the sampled
+-- typical contacts' activities are soft-deleted first (by a plain UPDATE,
+-- as the table's owner), so that both must leave them out of the pages and
+-- the totals (on the data set bench_<scale>_del a tenth of every owner's
+-- are deleted already).  For a set of payloads, good and bad, the
+-- extension's, the reference's and the lean log functions must accept the
+-- same ones or refuse them with the same SQLSTATE and the same field; the
+-- reference must return the same activity as the extension, but for its
+-- new id and created_at, and the lean log the same but for what its table
+-- does not have (updated_at, version).  Any difference is an error.  At the
+-- end it prints one line, "bench/check.sql: agree: ...", with what it
+-- compared.
 --
 -- psql variables: contacts (how many typical contacts there are).
 
@@ -35,7 +43,22 @@ END
 $$;
 
 CREATE TEMP TABLE mismatches (what text, detail text);
+CREATE TEMP TABLE compared (what text, n bigint);
 SET LOCAL bench.contacts = :'contacts';
+SELECT to_regclass('bench_lean.activities') IS NOT NULL AS have_lean \gset
+
+-- The sampled owners; a fifth of the typical ones' activities deleted
+CREATE TEMP TABLE owners AS
+SELECT 'contact' AS kind, 'c_' || (1 + (g * 7919) % :contacts) AS id FROM generate_series(1, 12) g
+UNION ALL VALUES ('contact', 'c_hot'), ('contact', 'c_nobody'), ('company', 'co_1'), ('company', 'co_2');
+WITH d AS (
+	UPDATE clarky.activities AS a
+	SET deleted_at = now(), updated_at = now(), version = a.version + 1
+	WHERE a.workspace_id = 'default' AND a.deleted_at IS NULL
+	  AND a.contact_id IN (SELECT o.id FROM owners AS o WHERE o.kind = 'contact' AND o.id <> 'c_hot')
+	  AND abs(hashtext(a.id)) % 5 = 0
+	RETURNING 1)
+INSERT INTO compared SELECT 'activities deleted for the check', count(*) FROM d;
 
 -- Timelines
 DO $$
@@ -48,10 +71,7 @@ DECLARE
 	ref json;
 	n int := 0;
 BEGIN
-	FOR owner IN
-		SELECT 'contact' AS kind, 'c_' || (1 + (g * 7919) % current_setting('bench.contacts')::int) AS id FROM generate_series(1, 12) g
-		UNION ALL VALUES ('contact', 'c_hot'), ('contact', 'c_nobody'), ('company', 'co_1'), ('company', 'co_2')
-	LOOP
+	FOR owner IN SELECT * FROM owners LOOP
 		FOREACH t IN ARRAY ARRAY[NULL]::clarky.activity_type[] || enum_range(NULL::clarky.activity_type) LOOP
 			FOR pg, ps IN VALUES (1, 25), (2, 25), (1, 1), (3, 100), (4, 25), (400, 25), (1000000, 100) LOOP
 				IF owner.kind = 'contact' THEN
@@ -72,7 +92,7 @@ BEGIN
 			END LOOP;
 		END LOOP;
 	END LOOP;
-	RAISE NOTICE 'compared % timeline pages', n;
+	INSERT INTO compared VALUES ('timeline pages', n);
 END
 $$;
 
@@ -101,6 +121,7 @@ FROM timeline_calls AS c,
 	 pg_temp.outcome('SELECT clarky.contact_activities(' || c.args || ')') AS e,
 	 pg_temp.outcome('SELECT bench_ref.contact_activities(' || c.args || ')') AS r
 WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field);
+INSERT INTO compared SELECT 'timeline parameter errors', count(*) FROM timeline_calls;
 
 -- Payloads
 CREATE TEMP TABLE payloads (p text);
@@ -137,10 +158,25 @@ INSERT INTO payloads VALUES
 	('{"activity_type": "note", "contact_id": "c_1", "duration_minutes": -1}'),
 	('{"activity_type": "note", "contact_id": "c_1", "duration_minutes": 1000000.5}'),
 	('{"activity_type": "note", "contact_id": "c_1", "metadata": []}'),
-	('{"activity_type": "note", "contact_id": "c_1", "metadata": "x"}');
+	('{"activity_type": "note", "contact_id": "c_1", "metadata": "x"}'),
+	('{"activity_type": "call", "contact_id": "c_1", "owner_id": "u_ana", "title": "Owned"}'),
+	('{"activity_type": "note", "company_id": "co_1", "owner_id": null}'),
+	('{"activity_type": "note", "contact_id": "c_1", "owner_id": ""}'),
+	('{"activity_type": "note", "contact_id": "c_1", "owner_id": 7}'),
+	('{"activity_type": "note", "contact_id": "c_1", "owner_id": ["u_1"]}'),
+	('{"activity_type": "note", "owner_id": "u_1"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "owner_id": "", "due_date": "tomorrow"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "version": 1}'),
+	('{"activity_type": "note", "contact_id": "c_1", "updated_at": "2026-04-29T15:00:00Z"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "deleted_at": null}'),
+	('{"activity_type": "note", "contact_id": "c_1", "id": "a_01M8B29JFM1SZ5D4X6ZC2B1B6V"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "created_at": "2026-04-29T15:00:00Z"}'),
+	('{"activity_type": "note", "contact_id": "c_1", "workspace_id": "ws_other"}');
 INSERT INTO payloads
 SELECT format('{"activity_type": "note", "contact_id": "%s"}', repeat('x', 256))
 UNION ALL SELECT format('{"activity_type": "note", "contact_id": "%s"}', repeat('é', 255))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "owner_id": "%s"}', repeat('u', 256))
+UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "owner_id": "%s"}', repeat('é', 255))
 UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "title": "%s"}', repeat('t', 1001))
 UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "description": "%s"}', repeat('d', 100001))
 UNION ALL SELECT format('{"activity_type": "note", "contact_id": "c_1", "metadata": {"k": "%s"}}', repeat('m', 65536))
@@ -150,18 +186,41 @@ FROM (VALUES ('{"a": ', '}'), ('[', ']')) AS b(o, c),
 	 (VALUES ('{}'), ('{"x": 1}'), ('[]'), ('[1]'), ('"s"')) AS i(v),
 	 generate_series(29, 35) AS d(depth);
 
+ALTER TABLE payloads ADD COLUMN i serial;
+
+-- Each payload through each log function: the extension, the reference, and
+-- the lean log where the data set has its table
+CREATE TEMP TABLE outcomes AS
+SELECT p.i, p.p, f.impl, o.state, o.field, o.result
+FROM payloads AS p
+CROSS JOIN (VALUES (1, 'ext', 'clarky.log_activity'), (2, 'ref', 'bench_ref.log_activity'),
+				   (3, 'lean', 'bench_lean.log_activity')) AS f(k, impl, fn)
+CROSS JOIN LATERAL pg_temp.outcome(format('SELECT %s(%L::jsonb)', f.fn, p.p)) AS o
+WHERE f.impl <> 'lean' OR :'have_lean'::boolean
+ORDER BY p.i, f.k;
+
+-- what each side leaves out of the comparison of answers: the reference
+-- its new id and created_at; the lean log also what its table has not
+CREATE TEMP TABLE unshared (impl text, keys text[]);
+INSERT INTO unshared VALUES
+	('ref', '{id,created_at}'), ('lean', '{id,created_at,updated_at,version}');
+
 INSERT INTO mismatches
-SELECT 'log_activity(' || coalesce(left(p.p, 120), 'NULL') || '): '
+SELECT r.impl || ' log_activity(' || coalesce(left(e.p, 120), 'NULL') || '): '
 	   || e.state || '/' || coalesce(e.field, '-') || ' <> ' || r.state || '/' || coalesce(r.field, '-'),
 	   CASE WHEN e.state = 'ok' THEN left(e.result::text, 300) || ' <> ' || left(r.result::text, 300) END
-FROM payloads AS p,
-	 pg_temp.outcome(format('SELECT clarky.log_activity(%L::jsonb)', p.p)) AS e,
-	 pg_temp.outcome(format('SELECT bench_ref.log_activity(%L::jsonb)', p.p)) AS r
-WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field)
-   OR (e.state = 'ok' AND (
-		(e.result::jsonb #- '{data,id}' #- '{data,created_at}') IS DISTINCT FROM
-		(r.result::jsonb #- '{data,id}' #- '{data,created_at}')
-		OR ARRAY(SELECT pg_temp.key_paths(e.result)) IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(r.result))));
+FROM outcomes AS e
+JOIN outcomes AS r ON r.i = e.i AND r.impl <> 'ext'
+JOIN unshared AS u ON u.impl = r.impl
+WHERE e.impl = 'ext'
+  AND ((e.state, e.field) IS DISTINCT FROM (r.state, r.field)
+	   OR (e.state = 'ok' AND (
+			(e.result::jsonb -> 'data') - u.keys IS DISTINCT FROM (r.result::jsonb -> 'data') - '{id,created_at}'::text[]
+			OR ARRAY(SELECT k FROM pg_temp.key_paths(e.result) AS k WHERE k <> ALL (
+						 ARRAY(SELECT '.data.' || x FROM unnest(u.keys) AS x WHERE x NOT IN ('id', 'created_at'))))
+			   IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(r.result)))));
+INSERT INTO compared SELECT 'payloads (' || string_agg(DISTINCT impl, ', ') || ')', count(DISTINCT i) FROM outcomes;
+INSERT INTO compared SELECT 'accepted', count(DISTINCT i) FROM outcomes WHERE impl = 'ext' AND state = 'ok';
 
 SELECT count(*) > 0 AS mismatched FROM mismatches \gset
 \if :mismatched
@@ -170,4 +229,6 @@ SELECT * FROM mismatches;
 ROLLBACK;
 SELECT 1 / 0 AS "the reference must match the extension";
 \endif
+SELECT 'bench/check.sql: agree: ' || string_agg(n || ' ' || what, ', ') AS summary FROM compared \gset
 ROLLBACK;
+\echo :summary

@@ -3,7 +3,9 @@
 -- The same API as the extension (log an activity; a contact's or company's
 -- timeline with its total, an optional type filter, pagination), written as
 -- a competent engineer would write it in plain SQL and PL/pgSQL, on the same
--- table (clarky.activities) and the same indexes.  It returns the same JSON:
+-- table (clarky.activities) and the same indexes.  Timelines and their
+-- totals hold live activities only (deleted_at IS NULL), which is also what
+-- lets them use the partial timeline indexes.  It returns the same JSON:
 -- the same keys in the same order, timestamps in UTC with milliseconds and
 -- "Z", duration_minutes a number, metadata an object, absent values null.
 -- (json_build_object spaces its output as '"key" : value'; the extension
@@ -22,6 +24,10 @@
 -- naming the field in COLUMN, with PostgreSQL's own timestamp parser behind
 -- a strict ISO 8601 pattern.  No EXCEPTION blocks: each would open a
 -- subtransaction on every call.
+--
+-- The same log function, from one template, also writes the lean table of
+-- bench/lean.sql (bench_lean.log_activity): the second write baseline, the
+-- same validation in front of the table a user would build by hand.
 
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS bench_ref CASCADE;
@@ -40,7 +46,8 @@ CREATE FUNCTION bench_ref.activity_json(
 	id text, contact_id text, company_id text, activity_type clarky.activity_type,
 	title text, description text, due_date timestamptz, duration_minutes numeric,
 	completed_at timestamptz, metadata jsonb, created_at timestamptz,
-	occurred_at timestamptz) RETURNS json
+	occurred_at timestamptz, owner_id text, updated_at timestamptz,
+	version integer) RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 	SELECT pg_catalog.json_build_object(
@@ -55,7 +62,10 @@ AS $$
 		'completed_at', bench_ref.iso8601(completed_at),
 		'metadata', coalesce(metadata, '{}'::jsonb),
 		'created_at', bench_ref.iso8601(created_at),
-		'occurred_at', bench_ref.iso8601(occurred_at))
+		'occurred_at', bench_ref.iso8601(occurred_at),
+		'owner_id', owner_id,
+		'updated_at', bench_ref.iso8601(updated_at),
+		'version', version)
 $$;
 
 -- The two timelines, from one template: %1$s is contact or company.  Two
@@ -81,19 +91,19 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
 DECLARE
 	ws text := clarky.current_workspace();
-	owner_id text := %1$s_activities.%1$s_id;
+	owner_key text := %1$s_activities.%1$s_id;
 	type_filter clarky.activity_type := %1$s_activities.activity_type;
 	skip bigint;
 	total bigint;
 	data json;
 BEGIN
-	IF owner_id IS NULL THEN
+	IF owner_key IS NULL THEN
 		RAISE EXCEPTION 'parameter "%1$s_id" must not be null'
 			USING ERRCODE = 'null_value_not_allowed', COLUMN = '%1$s_id';
-	ELSIF owner_id = '' THEN
+	ELSIF owner_key = '' THEN
 		RAISE EXCEPTION 'parameter "%1$s_id" must not be empty'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = '%1$s_id';
-	ELSIF char_length(owner_id) > 255 THEN
+	ELSIF char_length(owner_key) > 255 THEN
 		RAISE EXCEPTION 'parameter "%1$s_id" is too long'
 			USING ERRCODE = 'string_data_right_truncation', COLUMN = '%1$s_id';
 	END IF;
@@ -115,32 +125,38 @@ BEGIN
 	IF type_filter IS NULL THEN
 		SELECT count(*) INTO total
 		FROM clarky.activities AS a
-		WHERE a.workspace_id = ws AND a.%1$s_id = owner_id;
+		WHERE a.workspace_id = ws AND a.%1$s_id = owner_key
+		  AND a.deleted_at IS NULL;
 
 		SELECT coalesce(json_agg(bench_ref.activity_json(
 				   a.id, a.contact_id, a.company_id, a.activity_type, a.title,
 				   a.description, a.due_date, a.duration_minutes, a.completed_at,
-				   a.metadata, a.created_at, a.occurred_at)
+				   a.metadata, a.created_at, a.occurred_at, a.owner_id,
+				   a.updated_at, a.version)
 				   ORDER BY a.occurred_at DESC, a.id DESC), '[]'::json)
 		INTO data
 		FROM (SELECT * FROM clarky.activities AS x
-			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_id
+			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_key
+				AND x.deleted_at IS NULL
 			  ORDER BY x.occurred_at DESC, x.id DESC
 			  LIMIT page_size OFFSET skip) AS a;
 	ELSE
 		SELECT count(*) INTO total
 		FROM clarky.activities AS a
-		WHERE a.workspace_id = ws AND a.%1$s_id = owner_id
+		WHERE a.workspace_id = ws AND a.%1$s_id = owner_key
+		  AND a.deleted_at IS NULL
 		  AND a.activity_type OPERATOR(clarky.=) type_filter;
 
 		SELECT coalesce(json_agg(bench_ref.activity_json(
 				   a.id, a.contact_id, a.company_id, a.activity_type, a.title,
 				   a.description, a.due_date, a.duration_minutes, a.completed_at,
-				   a.metadata, a.created_at, a.occurred_at)
+				   a.metadata, a.created_at, a.occurred_at, a.owner_id,
+				   a.updated_at, a.version)
 				   ORDER BY a.occurred_at DESC, a.id DESC), '[]'::json)
 		INTO data
 		FROM (SELECT * FROM clarky.activities AS x
-			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_id
+			  WHERE x.workspace_id = ws AND x.%1$s_id = owner_key
+				AND x.deleted_at IS NULL
 				AND x.activity_type OPERATOR(clarky.=) type_filter
 			  ORDER BY x.occurred_at DESC, x.id DESC
 			  LIMIT page_size OFFSET skip) AS a;
@@ -224,8 +240,16 @@ BEGIN
 END
 $$;
 
--- Log an activity: validate the whole payload, then one INSERT ... RETURNING
-CREATE FUNCTION bench_ref.log_activity(payload jsonb) RETURNS json
+-- Log an activity: validate the whole payload, then one INSERT ... RETURNING.
+-- One template, two functions: @NAME@ is the function, @WRITE@ its INSERT
+-- (into clarky.activities for the reference, into the lean table of
+-- bench/lean.sql for bench_lean.log_activity), which leaves the activity's
+-- JSON in result.  The validation is the same text in both.
+CREATE SCHEMA IF NOT EXISTS bench_lean;
+DO $template$
+DECLARE
+	body constant text := $body$
+CREATE OR REPLACE FUNCTION @NAME@(payload jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -241,6 +265,7 @@ DECLARE
 	v_completed_at timestamptz;
 	v_metadata jsonb;
 	v_occurred_at timestamptz;
+	v_owner_id text;
 	result json;
 BEGIN
 	IF payload IS NULL THEN
@@ -255,7 +280,7 @@ BEGIN
 	-- the first unknown key, in jsonb's key order
 	SELECT k INTO unknown
 	FROM jsonb_object_keys(payload) AS k
-	WHERE k <> ALL ('{activity_type,contact_id,company_id,title,description,due_date,duration_minutes,completed_at,metadata,occurred_at}'::text[])
+	WHERE k <> ALL ('{activity_type,contact_id,company_id,title,description,due_date,duration_minutes,completed_at,metadata,occurred_at,owner_id}'::text[])
 	LIMIT 1;
 	IF unknown IS NOT NULL THEN
 		RAISE EXCEPTION 'unknown field "%" in activity payload', left(unknown, 100)
@@ -326,29 +351,70 @@ BEGIN
 
 	v_occurred_at := bench_ref.timestamp_field('occurred_at', payload -> 'occurred_at');
 
+	v_owner_id := bench_ref.string_field('owner_id', payload -> 'owner_id', 255);
+	IF v_owner_id = '' THEN
+		RAISE EXCEPTION 'field "owner_id" must not be empty'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'owner_id';
+	END IF;
+
 	IF v_contact_id IS NULL AND v_company_id IS NULL THEN
 		RAISE EXCEPTION 'field "contact_id" or "company_id" is required'
 			USING ERRCODE = 'check_violation', COLUMN = 'contact_id',
 				  CONSTRAINT = 'activities_contact_or_company';
 	END IF;
 
+	@WRITE@
+
+	RETURN json_build_object('data', result);
+END
+$$
+$body$;
+BEGIN
+	-- the reference: the extension's table, which sets the workspace, the
+	-- id, created_at, updated_at and version by its defaults
+	EXECUTE replace(replace(body, '@NAME@', 'bench_ref.log_activity'), '@WRITE@', $write$
 	INSERT INTO clarky.activities AS a
 		(contact_id, company_id, activity_type, title, description, due_date,
-		 duration_minutes, completed_at, metadata, occurred_at)
+		 duration_minutes, completed_at, metadata, occurred_at, owner_id)
 	VALUES (v_contact_id, v_company_id,
 			v_activity_type::clarky.activity_type, v_title,
 			v_description, v_due_date, duration,
 			v_completed_at, coalesce(v_metadata, '{}'::jsonb),
-			coalesce(v_occurred_at, now()))
+			coalesce(v_occurred_at, now()), v_owner_id)
 	RETURNING bench_ref.activity_json(
 		a.id, a.contact_id, a.company_id, a.activity_type, a.title, a.description,
 		a.due_date, a.duration_minutes, a.completed_at, a.metadata, a.created_at,
-		a.occurred_at)
-	INTO result;
+		a.occurred_at, a.owner_id, a.updated_at, a.version)
+	INTO result;$write$);
 
-	RETURN json_build_object('data', result);
+	-- the lean log: the lean table, whose activity has no version or update
+	-- time to render
+	EXECUTE replace(replace(body, '@NAME@', 'bench_lean.log_activity'), '@WRITE@', $write$
+	INSERT INTO bench_lean.activities AS a
+		(contact_id, company_id, activity_type, title, description, due_date,
+		 duration_minutes, completed_at, metadata, occurred_at, owner_id)
+	VALUES (v_contact_id, v_company_id,
+			v_activity_type::bench_lean.activity_type, v_title,
+			v_description, v_due_date, duration,
+			v_completed_at, coalesce(v_metadata, '{}'::jsonb),
+			coalesce(v_occurred_at, now()), v_owner_id)
+	RETURNING json_build_object(
+		'id', a.id,
+		'contact_id', a.contact_id,
+		'company_id', a.company_id,
+		'activity_type', a.activity_type,
+		'title', a.title,
+		'description', a.description,
+		'due_date', bench_ref.iso8601(a.due_date),
+		'duration_minutes', a.duration_minutes,
+		'completed_at', bench_ref.iso8601(a.completed_at),
+		'metadata', a.metadata,
+		'created_at', bench_ref.iso8601(a.created_at),
+		'occurred_at', bench_ref.iso8601(a.occurred_at),
+		'owner_id', a.owner_id)
+	INTO result;$write$);
 END
-$$;
+$template$;
 
 COMMENT ON FUNCTION bench_ref.contact_activities(text, clarky.activity_type, integer, integer) IS
 'Baseline: clarky.contact_activities in PL/pgSQL';
@@ -356,7 +422,9 @@ COMMENT ON FUNCTION bench_ref.company_activities(text, clarky.activity_type, int
 'Baseline: clarky.company_activities in PL/pgSQL';
 COMMENT ON FUNCTION bench_ref.log_activity(jsonb) IS
 'Baseline: clarky.log_activity in PL/pgSQL';
+COMMENT ON FUNCTION bench_lean.log_activity(jsonb) IS
+'Baseline: bench_ref.log_activity''s validation in front of the lean table bench_lean.activities (bench/lean.sql)';
 
 -- The benchmark's application role may call it all
-GRANT USAGE ON SCHEMA bench_ref TO PUBLIC;
-GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA bench_ref TO PUBLIC;
+GRANT USAGE ON SCHEMA bench_ref, bench_lean TO PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA bench_ref, bench_lean TO PUBLIC;

@@ -46,6 +46,21 @@ TARGETS = [
      "log an activity: TPS vs reference"),
     ("log_contention", "log_contention", "hot", "random", "min", 0.8,
      "log, 2 clients all on the hot contact: TPS vs 2 clients on random contacts"),
+    # 1.1.0
+    ("log_vs_lean", "log", "ext", "lean", "min", 1.0,
+     "log an activity: TPS vs the lean hand-written log (PL/pgSQL into a lean table: text key, 3 indexes, no counts, no workspace)"),
+    ("get_vs_floor", "get", "ext", "floor", "min", 0.8,
+     "get_activity by id: TPS vs a plain SELECT of the row by primary key"),
+    ("update_vs_floor", "update", "ext", "floor", "min", 0.8,
+     "update_activity of the title: TPS vs a plain UPDATE of the same row"),
+    ("complete_vs_floor", "complete", "ext", "floor", "min", 0.8,
+     "complete_activity: TPS vs the equivalent plain UPDATE"),
+    ("delete_vs_floor", "delete_restore", "ext", "floor", "min", 0.8,
+     "delete_activity + restore_activity: TPS vs the two equivalent plain UPDATEs"),
+    ("deleted_timeline_vs_ref", "timeline_page1_deleted", "ext", "ref", "min", 2.5,
+     "contact timeline, page 1, typical contact, 10% of activities deleted: TPS vs reference"),
+    ("deleted_log_vs_floor", "log_deleted", "ext", "floor", "min", 0.9,
+     "log an activity, 10% of activities deleted: TPS vs raw INSERT into the same table"),
 ]
 
 # Ratios shown beside the targets, for the analysis: id, case, side, baseline side, text
@@ -54,6 +69,12 @@ COMPARISONS = [
      "log an activity: TPS vs the contract floor (the raw INSERT, plus the payload's JSON parsed and a JSON answer of the same size)"),
     ("contract_vs_floor", "log", "contract", "floor",
      "the contract floor: TPS vs raw INSERT"),
+    ("lean_vs_lean_floor", "log", "lean", "lean_floor",
+     "the lean log: TPS vs a raw INSERT into the lean table"),
+    ("floor_vs_lean_floor", "log", "floor", "lean_floor",
+     "raw INSERT into the extension's table: TPS vs raw INSERT into the lean table (what the table costs)"),
+    ("deleted_timeline_vs_floor", "timeline_page1_deleted", "ext", "floor",
+     "contact timeline, page 1, 10% deleted: TPS vs floor (raw SELECT + count)"),
 ]
 
 CASE_TITLES = {
@@ -63,11 +84,18 @@ CASE_TITLES = {
     "deep_pages": "random page 1..4000 of the hot contact",
     "log": "log an activity (a call), random typical contact",
     "log_contention": "log an activity: all on the hot contact vs random contacts",
+    "get": "one activity by id, random live activity",
+    "update": "update_activity: a new title, random activity",
+    "complete": "complete_activity, random activity",
+    "delete_restore": "delete_activity then restore_activity, random activity",
+    "timeline_page1_deleted": "contact timeline, page 1, random typical contact, 10% of activities deleted",
+    "log_deleted": "log an activity (a call), 10% of activities deleted",
 }
 SIDE_TITLES = {
     "ext": "extension (C)", "ref": "reference (PL/pgSQL)", "floor": "floor (plain SQL, no API)",
     "hot": "extension, hot contact", "random": "extension, random contacts",
     "contract": "contract floor (plain SQL, JSON in and out)",
+    "lean": "lean log (PL/pgSQL, lean table)", "lean_floor": "lean floor (plain INSERT, lean table)",
 }
 
 
@@ -431,6 +459,27 @@ def target_table(targets, notes_link=True):
     return "\n".join(out)
 
 
+def older_run(s, than):
+    """Whether the published run s is older than the run than (both may be None)"""
+    return bool(s and than) and s["machine"].get("date", "") < than["machine"].get("date", "")
+
+
+def run_label(s):
+    return f"the {s['scale'].upper()} run of {s['machine'].get('date', '?')}, commit {s['machine'].get('commit', '?')}"
+
+
+def scale_targets(s10, s2):
+    """The 10M run's scale target, labelled with its run where that is older than the 2M run"""
+    out = []
+    for t in (s10 or {}).get("targets", []):
+        if t["id"] == "scale_latency":
+            t = dict(t)
+            if older_run(s10, s2):
+                t["text"] += f" (from {run_label(s10)}: not measured again)"
+            out.append(t)
+    return out
+
+
 def render_doc(s2, s10):
     notes = read_notes()
     m = (s2 or s10)["machine"]
@@ -448,19 +497,24 @@ def render_doc(s2, s10):
         sec = int((s or {}).get("machine", {}).get("seconds", 0))
         return f"the last run took {sec // 60} min" if sec else "not run yet"
     w("Run it yourself (Debian 12, as root; it installs what it needs, builds and installs the")
-    w("extension, and keeps its private cluster and data sets in `/var/tmp/clarky_bench`):")
+    w("extension, and keeps its private cluster and data sets in `/var/tmp/clarky_bench`; set")
+    w("`CLARKY_BENCH_DIR`, `CLARKY_BENCH_PORT` and `CLARKY_BENCH_PGRST_PORT` to run it elsewhere):")
     w("")
     w(f"    bench/run.sh                # the 2M-row set, every case; rewrites this page ({took(s2)})")
     w(f"    bench/run.sh --scale 10m    # the scale run: 1M, 2M and 10M rows ({took(s10)})")
     w("    bench/run.sh --quick        # a short smoke run, this page untouched")
+    w("    bench/run.sh --rounds 3 --secs 4 --no-docs   # fewer, shorter rounds")
     w("    bench/run.sh --tiny         # a few thousand rows, 1 s a case: does the harness still run?")
     w("")
-    w("The first run generates the data sets (about 1 minute for 2M rows, 7 for 10M); later runs")
-    w("reuse them until the extension's install script or the generator changes (or `--regenerate`).")
+    w("The first run generates the data sets (a few minutes for the 2M run's two sets and lean table, 7")
+    w("for 10M); later runs reuse them until the extension's install script or the generator changes")
+    w("(or `--regenerate`), except the set the by-id write cases changed, which is generated again.")
     w("")
     w("## What is compared")
     w("")
-    w("- **extension (C)**: `clarky.contact_activities(...)` and `clarky.log_activity(...)`.")
+    w("- **extension (C)**: `clarky.contact_activities(...)`, `clarky.log_activity(...)`, and one activity")
+    w("  by id: `get_activity`, `update_activity` (a merge patch of the title), `complete_activity`,")
+    w("  `delete_activity` then `restore_activity`.")
     w("- **reference (PL/pgSQL)**: the same API written as a competent engineer would in plain SQL and")
     w("  PL/pgSQL ([`bench/reference.sql`](../bench/reference.sql), schema `bench_ref`), on the same table")
     w("  and the same indexes: a count(*) for the total and one `json_agg(json_build_object(...) ORDER BY")
@@ -475,6 +529,28 @@ def render_doc(s2, s10):
     w("- **floor (plain SQL, no API)**: the same work with no API at all: the 25 rows and the")
     w("  count(*) behind the total in one `SELECT` returning plain rows; a plain `INSERT` of the same")
     w("  row, without validation, returning nothing.")
+    w("- **floor, by id**: the plain SQL of the same thing as the by-id functions, on the same table and")
+    w("  as the same role: a `SELECT` of the rendered columns by the primary key; `UPDATE`s setting the")
+    w("  same columns (`title`, `completed_at` or `deleted_at`, with `updated_at = now()` and")
+    w("  `version = version + 1`), returning nothing. Each run first checks, with the pgbench scripts'")
+    w("  own statements, that both sides return the same activity (`get`) or leave the same row after")
+    w("  each statement (the writes), and stops if not. The random activity comes from `bench_ids`")
+    w("  (the live activities numbered in id order), looked up the same way on both sides; each client")
+    w("  writes its own rows, so that no two wait for one.")
+    w("- **lean log (PL/pgSQL, lean table)**: what a user would build by hand without the extension")
+    w("  ([`bench/lean.sql`](../bench/lean.sql)): a table of the activity's fields with a text primary")
+    w("  key on the id alone and three timeline indexes (contact, contact and type, company), no")
+    w("  workspace, no kept counts, no CHECK constraints, no version, update time or soft delete; loaded")
+    w("  with the same activities, its indexes built by insertion as the extension's were. Its log")
+    w("  function is the reference's, the same validation from the same template (so it accepts and")
+    w("  refuses exactly what the extension does, checked each run), writing to that table. It borrows")
+    w("  two things to be a fair baseline: `COLLATE \"C\"` id columns and the extension's")
+    w("  `new_activity_id()`, so both primary keys grow at their right edge. The **lean floor** is the")
+    w("  log floor's plain `INSERT` into the lean table: against the floor, what the extension's table")
+    w("  costs a write.")
+    w("- **10% deleted**: the variant data set `bench_2m_del`, the same activities with a tenth of them")
+    w("  (chosen by a hash of the row number, so as many of each owner's) soft-deleted, as an API in use")
+    w("  accumulates them before a purge; page 1 and the log are measured on it too.")
     w("- **contract floor (plain SQL, JSON in and out)**, for the log case only and not a target: the")
     w("  floor's `INSERT` plus the two things the API's contract asks of any implementation, parsing")
     w("  the payload's JSON text (the extension's payload, byte for byte) and sending a JSON answer of")
@@ -493,15 +569,21 @@ def render_doc(s2, s10):
     w("huge pages (`vm.nr_hugepages` is raised for the run and put back after it), `synchronous_commit =")
     w("off` (the write cases compare the server's work, not the disk's flush), `jit = off`; the rest in")
     w("the run details below.")
+    if m.get("glibc_tunables"):
+        w("glibc's malloc keeps the memory a process frees (`GLIBC_TUNABLES` for the cluster and the")
+        w("clients, see `bench/run.sh`): with glibc's defaults every call that allocates and frees a")
+        w("large block takes fresh pages from the kernel, and on this VM a page fault is so expensive")
+        w("that it, not the work compared, decided the PL/pgSQL sides' figures (one `regexp_match` with")
+        w("capture groups, as the reference's timestamp check runs, took 1.4 ms instead of 21 us).")
     w("")
     if s2:
         w("## Targets on the 2M-row set")
         w("")
         w(f"Run of {s2['machine'].get('date', '?')}; extension at commit {s2['machine'].get('commit', '?')}.")
         w("")
-        w(target_table(s2["targets"] + [t for t in (s10 or {}).get("targets", []) if t["id"] == "scale_latency"]))
+        w(target_table(s2["targets"] + scale_targets(s10, s2)))
         w("")
-        misses = [t for t in s2["targets"] + [t for t in (s10 or {}).get("targets", []) if t["id"] == "scale_latency"]
+        misses = [t for t in s2["targets"] + scale_targets(s10, s2)
                   if t["value"] is not None and not t["pass"]]
         pending = [t for t in TARGETS if t[0] not in {x["id"] for x in s2["targets"]}]
         close = [t for t in s2["targets"] if narrow(t)]
@@ -582,6 +664,15 @@ def render_doc(s2, s10):
         w("## The scale run: 1M, 2M and 10M rows")
         w("")
         w(f"Run of {s10['machine'].get('date', '?')}; extension at commit {s10['machine'].get('commit', '?')}.")
+        if older_run(s10, s2):
+            w("")
+            w(f"**An older run.** These figures are those of {run_label(s10)}, published before the")
+            w(f"2M run above ({run_label(s2)}) and not measured again since: the extension, the data set")
+            w("and the cases were those of that commit" +
+              ("" if "get" in s10.get("cases", {}) else
+               " (before 1.1.0: no owner, version or soft delete in the rows, and none of the by-id,")
+              + ("" if "get" in s10.get("cases", {}) else
+                 " lean-log or deleted-set cases)") + ". Run `bench/run.sh --scale 10m` to measure them again.")
         w("Each size is its own database with the same shape (about 100 activities per typical contact,")
         w("the hot contact with 100,000); one client; the sizes and sides alternated in each round.")
         w(f"`shared_buffers` is {s10['machine'].get('shared_buffers', '?')} in this run, so that the three sets (11 GB in all) are read")
@@ -641,7 +732,9 @@ def render_doc(s2, s10):
           f"the whole run took {int(mm.get('seconds', 0)) // 60} min {int(mm.get('seconds', 0)) % 60} s"
           + (f" (generating the data set: {s['dataset'].get('generate_seconds', '?')} s)" if s.get("dataset") else "")
           + f"; `shared_buffers` {mm.get('shared_buffers', '?')}, "
-          + f"{int(mm.get('huge_pages_in_use', 0) or 0):,} huge pages of 2 MB in use. "
+          + f"{int(mm.get('huge_pages_in_use', 0) or 0):,} huge pages of 2 MB in use"
+          + (f"; `GLIBC_TUNABLES={mm['glibc_tunables']}`" if mm.get("glibc_tunables") else "")
+          + ". "
           + "Cluster settings: `" + mm.get("settings", "").strip().replace(" ", "`, `") + "`.")
         w("")
     w("")

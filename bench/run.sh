@@ -9,9 +9,18 @@
 #   bench/run.sh --tiny          a few thousand rows, 1 s per case, no doc
 #                                rewrite: checks that the harness still runs
 #                                (its own cluster: port 25462)
+#   --rounds N / --secs S        N rounds of S seconds a side (default: 5 of
+#                                6 s; --quick 2 of 3 s)
 #   --regenerate                 rebuild the data sets even if they are current
 #   --no-http                    skip the HTTP case
 #   --docs / --no-docs           force the doc rewrite on or off
+#
+# Environment: CLARKY_BENCH_DIR (the cluster's directory), CLARKY_BENCH_PORT
+# (its port; 25460, --tiny 25462), CLARKY_BENCH_PGRST_PORT (the HTTP case's
+# PostgREST; 25461), CLARKY_BENCH_NO_BUILD=1 (use the installed extension as
+# it is), CLARKY_BUILD_LOCK (the lock the build and install hold;
+# /tmp/clarky-build.lock), CLARKY_BENCH_GLIBC_TUNABLES (glibc's malloc
+# settings for the cluster and the clients; empty for glibc's defaults).
 #
 # It builds and installs the extension, starts a private PostgreSQL 15
 # cluster tuned for benchmarking (port 25460, data under /var/tmp, kept
@@ -39,15 +48,17 @@ declare -A CONTACTS=([tiny]=50 [1m]=10000 [2m]=20000 [10m]=100000)
 declare -A COMPANIES=([tiny]=10 [1m]=1000 [2m]=2000 [10m]=10000)
 declare -A HOT=([tiny]=1000 [1m]=100000 [2m]=100000 [10m]=100000)
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
-SCALE=2m MODE=full REGENERATE= HTTP=1 DOCS=
+SCALE=2m MODE=full REGENERATE= HTTP=1 DOCS= OPT_ROUNDS= OPT_SECS=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scale) SCALE=${2:?--scale needs 2m or 10m}; shift ;;
 	--scale=*) SCALE=${1#--scale=} ;;
 	--quick) MODE=quick ;;
 	--tiny) MODE=tiny ;;
+	--rounds) OPT_ROUNDS=${2:?--rounds needs a number}; shift ;;
+	--secs) OPT_SECS=${2:?--secs needs a number}; shift ;;
 	--regenerate) REGENERATE=1 ;;
 	--no-http) HTTP= ;;
 	--docs) DOCS=1 ;;
@@ -65,6 +76,7 @@ full) ROUNDS=5 SECS=6 WARM=2 SWEEP_SECS=3 MEM_CALLS=1000000 ;;
 quick) ROUNDS=2 SECS=3 WARM=1 SWEEP_SECS=1 MEM_CALLS=100000 ;;
 tiny) ROUNDS=1 SECS=1 WARM=0 SWEEP_SECS=1 MEM_CALLS=2000 HTTP= SCALE=tiny ;;
 esac
+ROUNDS=${OPT_ROUNDS:-$ROUNDS} SECS=${OPT_SECS:-$SECS}
 [ -n "$DOCS" ] || { [ "$MODE" = full ] && DOCS=1 || DOCS=0; }
 
 # The cluster: its own for --tiny, so that the test suite's smoke check never
@@ -77,6 +89,20 @@ else
 	PORT=${CLARKY_BENCH_PORT:-25460}
 fi
 PGRST_PORT=${CLARKY_BENCH_PGRST_PORT:-25461}
+
+# glibc's malloc, for the cluster (the postmaster passes it to every
+# backend) and the clients: keep freed memory in the process.  By default
+# glibc gives the top of its heap back to the kernel once 128 kB are free
+# there, and maps each block over 128 kB afresh, so a call that allocates
+# and frees a large block takes new pages from the kernel every time; on
+# this machine's VM each page fault is expensive (a successful
+# regexp_match with capture groups, whose matcher allocates such blocks,
+# costs 1.4 ms with the defaults and 21 us with these settings, measured
+# on the 2M set's cluster), which taxes whichever side allocates most (the
+# PL/pgSQL reference's timestamp check most of all), not the work compared.
+# The same for every side; machine.txt records it.
+export GLIBC_TUNABLES=${CLARKY_BENCH_GLIBC_TUNABLES-glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216:glibc.malloc.mmap_threshold=268435456}
+[ -n "$GLIBC_TUNABLES" ] || unset GLIBC_TUNABLES
 
 STARTED=$(date +%s)
 RESULTS=$BENCH/results/$(date -u +%Y%m%dT%H%M%SZ)-$SCALE
@@ -95,12 +121,13 @@ phase() { log "$* [$(elapsed)]"; }
 # compare the work of the server, not the latency of the disk's flush.
 # autovacuum is off: the harness vacuums after loading and after each run's
 # writes itself, where an autovacuum of the whole table landing in one side's
-# round would be noise.  shared_buffers holds the data sets of the run: 4GB
-# for the 2M set (2 GB), 12GB for the scale run (the 1M, 2M and 10M sets
-# take 11 GB), backed by huge pages (see reserve_huge_pages).
+# round would be noise.  shared_buffers holds the data sets of the run: 6GB
+# for the 2M run (the 2M set with its lean table, 3.6 GB, and the variant
+# with a tenth deleted, 2 GB), 12GB for the scale run (the 1M, 2M and 10M
+# sets take 11 GB), backed by huge pages (see reserve_huge_pages).
 case $SCALE in
 tiny) SHARED_BUFFERS_MB=256 ;;
-2m) SHARED_BUFFERS_MB=4096 ;;
+2m) SHARED_BUFFERS_MB=6144 ;;
 10m) SHARED_BUFFERS_MB=12288 ;;
 esac
 SETTINGS=(
@@ -175,7 +202,7 @@ ext_hash() {
 	cat "$REPO_DIR"/clarky_activity.control "$REPO_DIR"/sql/*.sql | sha256sum | cut -c1-16
 }
 gen_hash() {
-	sha256sum "$BENCH/generate.sql" | cut -c1-16
+	cat "$BENCH/generate.sql" "$BENCH/lean.sql" | sha256sum | cut -c1-16
 }
 
 db_exists() {
@@ -186,17 +213,31 @@ meta() {
 	run_psql -d "$1" -Atc "SELECT value FROM bench_meta WHERE key = '$2'" 2>/dev/null || true
 }
 
-# ensure_dataset SCALE: the database bench_<scale>, generated if it is
-# missing or stale; rows logged by earlier runs are deleted
+has_lean() {
+	[ "$(run_psql -d "$1" -Atc "SELECT to_regclass('bench_lean.activities') IS NOT NULL")" = t ]
+}
+
+# The lean table (bench/lean.sql) is loaded beside the sets the write cases
+# run on in the 2M and tiny runs; the scale run has no room for it.
+declare -A LEAN=([tiny]=1 [2m]=1)
+
+# ensure_dataset SCALE [del]: the database bench_<scale> (bench_<scale>_del:
+# the same activities, a tenth of them deleted), generated if it is missing,
+# stale, or was changed by the by-id write cases of an earlier run; rows
+# logged by earlier runs are deleted
 ensure_dataset() {
-	local scale=$1 db=bench_$1 want started
-	want="$(ext_hash)/$(gen_hash)/${ROWS[$scale]}"
-	if [ -z "$REGENERATE" ] && db_exists "$db" && [ "$(meta "$db" version)" = "$want" ]; then
+	local scale=$1 variant=${2:-} db deleted=0 lean=0 want started
+	db=bench_$scale${variant:+_$variant}
+	[ "$variant" != del ] || deleted=100
+	[ -n "$variant" ] || lean=${LEAN[$scale]:-0}
+	want="$(ext_hash)/$(gen_hash)/${ROWS[$scale]}/deleted=$deleted/lean=$lean"
+	if [ -z "$REGENERATE" ] && db_exists "$db" && [ "$(meta "$db" version)" = "$want" ] &&
+		[ "$(meta "$db" changed_by_id)" != 1 ]; then
 		log "data set $db is current (${ROWS[$scale]} rows)"
 		reset_dataset "$db"
 		return 0
 	fi
-	phase "generating $db: ${ROWS[$scale]} activities, ${CONTACTS[$scale]} contacts, ${COMPANIES[$scale]} companies, hot contact ${HOT[$scale]}"
+	phase "generating $db: ${ROWS[$scale]} activities ($deleted per mille deleted), ${CONTACTS[$scale]} contacts, ${COMPANIES[$scale]} companies, hot contact ${HOT[$scale]}$([ "$lean" = 1 ] && echo ', with the lean table')"
 	started=$(date +%s)
 	run_psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
 	run_psql -d "$db" -q <<SQL
@@ -211,11 +252,15 @@ GRANT INSERT, SELECT ON bench_memory TO $ROLE;
 SQL
 	run_psql -d postgres -q -c "GRANT clarky_writer TO $ROLE"
 	run_psql -d "$db" -q -v rows="${ROWS[$scale]}" -v contacts="${CONTACTS[$scale]}" \
-		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" \
+		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" -v deleted="$deleted" \
 		-f "$BENCH/generate.sql" >/dev/null
-	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities" -c "VACUUM (ANALYZE) bench_ids"
 	if [ "$(run_psql -d "$db" -Atc "SELECT to_regclass('clarky.activity_counts') IS NOT NULL")" = t ]; then
 		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
+	fi
+	if [ "$lean" = 1 ]; then
+		run_psql -d "$db" -q -f "$BENCH/lean.sql"
+		run_psql -d "$db" -q -c "VACUUM (ANALYZE) bench_lean.activities"
 	fi
 	run_psql -d "$db" -q -c "CHECKPOINT"
 	run_psql -d "$db" -q <<SQL
@@ -226,16 +271,27 @@ INSERT INTO bench_meta VALUES
 	('rows', '${ROWS[$scale]}'),
 	('contacts', '${CONTACTS[$scale]}'),
 	('companies', '${COMPANIES[$scale]}'),
-	('hot_rows', '${HOT[$scale]}');
+	('hot_rows', '${HOT[$scale]}'),
+	('deleted_per_mille', '$deleted'),
+	('deleted_rows', (SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL)::text),
+	('lean_table', '$lean');
 SQL
 	log "generated $db in $(($(date +%s) - started)) s"
 }
 
 # reset_dataset DB: delete what the write cases of earlier runs logged
 reset_dataset() {
-	local db=$1 loaded rebuild n
+	local db=$1 loaded rebuild n lean=0
 	loaded=$(meta "$db" loaded_at)
 	n=$(run_psql -d "$db" -Atc "SELECT count(*) FROM clarky.activities WHERE created_at > '$loaded'")
+	if has_lean "$db"; then
+		lean=$(run_psql -d "$db" -Atc "SELECT count(*) FROM bench_lean.activities WHERE created_at > '$loaded'")
+	fi
+	if [ "$lean" -gt 0 ]; then
+		log "deleting the $lean rows logged into the lean table by the last run from $db"
+		run_psql -d "$db" -q -c "DELETE FROM bench_lean.activities WHERE created_at > '$loaded'" \
+			-c "VACUUM (ANALYZE) bench_lean.activities"
+	fi
 	[ "$n" -gt 0 ] || return 0
 	log "deleting the $n activities logged by the last run from $db"
 	rebuild=$(run_psql -d "$db" -Atc "SELECT to_regprocedure('clarky.rebuild_activity_counts()') IS NOT NULL")
@@ -252,23 +308,110 @@ reset_dataset() {
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
 }
 
-# prepare_db SCALE: the reference, its check against the extension, warm caches
+# the number of live activities bench_ids numbers, per database
+declare -A IDS=()
+
+# prepare_db SCALE [del]: the reference, its check against the extension,
+# warm caches
 prepare_db() {
-	local scale=$1 db=bench_$1
+	local scale=$1 variant=${2:-} db
+	db=bench_$scale${variant:+_$variant}
 	run_psql -d "$db" -q -f "$BENCH/reference.sql"
 	run_psql -d "$db" -q -c "GRANT EXECUTE ON FUNCTION pg_read_file(text) TO $ROLE"
+	IDS[$db]=$(run_psql -d "$db" -Atc "SELECT count(*) FROM bench_ids")
 	log "checking that the reference returns what the extension returns ($db)"
-	run_psql -d "$db" -q -v contacts="${CONTACTS[$scale]}" -f "$BENCH/check.sql" >"$RESULTS/raw/check-$scale.out" 2>&1 || {
-		cat "$RESULTS/raw/check-$scale.out" >&2
+	run_psql -d "$db" -q -v contacts="${CONTACTS[$scale]}" -f "$BENCH/check.sql" >"$RESULTS/raw/check-$scale${variant:+_$variant}.out" 2>&1 || {
+		cat "$RESULTS/raw/check-$scale${variant:+_$variant}.out" >&2
 		echo "error: bench/reference.sql no longer matches the extension; fix it first" >&2
 		return 1
 	}
-	run_psql -d "$db" -Atq <<'SQL' >/dev/null
+	sed 's/^/  /' "$RESULTS/raw/check-$scale${variant:+_$variant}.out" >&2
+	prewarm "$db"
+}
+
+# prewarm DB: the tables and indexes the cases read into shared buffers
+prewarm() {
+	run_psql -d "$1" -Atq <<'SQL' >/dev/null
 SELECT pg_prewarm(c.oid)
 FROM pg_class AS c
-WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind IN ('r', 'i')
-  AND c.relpersistence = 'p';
+WHERE (c.relnamespace IN ('clarky'::regnamespace, to_regnamespace('bench_lean'))
+	   OR c.oid IN (to_regclass('bench_ids'), to_regclass('bench_ids_pkey')))
+  AND c.relkind IN ('r', 'i') AND c.relpersistence = 'p';
 SQL
+}
+
+# script_statements SCRIPT: the SQL statements of a pgbench script, one a
+# line: no comments, no meta-commands (its \set lines), lines joined
+script_statements() {
+	grep -v -e '^[[:space:]]*--' -e '^[[:space:]]*\\' "$BENCH/pgbench/$1" |
+		awk '{ buf = buf (buf == "" ? "" : " ") $0 } /;[[:space:]]*$/ { print buf; buf = "" }'
+}
+
+# check_by_id SCALE: the by-id cases' two sides do the same thing, checked
+# with their pgbench scripts' own statements (the \set lines replaced by
+# fixed values), as the application role, for a few activities of the
+# data set: get_activity's answer is the plain SELECT's row (rendered by
+# the reference, whose rendering check.sql compares with the extension's);
+# after each statement of a write case, the row is the same whichever side
+# ran it, and not what it was before (each side runs in a savepoint rolled
+# back, both in one transaction, so now() is the same).  Fails the run
+# otherwise; writes the result to raw/agree-<scale>.out, one line a case.
+check_by_id() {
+	local scale=$1 db=bench_$1 ids n case side k stmt sql out
+	ids=${IDS[$db]}
+	sql=$RESULTS/raw/agree-$scale.sql
+	out=$RESULTS/raw/agree-$scale.out
+	local row="SELECT to_jsonb(a)::text AS state FROM clarky.activities AS a WHERE a.workspace_id = 'default' AND a.id = (SELECT id FROM bench_ids WHERE n = :n)"
+	local render="bench_ref.activity_json(b.id, b.contact_id, b.company_id, b.activity_type, b.title, b.description, b.due_date, b.duration_minutes, b.completed_at, b.metadata, b.created_at, b.occurred_at, b.owner_id, b.updated_at, b.version)::jsonb"
+	{
+		echo '\set ON_ERROR_STOP 1'
+		echo "SET ROLE $ROLE;"
+		echo '\o /dev/null'
+		for n in 1 2 $((ids / 3)) $((ids / 2 + 1)) "$ids"; do
+			echo "\\set n $n"
+			echo '\set r 4242'
+			echo "SELECT count(*) = 1 AND bool_and((e.j::jsonb -> 'data') = $render) AS same" \
+				"FROM ($(script_statements get_ext.sql | sed 's/;[[:space:]]*$//')) AS e(j)," \
+				"($(script_statements get_floor.sql | sed 's/;[[:space:]]*$//')) AS b \\gset"
+			echo "\\echo get :n 1 :same"
+			for case in update complete delete; do
+				echo 'BEGIN;'
+				echo "$row \\gset before_"
+				echo 'SAVEPOINT side;'
+				for side in ext floor; do
+					k=0
+					while IFS= read -r stmt; do
+						k=$((k + 1))
+						echo "$stmt"
+						echo "$row \\gset ${side}${k}_"
+					done < <(script_statements "${case}_$side.sql")
+					echo 'ROLLBACK TO SAVEPOINT side;'
+				done
+				echo 'ROLLBACK;'
+				for ((i = 1; i <= k; i++)); do
+					echo "SELECT :'ext${i}_state'::jsonb = :'floor${i}_state'::jsonb AND :'ext${i}_state'::jsonb <> :'before_state'::jsonb AS same \\gset"
+					echo "\\echo $case :n $i :same"
+					echo "\\if :same"
+					echo '\else'
+					echo "\\echo '  before:' :'before_state'"
+					echo "\\echo '  ext:   ' :'ext${i}_state'"
+					echo "\\echo '  floor: ' :'floor${i}_state'"
+					echo '\endif'
+				done
+			done
+		done
+	} >"$sql"
+	log "checking that the by-id cases' sides do the same ($db)"
+	if ! run_psql -d "$db" -f "$sql" >"$out.raw" 2>&1 ||
+		! awk '$4 == "t" { ok[$1]++ } $4 == "f" { bad = 1 } END {
+			for (c in ok) printf "agree %s: %d checks, the extension and plain SQL %s\n", c, ok[c],
+				c == "get" ? "return the same activity" : "leave the same row"
+			exit bad || length(ok) != 4 }' "$out.raw" >"$out"; then
+		cat "$out.raw" >&2
+		echo "error: a by-id case's sides do not do the same thing" >&2
+		return 1
+	fi
+	sed 's/^/  /' "$out" >&2
 }
 
 # ---- pgbench ----------------------------------------------------------------
@@ -298,7 +441,8 @@ run_case() {
 	local sides=() extra=() side script round i out order
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do sides+=("$1"); shift; done
 	[ $# -eq 0 ] || { shift; extra=("$@"); }
-	extra+=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25)))
+	extra+=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
+		-D ids="${IDS[$db]:-1}" -D nclients="$clients")
 	if [ "$WARM" -gt 0 ]; then
 		for side in "${sides[@]}"; do
 			pgb "$RESULTS/raw/warm.out" "$db" "$clients" "$WARM" "${side#*=}" "${extra[@]}"
@@ -323,7 +467,9 @@ run_case() {
 }
 
 # The cases with targets, on one data set.  Reads first; the writes last,
-# since they grow the table (reset_dataset removes their rows next time).
+# since they grow the table (reset_dataset removes their rows next time)
+# and change its rows (the by-id cases: the set is generated again next
+# time).
 read_cases() {
 	local db=bench_$1 scale=$1
 	phase "timeline cases on $db"
@@ -331,12 +477,28 @@ read_cases() {
 	run_case "$db" "$scale" hot_page1 2 ext=hot_ext.sql ref=hot_ref.sql
 	run_case "$db" "$scale" type_filter 2 ext=type_ext.sql ref=type_ref.sql
 	run_case "$db" "$scale" deep_pages 2 ext=deep_ext.sql ref=deep_ref.sql
+	phase "one activity by id on $db"
+	run_case "$db" "$scale" get 2 ext=get_ext.sql floor=get_floor.sql
 }
 write_cases() {
-	local db=bench_$1 scale=$1
+	local db=bench_$1 scale=$1 lean=()
+	# the lean table's two sides where the data set has it
+	if has_lean "$db"; then lean=(lean=log_lean.sql lean_floor=log_lean_floor.sql); fi
 	phase "log cases on $db"
-	run_case "$db" "$scale" log 2 ext=log_ext.sql ref=log_ref.sql floor=log_floor.sql contract=log_contract.sql
+	run_case "$db" "$scale" log 2 ext=log_ext.sql ref=log_ref.sql floor=log_floor.sql contract=log_contract.sql "${lean[@]}"
 	run_case "$db" "$scale" log_contention 2 hot=log_hot_ext.sql random=log_ext.sql
+	phase "by-id write cases on $db"
+	run_psql -d "$db" -q -c "INSERT INTO bench_meta VALUES ('changed_by_id', '1') ON CONFLICT (key) DO UPDATE SET value = '1'"
+	run_case "$db" "$scale" update 2 ext=update_ext.sql floor=update_floor.sql
+	run_case "$db" "$scale" complete 2 ext=complete_ext.sql floor=complete_floor.sql
+	run_case "$db" "$scale" delete_restore 2 ext=delete_ext.sql floor=delete_floor.sql
+}
+# The variant with a tenth of the activities deleted: page 1 and the log
+deleted_cases() {
+	local db=bench_$1_del scale=$1
+	phase "cases on $db (a tenth of the activities deleted)"
+	run_case "$db" "$scale" timeline_page1_deleted 2 ext=timeline_ext.sql ref=timeline_ref.sql floor=timeline_floor.sql
+	run_case "$db" "$scale" log_deleted 2 ext=log_ext.sql floor=log_floor.sql
 }
 
 # Latency against page depth: the hot contact, one client, each page alone
@@ -461,7 +623,14 @@ packages=()
 [ "$DOCS" = 0 ] || packages+=(gnuplot-nox)
 [ -z "$HTTP" ] || packages+=(wrk)
 install_packages "${packages[@]}"
-build_install
+if [ -n "${CLARKY_BENCH_NO_BUILD:-}" ]; then
+	log "using the installed clarky_activity as it is (CLARKY_BENCH_NO_BUILD)"
+else
+	# the build and install are shared with whoever else builds this tree
+	log "building and installing clarky_activity (holding ${CLARKY_BUILD_LOCK:-/tmp/clarky-build.lock})"
+	flock "${CLARKY_BUILD_LOCK:-/tmp/clarky-build.lock}" \
+		make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+fi
 # a cluster left running (say, by an interrupted run) restarts with the pages
 stop_cluster "$DIR"
 reserve_huge_pages
@@ -485,19 +654,26 @@ configure_cluster
 	echo "settings=$(printf '%s ' "${SETTINGS[@]}")"
 	echo "shared_buffers=$(run_psql -d postgres -Atc 'SHOW shared_buffers')"
 	echo "huge_pages_in_use=$(huge_pages_in_use)"
+	echo "glibc_tunables=${GLIBC_TUNABLES:-}"
 } >"$RESULTS/machine.txt"
 
 case $SCALE in
 tiny | 2m)
 	ensure_dataset "$SCALE"
+	ensure_dataset "$SCALE" del
 	run_psql -d "bench_$SCALE" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset.txt"
+	run_psql -d "bench_${SCALE}_del" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset-${SCALE}_del.txt"
+	prepare_db "$SCALE" del
 	prepare_db "$SCALE"
+	check_by_id "$SCALE"
 	explain_plans "$SCALE"
 	read_cases "$SCALE"
 	depth_sweep "$SCALE"
 	memory_check "$SCALE"
 	[ -z "$HTTP" ] || http_case "$SCALE"
 	write_cases "$SCALE"
+	prewarm "bench_${SCALE}_del"
+	deleted_cases "$SCALE"
 	;;
 10m)
 	for s in 1m 2m 10m; do
@@ -506,6 +682,7 @@ tiny | 2m)
 	done
 	run_psql -d bench_10m -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset.txt"
 	size_sweep 1m 2m 10m
+	check_by_id 10m
 	explain_plans 10m
 	read_cases 10m
 	write_cases 10m

@@ -2,10 +2,16 @@
 # test/bench_smoke.sh: the benchmark harness still runs, checked, never
 # timed.  Runs bench/run.sh --tiny (a few thousand rows, 1 s a case, its own
 # cluster on port 25462, no doc rewrite) and checks what it wrote: the
-# reference agreed with the extension (the run stops otherwise), every side
+# reference and the lean log agreed with the extension, on the plain data
+# set and on its variant with a tenth of the activities deleted, and the
+# by-id cases' plain SQL did what the extension's functions do (the run
+# stops otherwise; these checks also read the lines saying so), every side
 # of every case ran transactions, the plans were captured, the memory check
 # sampled one backend.  Prints TAP lines and "N passed, N failed".
-# Called by scripts/test.sh; run it alone as root.
+# Called by scripts/test.sh; run it alone as root.  bench/run.sh's
+# environment applies: CLARKY_BENCH_PORT and CLARKY_BENCH_DIR give the
+# cluster another port and directory (say, beside another run of this
+# check), CLARKY_BENCH_NO_BUILD=1 uses the installed extension.
 set -uo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,8 +52,32 @@ ran() {
 for pair in timeline_page1:ext timeline_page1:ref timeline_page1:floor \
 	hot_page1:ext hot_page1:ref type_filter:ext type_filter:ref \
 	deep_pages:ext deep_pages:ref log:ext log:ref log:floor log:contract \
-	log_contention:hot log_contention:random; do
+	log:lean log:lean_floor log_contention:hot log_contention:random \
+	get:ext get:floor update:ext update:floor complete:ext complete:floor \
+	delete_restore:ext delete_restore:floor \
+	timeline_page1_deleted:ext timeline_page1_deleted:ref timeline_page1_deleted:floor \
+	log_deleted:ext log_deleted:floor; do
 	is_ok "case ${pair%%:*}, side ${pair#*:}: ran transactions" ran "${pair%%:*}" "${pair#*:}"
+done
+
+# agreed SET WHAT: bench/check.sql's line of what it compared on the data
+# set (tiny, tiny_del) names WHAT with a count above zero
+agreed() {
+	[ -s "$results/raw/check-$1.out" ] &&
+		grep '^bench/check.sql: agree: ' "$results/raw/check-$1.out" | grep -Eq "(^|[ ,:])[1-9][0-9]* $2"
+}
+for set in tiny tiny_del; do
+	is_ok "data set $set: the reference's timeline pages agree with the extension's" agreed "$set" "timeline pages"
+	is_ok "data set $set: deleted activities are on neither side's pages or totals" agreed "$set" "activities deleted for the check"
+done
+is_ok "the extension, the reference and the lean log accept and refuse the same payloads" \
+	agreed tiny "payloads \(ext, lean, ref\)"
+is_ok "the variant data set has about a tenth of its activities deleted" \
+	awk -F= '$1 == "rows" { r = $2 } $1 == "deleted_rows" { d = $2 } END { exit !(r > 0 && d >= 0.08 * r && d <= 0.12 * r) }' \
+	"$results/dataset-tiny_del.txt"
+for case in get update complete delete; do
+	is_ok "by-id case $case: the extension and its plain SQL do the same" \
+		grep -Eq "^agree $case: [1-9][0-9]* checks" "$results/raw/agree-tiny.out"
 done
 is_ok "latency against page depth measured for both sides" \
 	awk -F'\t' '$1 == "tiny:depth" { s[$2] = 1 } END { exit !(s["ext"] && s["ref"]) }' "$tsv"
