@@ -24,8 +24,9 @@
 #   pkid      the primary key on (id) alone instead of (workspace_id, id)
 # or "full" for the table as the extension makes it.  Every state is set
 # from what the table was first (saved in bench_profile_saved), and the
-# table is put back as it was at the end, also on error.  The changes are
-# for a data set that is generated again anyway (bench/run.sh marks it).
+# table is put back as it was at the end, also on error.  After each change
+# the table and its indexes are read into shared buffers again.  The changes
+# are for a data set that is generated again anyway (bench/run.sh marks it).
 #
 # Environment as bench/run.sh: CLARKY_BENCH_DIR, CLARKY_BENCH_PORT; the
 # cluster must be running (bench/run.sh stops it at its end: start it with
@@ -75,11 +76,18 @@ one() {
 # median of the numbers on stdin
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-# alternate LABEL=... members over the rounds; run_member LABEL does one
+# alternate LABEL=... members over the rounds; run_member LABEL does one.
+# One checkpoint first, so that no member's round starts with a fresh one
+# (whose full-page images of every page touched again would weigh on it),
+# then each member once, unrecorded (plans, count rows, caches).
 alternate() {
 	local members=("$@") order round i label result
 	local tsv
 	tsv=$(mktemp)
+	run_psql -d "$DB" -q -c "CHECKPOINT"
+	for label in "${members[@]}"; do
+		SECS=$(((SECS + 1) / 2)) run_member "$label" >/dev/null
+	done
 	for ((round = 1; round <= ROUNDS; round++)); do
 		order=("${members[@]}")
 		if ((round % 2 == 0)); then
@@ -144,7 +152,9 @@ WHERE :'pkid' = 'on' AND to_regclass('clarky.bench_profile_id_key') IS NOT NULL 
 SELECT 'ALTER TABLE clarky.activities DROP CONSTRAINT activities_pkey, ADD CONSTRAINT activities_pkey PRIMARY KEY (workspace_id, id)'
 WHERE :'pkid' = 'off' AND (SELECT count(*) FROM pg_index WHERE indexrelid = 'clarky.activities_pkey'::regclass AND indnatts = 1) = 1 \gexec
 SQL
-	run_psql -d "$DB" -q -c "VACUUM (ANALYZE) clarky.activities" -c "CHECKPOINT"
+	# a rebuilt index was written around shared buffers: read it back in
+	run_psql -d "$DB" -q -c "VACUUM (ANALYZE) clarky.activities"
+	run_psql -d "$DB" -Atq -c "SELECT count(pg_prewarm(c.oid)) FROM pg_class AS c WHERE c.relnamespace = 'clarky'::regnamespace AND c.relkind IN ('r', 'i')" >/dev/null
 }
 
 MODE=${1:?usage: bench/profile.sh sides|states|perf DB ...}
@@ -174,7 +184,7 @@ perf)
 	bench=$!
 	sleep 1
 	pid=$(run_psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB' AND usename = '$ROLE' AND application_name = 'pgbench' LIMIT 1")
-	perf record -q -F 1999 --call-graph dwarf,16384 -p "$pid" -o "$OUT.data" -- sleep "$SECS" >/dev/null 2>&1
+	perf record -q -F 999 --call-graph dwarf,16384 -p "$pid" -o "$OUT.data" -- sleep "$SECS" >/dev/null 2>&1
 	wait "$bench"
 	perf report -i "$OUT.data" --children --stdio --no-demangle -g none --percent-limit 0.5 \
 		--sort symbol 2>/dev/null >"$OUT.children.txt"

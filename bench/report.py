@@ -8,6 +8,8 @@ and ratios with each target's verdict, and writes RESULTS_DIR/summary.json.
 With --docs it also keeps the summary as bench/published/<scale>.json and
 rewrites docs/benchmarks.md and its plots (gnuplot) from the published
 summaries: the 2m run's figures, with the 10m run's where there is one.
+With --no-plots as well, the plots are left as they are, and the page
+shows none drawn from a summary other than the published one.
 
 Ratios are medians of per-round ratios: round r of side A against round r of
 side B, measured back to back, so that drift of the machine hits both.
@@ -268,6 +270,9 @@ def fmt_value(t):
         return "-"
     if t["kind"] == "max_mb":
         return f"{v:+.2f} MB"
+    # enough digits that a miss never reads as the threshold itself
+    if t.get("pass") is False and t["kind"] == "min" and round(v, 2) >= t["threshold"]:
+        return f"{v:.4f}x"
     return f"{v:.2f}x"
 
 
@@ -399,6 +404,10 @@ plot $d using 1:3 with linespoints lw 2 pt 7 title "reference (PL/pgSQL)", \\
      $d using 1:4 with linespoints lw 2 pt 9 dt 2 title "floor (plain SQL, no JSON)"
 """)
     return True
+
+
+# whether this rendering redrew the plots (not with --no-plots)
+PLOTS = {"redrawn": True}
 
 
 def read_notes():
@@ -570,6 +579,7 @@ def render_doc(s2, s10):
     w("off` (the write cases compare the server's work, not the disk's flush), `jit = off`; the rest in")
     w("the run details below.")
     if m.get("glibc_tunables"):
+        w("")
         w("glibc's malloc keeps the memory a process frees (`GLIBC_TUNABLES` for the cluster and the")
         w("clients, see `bench/run.sh`): with glibc's defaults every call that allocates and frees a")
         w("large block takes fresh pages from the kernel, and on this VM a page fault is so expensive")
@@ -613,15 +623,18 @@ def render_doc(s2, s10):
         w("")
         w(case_table(s2))
         w("")
-        if os.path.exists(PLOT_DEPTH) and s2.get("depth"):
+        if s2.get("depth") and (os.path.exists(PLOT_DEPTH) or not PLOTS["redrawn"]):
             w("### Latency against page depth")
             w("")
             w("The hot contact's timeline, one page at a time, 1 client (`pgbench -c 1`), "
               f"{s2['machine'].get('sweep_secs', '?')} s a point. The extension counts pages past the middle "
-              "from the oldest end, so the last pages are as cheap as the first:")
+              "from the oldest end, so the last pages are as cheap as the first" +
+              (":" if PLOTS["redrawn"] else " (the plot of this run is not drawn yet: `bench/report.py "
+               + s2["results"] + " --docs` draws it):"))
             w("")
-            w("![latency against page depth](bench-latency-vs-depth.png)")
-            w("")
+            if PLOTS["redrawn"]:
+                w("![latency against page depth](bench-latency-vs-depth.png)")
+                w("")
             d = s2["depth"]
             pages = sorted(set(d.get("ext", {})) & set(d.get("ref", {})), key=int)
             w("| page | " + " | ".join(f"{int(p):,}" for p in pages) + " |")
@@ -673,6 +686,7 @@ def render_doc(s2, s10):
                " (before 1.1.0: no owner, version or soft delete in the rows, and none of the by-id,")
               + ("" if "get" in s10.get("cases", {}) else
                  " lean-log or deleted-set cases)") + ". Run `bench/run.sh --scale 10m` to measure them again.")
+            w("")
         w("Each size is its own database with the same shape (about 100 activities per typical contact,")
         w("the hot contact with 100,000); one client; the sizes and sides alternated in each round.")
         w(f"`shared_buffers` is {s10['machine'].get('shared_buffers', '?')} in this run, so that the three sets (11 GB in all) are read")
@@ -735,6 +749,7 @@ def render_doc(s2, s10):
           + f"{int(mm.get('huge_pages_in_use', 0) or 0):,} huge pages of 2 MB in use"
           + (f"; `GLIBC_TUNABLES={mm['glibc_tunables']}`" if mm.get("glibc_tunables") else "")
           + ". "
+          + (f"{mm['note']} " if mm.get("note") else "")
           + "Cluster settings: `" + mm.get("settings", "").strip().replace(" ", "`, `") + "`.")
         w("")
     w("")
@@ -771,10 +786,13 @@ def main():
             if os.path.exists(p):
                 with open(p) as f:
                     pub[scale] = json.load(f)
-        if pub.get("2m"):
-            plot_depth(pub["2m"])
-        if pub.get("10m"):
-            plot_size(pub["10m"])
+        if "--no-plots" in sys.argv:
+            PLOTS["redrawn"] = False
+        else:
+            if pub.get("2m"):
+                plot_depth(pub["2m"])
+            if pub.get("10m"):
+                plot_size(pub["10m"])
         with open(DOC, "w") as f:
             f.write(render_doc(pub.get("2m"), pub.get("10m")))
         print(f"wrote {os.path.relpath(DOC, REPO)}")
