@@ -55,13 +55,11 @@ Patchable(int field)
 	return ClarkyFields[field].on_patch != FIELD_FIXED;
 }
 
-/* " FROM clarky.activities WHERE <the call's activity>" */
+/* " WHERE <the call's activity>": $1 its workspace, $2 its id */
 #define WHERE_ACTIVITY \
-	" FROM " CLARKY_SCHEMA ".activities" \
 	" WHERE workspace_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
 
-#define WHERE_ACTIVITY_UPDATE \
-	" WHERE workspace_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
+#define FROM_ACTIVITIES " FROM " CLARKY_SCHEMA ".activities"
 
 static SPIPlanPtr
 StatementPlan(ActivityStatement statement)
@@ -78,7 +76,7 @@ StatementPlan(ActivityStatement statement)
 	{
 		case STMT_GET:
 		case STMT_LOCK:
-			appendStringInfo(&sql, "SELECT %s" WHERE_ACTIVITY " AND deleted_at IS NULL%s",
+			appendStringInfo(&sql, "SELECT %s" FROM_ACTIVITIES WHERE_ACTIVITY " AND deleted_at IS NULL%s",
 							 ClarkySelectList(),
 							 statement == STMT_LOCK ? " FOR UPDATE" : "");
 			break;
@@ -95,7 +93,7 @@ StatementPlan(ActivityStatement statement)
 			}
 			argtypes[nargs++] = TIMESTAMPTZOID;
 			appendStringInfo(&sql, "updated_at = $%d, version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY_UPDATE, nargs);
+							 WHERE_ACTIVITY, nargs);
 			break;
 		case STMT_DELETE:
 			argtypes[nargs++] = TIMESTAMPTZOID;
@@ -103,7 +101,7 @@ StatementPlan(ActivityStatement statement)
 			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
 							 " SET deleted_at = $3, updated_at = $3,"
 							 " version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY_UPDATE " AND deleted_at IS NULL"
+							 WHERE_ACTIVITY " AND deleted_at IS NULL"
 							 " AND ($4 IS NULL OR version OPERATOR(pg_catalog.=) $4)"
 							 " RETURNING %s", ClarkySelectList());
 			break;
@@ -112,11 +110,11 @@ StatementPlan(ActivityStatement statement)
 			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
 							 " SET deleted_at = NULL, updated_at = $3,"
 							 " version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY_UPDATE " AND deleted_at IS NOT NULL"
+							 WHERE_ACTIVITY " AND deleted_at IS NOT NULL"
 							 " RETURNING %s", ClarkySelectList());
 			break;
 		case STMT_VERSION:
-			appendStringInfoString(&sql, "SELECT version" WHERE_ACTIVITY);
+			appendStringInfoString(&sql, "SELECT version" FROM_ACTIVITIES WHERE_ACTIVITY);
 			break;
 		case NUM_STATEMENTS:
 			pg_unreachable();
@@ -221,11 +219,31 @@ ClarkyGetActivity(text *id, int32 *version)
 	return EndAnswer(&buf);
 }
 
+static JsonbValue *PushMerged(JsonbParseState **state, JsonbContainer *target,
+								JsonbContainer *patch);
+
+/*
+ * Push the value a merge patch's non-null value patch makes of target (NULL:
+ * none): an object merges into target (into none if target is not an
+ * object), any other value replaces it
+ */
+static void
+PushPatched(JsonbParseState **state, const JsonbValue *target, JsonbValue *patch)
+{
+	if (patch->type == jbvBinary && JsonContainerIsObject(patch->val.binary.data))
+		(void) PushMerged(state,
+						  (target != NULL && target->type == jbvBinary &&
+						   JsonContainerIsObject(target->val.binary.data)) ?
+						  target->val.binary.data : NULL,
+						  patch->val.binary.data);
+	else
+		(void) pushJsonbValue(state, WJB_VALUE, patch);
+}
+
 /*
  * RFC 7396 merge of the object patch into the object target (NULL: none),
  * pushed onto *state as an object: a key of the patch whose value is null
- * removes the target's; an object merges into the target's (into none if
- * that is not an object); any other value replaces it.
+ * removes the target's, any other value patches it (PushPatched).
  */
 static JsonbValue *
 PushMerged(JsonbParseState **state, JsonbContainer *target, JsonbContainer *patch)
@@ -239,44 +257,24 @@ PushMerged(JsonbParseState **state, JsonbContainer *target, JsonbContainer *patc
 	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 
 	/* the target's keys, as the patch leaves or changes them */
-	if (target != NULL)
+	it = target ? JsonbIteratorInit(target) : NULL;
+	while (it && (token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
-		it = JsonbIteratorInit(target);
-		while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
-		{
-			JsonbValue *p;
+		JsonbValue *p;
 
-			if (token == WJB_KEY)
-			{
-				key = v;
-				continue;
-			}
-			if (token != WJB_VALUE)
-				continue;
-			p = getKeyJsonValueFromContainer(patch, key.val.string.val,
-											 key.val.string.len, &found);
-			if (p == NULL)
-			{
-				(void) pushJsonbValue(state, WJB_KEY, &key);
-				(void) pushJsonbValue(state, WJB_VALUE, &v);
-			}
-			else if (p->type == jbvNull)
-				continue;
-			else if (p->type == jbvBinary && JsonContainerIsObject(p->val.binary.data))
-			{
-				(void) pushJsonbValue(state, WJB_KEY, &key);
-				(void) PushMerged(state,
-								  (v.type == jbvBinary &&
-								   JsonContainerIsObject(v.val.binary.data)) ?
-								  v.val.binary.data : NULL,
-								  p->val.binary.data);
-			}
-			else
-			{
-				(void) pushJsonbValue(state, WJB_KEY, &key);
-				(void) pushJsonbValue(state, WJB_VALUE, p);
-			}
-		}
+		if (token == WJB_KEY)
+			key = v;
+		if (token != WJB_VALUE)
+			continue;
+		p = getKeyJsonValueFromContainer(patch, key.val.string.val,
+										 key.val.string.len, &found);
+		if (p != NULL && p->type == jbvNull)
+			continue;
+		(void) pushJsonbValue(state, WJB_KEY, &key);
+		if (p == NULL)
+			(void) pushJsonbValue(state, WJB_VALUE, &v);
+		else
+			PushPatched(state, &v, p);
 	}
 
 	/* the patch's keys that the target has not */
@@ -284,20 +282,14 @@ PushMerged(JsonbParseState **state, JsonbContainer *target, JsonbContainer *patc
 	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
 		if (token == WJB_KEY)
-		{
 			key = v;
-			continue;
-		}
 		if (token != WJB_VALUE || v.type == jbvNull ||
 			(target != NULL &&
 			 getKeyJsonValueFromContainer(target, key.val.string.val,
 										  key.val.string.len, &found) != NULL))
 			continue;
 		(void) pushJsonbValue(state, WJB_KEY, &key);
-		if (v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data))
-			(void) PushMerged(state, NULL, v.val.binary.data);
-		else
-			(void) pushJsonbValue(state, WJB_VALUE, &v);
+		PushPatched(state, NULL, &v);
 	}
 
 	return pushJsonbValue(state, WJB_END_OBJECT, NULL);

@@ -8,7 +8,7 @@
  *	  validate.c		the rules of an activity, without server headers
  *	  activity_id.c		clarky.new_activity_id(): monotonic ULID ids
  *	  workspace.c		the workspace of the current call
- *	  payload.c			a log_activity payload, from jsonb to validate.c
+ *	  payload.c			a payload or merge patch, from jsonb to validate.c
  *	  log_activity.c	clarky.log_activity(): validate, insert, render
  *	  activity.c		one activity by id: get, update (merge patch),
  *						complete, reopen, delete, restore
@@ -175,6 +175,18 @@ ForgetSqlIsCurrent(Datum arg, Oid relid)
 		sql_is_current = -1;
 }
 
+/* The OID of clarky.activities, looked up now */
+Oid
+ClarkyActivitiesRelid(void)
+{
+	Oid			relid = get_relname_relid("activities",
+										  get_namespace_oid(CLARKY_SCHEMA, false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
+	return relid;
+}
+
 /* The extversion of clarky_activity in this database, or "unknown" */
 static char *
 InstalledVersion(void)
@@ -215,10 +227,7 @@ ClarkyRequireCurrentSql(void)
 
 	if (sql_is_current < 0)
 	{
-		activities_relid = get_relname_relid("activities",
-											 get_namespace_oid(CLARKY_SCHEMA, false));
-		if (!OidIsValid(activities_relid))
-			elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
+		activities_relid = ClarkyActivitiesRelid();
 		for (int f = 0; f < FIELD_COUNT && current; f++)
 			current = get_attnum(activities_relid, ClarkyFields[f].name) != InvalidAttrNumber;
 		sql_is_current = current;

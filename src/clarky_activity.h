@@ -110,15 +110,15 @@ extern text *ClarkyDeleteActivity(text *id, const int32 *expected_version,
 								  int32 *version);
 extern text *ClarkyRestoreActivity(text *id, int32 *version);
 
-/* clarky_activity.c (statements' shared text) */
+/* clarky_activity.c: the activity types, the statements' shared parts */
+extern int	ClarkyActivityTypeIndex(Oid value);
+extern const char *ClarkyActivityTypeLabel(Oid value);
 extern const char *ClarkySelectList(void);
 extern Oid	ClarkyFieldParamType(int field);
 extern void ClarkyAppendParam(StringInfo sql, int field, int paramno);
+extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
+extern Oid	ClarkyActivitiesRelid(void);
 extern void ClarkyRequireCurrentSql(void);
-
-/* clarky_activity.c */
-extern int	ClarkyActivityTypeIndex(Oid value);
-extern const char *ClarkyActivityTypeLabel(Oid value);
 
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
@@ -137,6 +137,5 @@ typedef struct ClarkyRenderInfo
 extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,
 								const char *nulls, bool read_only,
 								StringInfo buf, ClarkyRenderInfo *info);
-extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
 
 #endif							/* CLARKY_ACTIVITY_H */

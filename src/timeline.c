@@ -17,12 +17,10 @@
 #include "postgres.h"
 
 #include "access/table.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -207,10 +205,7 @@ CountsAreKept(void)
 	if (counts_kept >= 0)
 		return counts_kept;
 
-	counts_relid = get_relname_relid("activities",
-									 get_namespace_oid(CLARKY_SCHEMA, false));
-	if (!OidIsValid(counts_relid))
-		elog(ERROR, "table " CLARKY_SCHEMA ".activities not found");
+	counts_relid = ClarkyActivitiesRelid();
 	rel = table_open(counts_relid, AccessShareLock);
 	counts_kept = 0;
 	for (int i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)

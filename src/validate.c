@@ -193,20 +193,18 @@ WrongType(ClarkyField field, const PayloadMember *m, const char *expected,
 	return Detail(error, "Got a JSON %s.", KindName(m->kind));
 }
 
-/* A string field, if present, within its length */
+/* A string field within its length */
 static bool
 StringField(ClarkyField field, const PayloadMember *m, int max_chars,
 			const TextEncoding *encoding, ValidationError *error)
 {
-	if (m == NULL)
-		return true;
 	if (m->kind != JSON_STRING)
 		return WrongType(field, m, "a string", error);
 	return CheckLength("field", ClarkyFields[field].name, m->text, m->text_len,
 					   max_chars, encoding, error);
 }
 
-/* A timestamp field, if present, into *usec */
+/* A timestamp field, into *usec */
 static bool
 TimestampField(ClarkyField field, const PayloadMember *m, int64_t *usec,
 			   const TextEncoding *encoding, ValidationError *error)
@@ -215,8 +213,6 @@ TimestampField(ClarkyField field, const PayloadMember *m, int64_t *usec,
 	char		quoted[QUOTED_VALUE_BYTES + 8];
 	const char *name = ClarkyFields[field].name;
 
-	if (m == NULL)
-		return true;
 	if (m->kind != JSON_STRING)
 		return WrongType(field, m, "an ISO 8601 timestamp string", error);
 
@@ -285,12 +281,10 @@ DecimalInRange(const char *s, size_t len, long max)
 	return cmp < 0 || (cmp == 0 && !fraction_nonzero);
 }
 
-/* duration_minutes, if present: a number from 0 to the maximum */
+/* duration_minutes: a number from 0 to the maximum */
 static bool
 DurationField(const PayloadMember *m, ValidationError *error)
 {
-	if (m == NULL)
-		return true;
 	if (m->kind != JSON_NUMBER)
 		return WrongType(FIELD_DURATION_MINUTES, m, "a number", error);
 	if (DecimalInRange(m->text, m->text_len, CLARKY_MAX_DURATION_MINUTES))
@@ -325,12 +319,10 @@ ValidateMetadataSize(size_t json_len, int depth, ValidationError *error)
 	return true;
 }
 
-/* metadata, if present: an object within the size and nesting limits */
+/* metadata: an object within the size and nesting limits */
 static bool
 MetadataField(const PayloadMember *m, ValidationError *error)
 {
-	if (m == NULL)
-		return true;
 	if (m->kind != JSON_OBJECT)
 		return WrongType(FIELD_METADATA, m, "a JSON object", error);
 	return ValidateMetadataSize(m->json_len, m->depth, error);
