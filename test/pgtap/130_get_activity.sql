@@ -10,52 +10,11 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION now_rendered() RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT to_char(date_trunc('milliseconds', now()) AT TIME ZONE 'UTC',
-				   'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-$$;
-
-CREATE FUNCTION keys_of(j json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT array_agg(k ORDER BY o) FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
+\ir include/activity_life.psql
 
 CREATE FUNCTION types_of(j json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
 	SELECT string_agg(k || ':' || json_typeof(j -> k), ' ' ORDER BY o)
 	  FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
-
--- Every activity row and every count, of every workspace (read as the owner)
-CREATE FUNCTION everything() RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
-		'activities', (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.workspace_id, a.id), '[]')
-						 FROM clarky.activities a),
-		'counts', (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM (
-						SELECT workspace_id || '/' || owner_kind || '/' || owner_id AS k,
-							   ARRAY[sum(notes), sum(calls), sum(meetings), sum(video_calls),
-									 sum(tasks), sum(todos), sum(reminders)] AS n
-						  FROM clarky.activity_counts GROUP BY 1) AS c))
-$$;
-
--- Run stmt (as as_role, where given): its SQLSTATE, the COLUMN_NAME of its
--- error, and whether it changed any activity or count in any workspace
-CREATE FUNCTION outcome(stmt text, as_role text DEFAULT NULL) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	before jsonb := everything();
-	v_state text := '00000';
-	v_field text;
-BEGIN
-	BEGIN
-		IF as_role IS NOT NULL THEN
-			PERFORM set_config('role', as_role, true);
-		END IF;
-		EXECUTE stmt;
-		PERFORM set_config('role', 'none', true);
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_field = COLUMN_NAME;
-	END;
-	RETURN jsonb_build_object('sqlstate', v_state, 'field', nullif(v_field, ''),
-							  'changed', everything() IS DISTINCT FROM before);
-END
 $$;
 
 -- The whole error of stmt, with the id replaced by <id>
@@ -80,15 +39,6 @@ $$;
 
 -- Two tests: stmt fails with state and message; its error names field and
 -- it changed nothing
-CREATE FUNCTION refuses(stmt text, state text, message text, field text, description text)
-RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-	RETURN NEXT throws_ok(stmt, state, message, description || ': ' || state || ', message');
-	RETURN NEXT is(outcome(stmt),
-				   jsonb_build_object('sqlstate', state, 'field', field, 'changed', false),
-				   description || ': field ' || coalesce(field, '(none)') || ', nothing changed');
-END
-$$;
 
 CREATE TEMP TABLE logged (name text PRIMARY KEY, id text, response json);
 GRANT SELECT ON logged TO PUBLIC;

@@ -17,87 +17,13 @@ SELECT set_config('clarky.workspace_id', 'ws_up', true) \g /dev/null
 -- Helpers
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION now_rendered() RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT to_char(date_trunc('milliseconds', now()) AT TIME ZONE 'UTC',
-				   'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-$$;
-
-CREATE FUNCTION keys_of(j json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT array_agg(k ORDER BY o) FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
-
--- Every activity row and every count, of every workspace
-CREATE FUNCTION everything() RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
-		'activities', (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.workspace_id, a.id), '[]')
-						 FROM clarky.activities a),
-		'counts', (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM (
-						SELECT workspace_id || '/' || owner_kind || '/' || owner_id AS k,
-							   ARRAY[sum(notes), sum(calls), sum(meetings), sum(video_calls),
-									 sum(tasks), sum(todos), sum(reminders)] AS n
-						  FROM clarky.activity_counts GROUP BY 1) AS c))
-$$;
-
--- Run stmt: its SQLSTATE, the COLUMN_NAME of its error, and whether it
--- changed any activity or count
-CREATE FUNCTION outcome(stmt text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	before jsonb := everything();
-	v_state text := '00000';
-	v_field text;
-BEGIN
-	BEGIN
-		EXECUTE stmt;
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_field = COLUMN_NAME;
-	END;
-	RETURN jsonb_build_object('sqlstate', v_state, 'field', nullif(v_field, ''),
-							  'changed', everything() IS DISTINCT FROM before);
-END
-$$;
-
--- The DETAIL of stmt's error
-CREATE FUNCTION error_detail(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	v_detail text;
-BEGIN
-	EXECUTE stmt;
-	RETURN '(no error)';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
-	RETURN v_detail;
-END
-$$;
-
--- Two tests: stmt fails with state and message; its error names field, and
--- nothing changed
-CREATE FUNCTION refuses(stmt text, state text, message text, field text, description text)
-RETURNS SETOF text LANGUAGE plpgsql AS $$
-BEGIN
-	RETURN NEXT throws_ok(stmt, state, message, description || ': ' || state || ', message');
-	RETURN NEXT is(outcome(stmt),
-				   jsonb_build_object('sqlstate', state, 'field', field, 'changed', false),
-				   description || ': field ' || coalesce(field, '(none)') || ', nothing changed');
-END
-$$;
+\ir include/activity_life.psql
 
 -- The statement that patches activity id
 CREATE FUNCTION upd_sql(id text, patch text, expected_version int DEFAULT NULL) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT format('SELECT clarky.update_activity(%L, %L::jsonb, %s)', id, patch,
 				  coalesce(expected_version::text, 'NULL'))
-$$;
-
--- Log payload and make it look logged on 2020-01-01; its id
-CREATE FUNCTION fresh(payload jsonb) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	new_id text := clarky.log_activity(payload) -> 'data' ->> 'id';
-BEGIN
-	UPDATE clarky.activities a
-	   SET created_at = '2020-01-01 00:00:00+00', updated_at = '2020-01-01 00:00:00+00'
-	 WHERE a.workspace_id = clarky.current_workspace() AND a.id = new_id;
-	RETURN new_id;
-END
 $$;
 
 -- An activity with every field set

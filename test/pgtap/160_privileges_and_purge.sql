@@ -11,39 +11,7 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION everything() RETURNS jsonb LANGUAGE sql STABLE AS $$
-	SELECT jsonb_build_object(
-		'activities', (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.workspace_id, a.id), '[]')
-						 FROM clarky.activities a),
-		'counts', (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM (
-						SELECT workspace_id || '/' || owner_kind || '/' || owner_id AS k,
-							   ARRAY[sum(notes), sum(calls), sum(meetings), sum(video_calls),
-									 sum(tasks), sum(todos), sum(reminders)] AS n
-						  FROM clarky.activity_counts GROUP BY 1) AS c))
-$$;
-
--- Run stmt as as_role: its SQLSTATE, the COLUMN_NAME of its error, and
--- whether it changed any activity or count of any workspace (both read as
--- the owner)
-CREATE FUNCTION outcome(stmt text, as_role text DEFAULT NULL) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	before jsonb := everything();
-	v_state text := '00000';
-	v_field text;
-BEGIN
-	BEGIN
-		IF as_role IS NOT NULL THEN
-			PERFORM set_config('role', as_role, true);
-		END IF;
-		EXECUTE stmt;
-		PERFORM set_config('role', 'none', true);
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_field = COLUMN_NAME;
-	END;
-	RETURN jsonb_build_object('sqlstate', v_state, 'field', nullif(v_field, ''),
-							  'changed', everything() IS DISTINCT FROM before);
-END
-$$;
+\ir include/activity_life.psql
 
 CREATE FUNCTION totals_exact(ws text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
