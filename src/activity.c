@@ -19,6 +19,8 @@
  * expect the same version, the second waits for the first's lock and then
  * finds the version changed; likewise when the first one deleted it.  A
  * patch that changes no value writes nothing and keeps the version.
+ * Completing and reopening need no current value: each is one UPDATE
+ * returning the activity, as a delete and a restore are.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +44,7 @@ typedef enum ActivityStatement
 	STMT_UPDATE,				/* $1, $2, each patchable field, updated_at */
 	STMT_DELETE,				/* $1, $2, $3 now, $4 expected version */
 	STMT_RESTORE,				/* $1, $2, $3 now */
+	STMT_COMPLETE,				/* $1, $2, $3 completed_at or NULL, $4 now */
 	STMT_VERSION,				/* $1, $2: the version, live or deleted */
 	NUM_STATEMENTS
 } ActivityStatement;
@@ -111,6 +114,18 @@ StatementPlan(ActivityStatement statement)
 							 " SET deleted_at = NULL, updated_at = $3,"
 							 " version = version OPERATOR(pg_catalog.+) 1"
 							 WHERE_ACTIVITY " AND deleted_at IS NOT NULL"
+							 " RETURNING %s", ClarkySelectList());
+			break;
+		case STMT_COMPLETE:
+			argtypes[nargs++] = TIMESTAMPTZOID;
+			argtypes[nargs++] = TIMESTAMPTZOID;
+			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
+							 " SET completed_at = $3, updated_at = $4,"
+							 " version = version OPERATOR(pg_catalog.+) 1"
+							 WHERE_ACTIVITY " AND deleted_at IS NULL"
+							 " AND CASE WHEN $3 IS NULL THEN completed_at IS NOT NULL"
+							 " ELSE completed_at IS NULL"
+							 " OR completed_at OPERATOR(pg_catalog.<>) $3 END"
 							 " RETURNING %s", ClarkySelectList());
 			break;
 		case STMT_VERSION:
@@ -424,14 +439,20 @@ ClarkyUpdateActivity(text *id, Jsonb *patch, const int32 *expected_version,
 	return PatchActivity(id, &values, given, expected_version, version);
 }
 
-/* Set completed_at to value, or clear it where isnull */
+/*
+ * Set completed_at to value, or clear it where isnull: one UPDATE returning
+ * the activity, which finds no row when the activity is not there or
+ * completed_at already has that value; the second is answered with the
+ * activity as it is, unchanged and at its version
+ */
 static text *
 SetCompletedAt(text *id, TimestampTz value, bool isnull)
 {
-	ClarkyRow	patch = {0};
-	bool		given[FIELD_COUNT] = {0};
 	char		rendered[ISO8601_FORMAT_LEN + 1];
-	int32		version;
+	Datum		values[4];
+	char		nulls[4];
+	StringInfoData buf;
+	ClarkyRenderInfo info = {0};
 
 	if (!isnull && Iso8601Format(value, rendered) == 0)
 		ereport(ERROR,
@@ -439,10 +460,19 @@ SetCompletedAt(text *id, TimestampTz value, bool isnull)
 				 errmsg("parameter \"completed_at\" is out of range"),
 				 errdetail("Timestamps lie in the years 0001 to 9999 (UTC)."),
 				 ClarkyErrorField("completed_at")));
-	given[FIELD_COMPLETED_AT] = true;
-	patch.values[FIELD_COMPLETED_AT] = TimestampTzGetDatum(value);
-	patch.isnull[FIELD_COMPLETED_AT] = isnull;
-	return PatchActivity(id, &patch, given, NULL, &version);
+
+	BeginAnswer(&buf);
+	BeginCall(id, values, nulls);
+	values[2] = TimestampTzGetDatum(value);
+	nulls[2] = isnull ? 'n' : ' ';
+	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[3] = ' ';
+	/* not read-only: a fresh snapshot sees what a concurrent change left */
+	if (ClarkyRenderQuery(StatementPlan(STMT_COMPLETE), values, nulls, false, &buf, &info) == 0 &&
+		ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0)
+		NotFound(id);
+	SPI_finish();
+	return EndAnswer(&buf);
 }
 
 /*

@@ -2,7 +2,7 @@
 -- the soft delete: delete_activity takes an activity off every timeline and
 -- total at once, restore_activity brings it back where it was.
 BEGIN;
-SELECT plan(97);
+SELECT plan(101);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -134,6 +134,19 @@ INSERT INTO answers SELECT 'completed again', clarky.complete_activity(id => id_
 SELECT is(diff(answer('completed at'), answer('completed again')),
 	'{"completed_at": "2026-05-07T00:00:00.000Z", "version": 5}'::jsonb,
 	'completing a completed activity at another instant: that instant, version 5 (named parameters)');
+SELECT ctid AS task_ctid FROM clarky.activities WHERE id = id_of('task') \gset
+SELECT is(clarky.complete_activity(id_of('task'), '2026-05-07 00:00:00+00')::text,
+	(SELECT answer::text FROM answers WHERE name = 'completed again'),
+	'completing at the instant it was completed: the same answer, version 5 kept');
+SELECT is((SELECT ctid::text FROM clarky.activities WHERE id = id_of('task')), :'task_ctid',
+	'and nothing written (the row version is the same)');
+INSERT INTO acts SELECT 'open task', fresh('{"activity_type": "task", "contact_id": "c_task", "title": "Call back"}');
+INSERT INTO answers SELECT 'open task', clarky.get_activity(id_of('open task'));
+SELECT ctid AS open_ctid FROM clarky.activities WHERE id = id_of('open task') \gset
+SELECT is(clarky.reopen_activity(id_of('open task'))::text, (SELECT answer::text FROM answers WHERE name = 'open task'),
+	'reopening an open activity: the same answer, version 1 kept');
+SELECT is((SELECT ctid::text FROM clarky.activities WHERE id = id_of('open task')), :'open_ctid',
+	'and nothing written (the row version is the same)');
 SET LOCAL TimeZone = 'Asia/Kolkata';
 SELECT is((clarky.complete_activity(id_of('task'), '2026-05-08 00:00:00') #>> '{data,completed_at}'),
 	'2026-05-07T18:30:00.000Z', 'a completed_at without offset is read in the session''s TimeZone, as PostgreSQL reads it');
