@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test/upgrade/upgrade_test.sh: clarky_activity 1.0.0 -> 1.1.0, checked on a
+# test/upgrade/upgrade_test.sh: clarky_activity 1.0.0 -> the current version
+# (the control file's default_version, through every upgrade script), checked on a
 # throw-away PostgreSQL 15 cluster of its own (and PostgREST + nginx in front
 # of it).  Prints TAP ("ok N - ...", "not ok N - ...", "#   ..." for
 # diagnostics, "1..N" last, then "# upgrade: N passed, N failed"); exits 0
@@ -48,6 +49,7 @@ HTTP_PORT=$((PORT + 2))
 OLD_KEYS='id,contact_id,company_id,activity_type,title,description,due_date,duration_minutes,completed_at,metadata,created_at,occurred_at'
 NEW_KEYS="$OLD_KEYS,owner_id,updated_at,version"
 HINT_RE='^HINT: .*ALTER EXTENSION clarky_activity UPDATE'
+NEW_VERSION=$(sed -n "s/^default_version = '\\(.*\\)'$/\\1/p" "$REPO_DIR/clarky_activity.control")
 WAIT=10	# seconds, at most, for anything polled
 
 WORK=$(mktemp -d /tmp/clarky-upgrade.XXXXXX)
@@ -68,45 +70,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# ---- TAP ----------------------------------------------------------------------
-n=0
-passed=0
-failed=0
-pass() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "ok $n - $1"
-}
-fail() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-skip() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-# diag TEXT...: each line as a TAP comment (at most 60 lines)
-diag() {
-	printf '%s\n' "$@" | head -n 60 | sed 's/^/#   /'
-}
-# is GOT EXPECTED DESCRIPTION
-is() {
-	if [ "$1" == "$2" ]; then
-		pass "$3"
-	else
-		fail "$3"
-		diag "got:      $1" "expected: $2"
-	fi
-}
-# verdict OUTPUT DESCRIPTION: passes when OUTPUT is "ok" (a check written in
-# SQL prints "ok" or what is wrong)
-verdict() {
-	if [ "$1" == ok ]; then
-		pass "$2"
-	else
-		fail "$2"
-		diag "$1"
-	fi
-}
+source "$REPO_DIR/test/tap.sh"
+
 # same_text DESCRIPTION EXPECTED_FILE GOT_FILE: the files are equal and not
 # empty; else the diff as diagnostics
 same_text() {
@@ -139,10 +104,6 @@ py_check() {
 			diag "$(cat "$WORK/py.out")"
 		fi
 	fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
 }
 
 # ---- SQL and HTTP -----------------------------------------------------------
@@ -481,8 +442,8 @@ else
 	fail "upgrade: ALTER EXTENSION clarky_activity UPDATE, with the data in place"
 	diag "$err"
 fi
-is "$(q upgrade_a -c "SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'" 2>&1)" 1.1.0 \
-	"upgrade: extversion is 1.1.0 after the update"
+is "$(q upgrade_a -c "SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'" 2>&1)" "$NEW_VERSION" \
+	"upgrade: extversion is $NEW_VERSION after the update"
 q upgrade_a -f "$HERE/snapshot.sql" >"$WORK/after.jsonl" 2>"$WORK/after.err" ||
 	diag "snapshot after the upgrade: $(cat "$WORK/after.err")"
 
@@ -670,8 +631,8 @@ fi
 # =============================================================================
 
 is "$(q upgrade_b -c "SET client_min_messages = warning" -c "CREATE EXTENSION clarky_activity" \
-	-c "SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'" 2>&1)" 1.1.0 \
-	"catalog: db B: CREATE EXTENSION clarky_activity installs 1.1.0"
+	-c "SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'" 2>&1)" "$NEW_VERSION" \
+	"catalog: db B: CREATE EXTENSION clarky_activity installs $NEW_VERSION"
 
 q upgrade_a -f "$HERE/catalog.sql" >"$WORK/catalog_a.txt" 2>&1
 q upgrade_b -f "$HERE/catalog.sql" >"$WORK/catalog_b.txt" 2>&1
@@ -987,6 +948,4 @@ else
 	diag "${crashes:-the session open since the start is gone}"
 fi
 
-echo "1..$n"
-echo "# upgrade: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_end upgrade
