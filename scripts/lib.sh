@@ -175,6 +175,9 @@ END
 $$;
 ALTER ROLE clarky_authenticator LOGIN NOINHERIT;
 GRANT clarky_anon, clarky_reader, clarky_writer TO clarky_authenticator;
+-- PostgREST has verified a token's claims: let its connections bind the
+-- token's workspace (API keys need no trust)
+GRANT SET ON PARAMETER clarky.workspace_id TO clarky_authenticator;
 SQL
 }
 

@@ -7,7 +7,8 @@
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
 # PostgREST and nginx started on the next two ports, then checks that the
 # benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
-# the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), and ends with
+# the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), then who can choose
+# a workspace, as login roles (test/tenancy/tenancy_test.sh), and ends with
 # "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
@@ -108,8 +109,17 @@ upgrade_passed=$tap_passed upgrade_failed=$tap_failed
 echo "upgrade tests: $upgrade_passed passed, $upgrade_failed failed"
 # ---- end of the upgrade tests ---------------------------------------------------
 
-passed=$((total - failed + unit_passed + http_passed + bench_passed + upgrade_passed))
-failed=$((failed + unit_failed + http_failed + bench_failed + upgrade_failed))
+# ---- who can choose a workspace (test/tenancy/tenancy_test.sh) -------------------
+# login roles over fresh sessions, on a cluster of its own on PORT+6 (a dump
+# restored into another on PORT+7)
+log "running the tenancy tests (test/tenancy, PostgreSQL on 127.0.0.1:$((PORT + 6)))"
+CLARKY_TENANCY_PORT=$((PORT + 6)) timeout 600 "$REPO_DIR/test/tenancy/tenancy_test.sh" >"$WORK/tenancy.out" 2>&1 || true
+count_tap "$WORK/tenancy.out"
+tenancy_passed=$tap_passed tenancy_failed=$tap_failed
+echo "tenancy tests: $tenancy_passed passed, $tenancy_failed failed"
+
+passed=$((total - failed + unit_passed + http_passed + bench_passed + upgrade_passed + tenancy_passed))
+failed=$((failed + unit_failed + http_failed + bench_failed + upgrade_failed + tenancy_failed))
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,7 +7,7 @@
  *	  activity_fields.h	the one description of an activity's fields
  *	  validate.c		the rules of an activity, without server headers
  *	  activity_id.c		clarky.new_activity_id(): monotonic ULID ids
- *	  workspace.c		the workspace of the current call
+ *	  workspace.c		the workspace of the current call, who may bind it
  *	  payload.c			a payload or merge patch, from jsonb to validate.c
  *	  log_activity.c	clarky.log_activity(): validate, insert, render
  *	  activity.c		one activity by id: get, update (merge patch),
@@ -250,4 +250,5 @@ _PG_init(void)
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
 	CacheRegisterRelcacheCallback(ForgetSqlIsCurrent, (Datum) 0);
 	ClarkyTimelineInit();
+	ClarkyWorkspaceInit();
 }

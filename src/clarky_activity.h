@@ -28,8 +28,12 @@
 /* The extension's schema, fixed by the control file (relocatable = false) */
 #define CLARKY_SCHEMA "clarky"
 
-/* The workspace used when the setting clarky.workspace_id is unset or empty */
+/*
+ * The settings that bind a session's workspace and confine it (see
+ * workspace.c), and the workspace of a session that binds none
+ */
 #define CLARKY_WORKSPACE_SETTING "clarky.workspace_id"
+#define CLARKY_ALLOWED_SETTING "clarky.allowed_workspaces"
 #define CLARKY_DEFAULT_WORKSPACE "default"
 
 /* Pagination (the seed's conventions); the other limits are in validate.h */
@@ -48,6 +52,9 @@
  * (P0002), naming the id; a stale expected version is this conflict.
  */
 #define CLARKY_ERRCODE_VERSION_CONFLICT MAKE_SQLSTATE('C','K','4','0','9')
+
+/* A workspace this session may not act in or bind (workspace.c) */
+#define CLARKY_ERRCODE_WORKSPACE_NOT_ALLOWED MAKE_SQLSTATE('C','K','4','0','3')
 
 /*
  * The columns every statement selects, in the order of activity_fields.h
@@ -78,6 +85,7 @@ typedef enum ClarkyOwner
 extern void ClarkyNewActivityId(char *buf);
 
 /* workspace.c */
+extern void ClarkyWorkspaceInit(void);
 extern text *ClarkyCurrentWorkspace(void);
 
 /* payload.c */

@@ -1,6 +1,6 @@
 -- 010_catalog.sql: what CREATE EXTENSION clarky_activity puts in the catalog.
 BEGIN;
-SELECT plan(94);
+SELECT plan(98);
 
 SET LOCAL search_path = public, pg_catalog;
 
@@ -27,8 +27,13 @@ SELECT is(
 						'delete_activity', 'restore_activity', 'purge_deleted_activities')),
 	7::bigint,
 	'schema clarky has the seven functions of 1.1.0, each once (no overloads)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.1.0',
-	'the installed version is 1.1.0');
+SELECT is(
+	(SELECT count(*) FROM pg_proc WHERE pronamespace = 'clarky'::regnamespace
+		AND proname IN ('use_workspace', 'may_use_workspace', 'use_api_key')),
+	3::bigint,
+	'schema clarky has the three functions of 1.2.0, each once (no overloads)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.2.0',
+	'the installed version is 1.2.0');
 SELECT enums_are('clarky', ARRAY['activity_type'], 'schema clarky has exactly one enum, activity_type');
 
 ------------------------------------------------------------------------------
@@ -337,6 +342,12 @@ SELECT function_returns('clarky', 'restore_activity', ARRAY['text'], 'json',
 	'clarky.restore_activity(text) returns json');
 SELECT function_returns('clarky', 'purge_deleted_activities', ARRAY['interval'], 'bigint',
 	'clarky.purge_deleted_activities(interval) returns bigint');
+SELECT function_returns('clarky', 'use_workspace', ARRAY['text', 'boolean'], 'text',
+	'clarky.use_workspace(text, boolean) returns text');
+SELECT function_returns('clarky', 'may_use_workspace', ARRAY['text'], 'boolean',
+	'clarky.may_use_workspace(text) returns boolean');
+SELECT function_returns('clarky', 'use_api_key', ARRAY['text'], 'text',
+	'clarky.use_api_key(text) returns text');
 SELECT bag_eq(
 	$$SELECT p.oid::regprocedure::text AS signature, coalesce(p.proargnames, '{}') AS names,
 			 coalesce(pg_get_expr(p.proargdefaults, 0), '') AS defaults
@@ -344,7 +355,8 @@ SELECT bag_eq(
 		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
 						   'contact_activities', 'company_activities', 'get_activity',
 						   'update_activity', 'complete_activity', 'reopen_activity',
-						   'delete_activity', 'restore_activity', 'purge_deleted_activities')$$,
+						   'delete_activity', 'restore_activity', 'purge_deleted_activities',
+						   'use_workspace', 'may_use_workspace', 'use_api_key')$$,
 	$$VALUES ('clarky.new_activity_id()', '{}'::text[], ''),
 			 ('clarky.current_workspace()', '{}', ''),
 			 ('clarky.log_activity(jsonb)', '{payload}', ''),
@@ -358,20 +370,25 @@ SELECT bag_eq(
 			 ('clarky.reopen_activity(text)', '{id}', ''),
 			 ('clarky.delete_activity(text,integer)', '{id,expected_version}', 'NULL::integer'),
 			 ('clarky.restore_activity(text)', '{id}', ''),
-			 ('clarky.purge_deleted_activities(interval)', '{older_than}', '')$$,
-	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25, expected_version NULL, completed_at now())');
+			 ('clarky.purge_deleted_activities(interval)', '{older_than}', ''),
+			 ('clarky.use_workspace(text,boolean)', '{workspace_id,is_local}', 'false'),
+			 ('clarky.may_use_workspace(text)', '{workspace_id}', ''),
+			 ('clarky.use_api_key(text)', '{api_key}', '')$$,
+	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25, expected_version NULL, completed_at now(), is_local false)');
 SELECT bag_eq(
 	$$SELECT p.proname::text, p.provolatile::text FROM pg_proc p
 	   WHERE p.pronamespace = 'clarky'::regnamespace
 		 AND p.proname IN ('new_activity_id', 'current_workspace', 'log_activity',
 						   'contact_activities', 'company_activities', 'get_activity',
 						   'update_activity', 'complete_activity', 'reopen_activity',
-						   'delete_activity', 'restore_activity', 'purge_deleted_activities')$$,
+						   'delete_activity', 'restore_activity', 'purge_deleted_activities',
+						   'use_workspace', 'may_use_workspace', 'use_api_key')$$,
 	$$VALUES ('new_activity_id', 'v'), ('current_workspace', 's'), ('log_activity', 'v'),
 			 ('contact_activities', 's'), ('company_activities', 's'), ('get_activity', 's'),
 			 ('update_activity', 'v'), ('complete_activity', 'v'), ('reopen_activity', 'v'),
-			 ('delete_activity', 'v'), ('restore_activity', 'v'), ('purge_deleted_activities', 'v')$$,
-	'the writers and new_activity_id are VOLATILE, the readers (get_activity too) STABLE');
+			 ('delete_activity', 'v'), ('restore_activity', 'v'), ('purge_deleted_activities', 'v'),
+			 ('use_workspace', 'v'), ('may_use_workspace', 's'), ('use_api_key', 'v')$$,
+	'the writers, the binders and new_activity_id are VOLATILE, the readers (get_activity too) STABLE');
 
 SELECT * FROM finish();
 ROLLBACK;

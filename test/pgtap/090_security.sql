@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(77);
+SELECT plan(80);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -46,6 +46,9 @@ INSERT INTO allowed VALUES
 	('clarky.list_api_keys()', '{clarky_admin}'),
 	('clarky.revoke_api_key(text)', '{clarky_admin}'),
 	('clarky.resolve_api_key(text)', '{clarky_anon}'),
+	('clarky.use_api_key(text)', '{clarky_anon}'),
+	('clarky.use_workspace(text,boolean)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.may_use_workspace(text)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky_api.contact_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.company_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.log_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),

@@ -1,13 +1,13 @@
--- 170_upgrade.sql: ALTER EXTENSION clarky_activity UPDATE from 1.0.0 to
--- 1.1.0 keeps every activity, count and API key, and builds the very catalog
--- a fresh install builds.  Under the 1.0.0 SQL the new library refuses its
+-- 170_upgrade.sql: ALTER EXTENSION clarky_activity UPDATE from 1.0.0 through
+-- 1.1.0 to 1.2.0 keeps every activity, count and API key, and builds the
+-- very catalog a fresh install builds.  Under the 1.0.0 SQL the new library refuses its
 -- activity functions with 55000, and plain SQL keeps working.
 --
 -- The extension is dropped and created again inside this transaction, which
 -- is rolled back: this file must call no function of the extension before
 -- the extension it tests is in place (the library keeps plans per backend).
 BEGIN;
-SELECT plan(25);
+SELECT plan(27);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -130,7 +130,7 @@ $$;
 DROP EXTENSION clarky_activity;
 CREATE EXTENSION clarky_activity;
 CREATE TEMP TABLE fresh AS SELECT catalog() AS c;
-SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.1.0', 'a fresh install is version 1.1.0');
+SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.2.0', 'a fresh install is version 1.2.0');
 
 ------------------------------------------------------------------------------
 -- 1.0.0, with data, under the new library
@@ -175,6 +175,9 @@ SELECT is((SELECT count(*)::int FROM clarky.activities), 3, '(nothing was logged
 SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE TO '1.1.0'$$, 'ALTER EXTENSION clarky_activity UPDATE TO ''1.1.0''');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.1.0',
 	'the extension is at version 1.1.0');
+SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE$$, 'ALTER EXTENSION clarky_activity UPDATE (to the default version)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.2.0',
+	'the extension is at version 1.2.0');
 SELECT is(catalog_diff((SELECT c FROM fresh), catalog()), '{}'::jsonb,
 	'the upgraded catalog is the fresh install''s: every object, definition, privilege and comment');
 

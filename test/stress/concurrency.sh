@@ -60,6 +60,8 @@ CREATE EXTENSION amcheck;
 CREATE EXTENSION dblink;
 CREATE ROLE stress_app LOGIN;
 GRANT clarky_writer TO stress_app;
+-- an application backend that serves several workspaces: trusted with them
+GRANT SET ON PARAMETER clarky.workspace_id TO stress_app;
 SQL
 "${PSQL[@]}" -d "$DB" -f "$STRESS_DIR/sql/checks.sql"
 "${PSQL[@]}" -d "$DB" -v app=stress_app -f "$STRESS_DIR/sql/changes.sql"

@@ -38,6 +38,8 @@ DO $$ BEGIN
 	END IF;
 END $$;
 GRANT clarky_writer TO stress_crash_writer;
+-- an application backend that serves several workspaces: trusted with them
+GRANT SET ON PARAMETER clarky.workspace_id TO stress_crash_writer;
 SQL
 "${PSQL[@]}" -d "$DB" -f "$STRESS_DIR/sql/checks.sql"
 "${PSQL[@]}" -d "$DB" <<'SQL'

@@ -95,7 +95,7 @@ is "$("${SRC[@]}" -d src -c "$TOTALS_Q") $("${DST[@]}" -d dst -c "$TOTALS_Q") $(
 	"counts and every timeline's total equal count(*) before and after restore ($checked timelines)"
 
 # ---- working functions ----------------------------------------------------
-FUNCS_Q="SET ROLE stress_app; SET clarky.workspace_id = 'ws_a';
+FUNCS_Q="SET clarky.workspace_id = 'ws_a'; SET ROLE stress_app;
 SELECT (clarky.contact_activities('c_1', page_size => 1) -> 'pagination' ->> 'total')::int;
 SELECT clarky.log_activity('{\"activity_type\": \"call\", \"contact_id\": \"c_1\", \"title\": \"after restore\", \"duration_minutes\": 5}') #>> '{data,title}';
 SELECT (clarky.contact_activities('c_1', page_size => 1) -> 'pagination' ->> 'total')::int;
@@ -158,7 +158,7 @@ SELECT string_agg(format('%s %s %s %s %s %s', tablename, policyname, permissive,
 src_rls=$("${SRC[@]}" -d src <<<"$RLS_Q")
 is "$("${DST[@]}" -d dst <<<"$RLS_Q")" "$src_rls" \
 	"the same row-level security: relrowsecurity and every policy ($(grep -c ' ' <<<"$src_rls") lines)"
-RLS_SEEN_Q="SET ROLE stress_app; SET clarky.workspace_id = 'ws_b';
+RLS_SEEN_Q="SET clarky.workspace_id = 'ws_b'; SET ROLE stress_app;
 SELECT count(*) FILTER (WHERE workspace_id <> 'ws_b') || ' ' || count(*) FROM clarky.activities;
 RESET ROLE; SET ROLE stress_report;
 SELECT count(DISTINCT workspace_id) FROM clarky.activities;"

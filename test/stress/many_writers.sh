@@ -26,6 +26,8 @@ SET client_min_messages = warning;
 CREATE EXTENSION clarky_activity;
 CREATE ROLE stress_app LOGIN;
 GRANT clarky_writer TO stress_app;
+-- an application backend that serves several workspaces: trusted with them
+GRANT SET ON PARAMETER clarky.workspace_id TO stress_app;
 SQL
 "${PSQL[@]}" -d "$DB" -f "$STRESS_DIR/sql/checks.sql"
 
