@@ -5,7 +5,9 @@
 # tests of the server-independent C code under ASan and UBSan, starts a
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
-# PostgREST and nginx started on the next two ports, then checks that the
+# PostgREST and nginx started on the next two ports (test_openapi.py, the
+# OpenAPI document and its page, then test_api.py, every response checked
+# against the document), then checks that the
 # benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
 # the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), and ends with
 # "N passed, N failed".
