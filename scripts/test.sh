@@ -5,7 +5,9 @@
 # tests of the server-independent C code under ASan and UBSan, starts a
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
-# PostgREST and nginx started on the next two ports, then checks that the
+# PostgREST and nginx started on the next two ports (test_openapi.py, the
+# OpenAPI document and its page, then test_api.py, every response checked
+# against the document), then checks that the
 # benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
 # the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), then who can choose
 # a workspace, as login roles (test/tenancy/tenancy_test.sh), and ends with
@@ -37,6 +39,7 @@ count_tap() {
 
 install_packages
 install_postgrest
+install_openapi_tools
 build_install
 
 log "running the C unit tests (ASan, UBSan)"
@@ -74,14 +77,20 @@ http_failed=0
 run_psql -d postgres -c "CREATE DATABASE clarky_http"
 run_psql -d clarky_http -c "CREATE EXTENSION clarky_activity"
 if start_http "$WORK" clarky_http "$PORT" "$PGRST_PORT" "$HTTP_PORT"; then
-	CLARKY_HTTP_URL=http://127.0.0.1:$HTTP_PORT \
-	CLARKY_POSTGREST_URL=http://127.0.0.1:$PGRST_PORT \
-	CLARKY_JWT_SECRET_FILE=$(jwt_secret_file "$WORK") \
-	CLARKY_POSTGREST_PIDFILE=$WORK/http/postgrest.pid \
-	CLARKY_PSQL=$PG_BIN/psql PGDATABASE=clarky_http \
-		timeout 600 python3 "$REPO_DIR/test/http/test_api.py" >"$WORK/http.out" 2>&1 || true
-	count_tap "$WORK/http.out"
-	http_passed=$tap_passed http_failed=$tap_failed
+	# the OpenAPI document's own tests first (the last of test_api.py's tests
+	# stops PostgREST); every response of both is checked against the document
+	for http_test in test_openapi test_api; do
+		CLARKY_HTTP_URL=http://127.0.0.1:$HTTP_PORT \
+		CLARKY_POSTGREST_URL=http://127.0.0.1:$PGRST_PORT \
+		CLARKY_JWT_SECRET_FILE=$(jwt_secret_file "$WORK") \
+		CLARKY_POSTGREST_PIDFILE=$WORK/http/postgrest.pid \
+		CLARKY_REDOCLY=$REDOCLY_BIN CLARKY_CHROMIUM=$CHROMIUM_BIN \
+		CLARKY_SCREENSHOT=$WORK/api-docs.png \
+		CLARKY_PSQL=$PG_BIN/psql PGDATABASE=clarky_http \
+			timeout 600 "$PYTHON" "$REPO_DIR/test/http/$http_test.py" >"$WORK/$http_test.out" 2>&1 || true
+		count_tap "$WORK/$http_test.out"
+		http_passed=$((http_passed + tap_passed)) http_failed=$((http_failed + tap_failed))
+	done
 else
 	http_failed=1	# PostgREST or nginx did not start
 fi

@@ -2,8 +2,11 @@
 """HTTP tests of clarky_activity's API, over real HTTP: nginx in front of
 PostgREST 12.0.2 in front of the extension, all on loopback.
 
-Python 3 standard library only; prints TAP ("ok N - ...", "not ok N - ...",
-then "1..N"). Run by scripts/test.sh, which starts the services and sets:
+Python 3 and Debian's python3-jsonschema; prints TAP ("ok N - ...", "not ok
+N - ...", then "1..N"). Every response from nginx is checked against the API's
+OpenAPI document, deploy/openapi.json (openapi_check.py): the last tests fail
+if any of them departs from it, or if an operation of the document got no
+response at all. Run by scripts/test.sh, which starts the services and sets:
 
   CLARKY_HTTP_URL         nginx, e.g. http://127.0.0.1:25432
   CLARKY_POSTGREST_URL    PostgREST itself, e.g. http://127.0.0.1:25431
@@ -32,6 +35,8 @@ import time
 import traceback
 import urllib.parse
 
+import openapi_check
+
 HTTP_URL = os.environ.get("CLARKY_HTTP_URL", "http://127.0.0.1:25432")
 POSTGREST_URL = os.environ.get("CLARKY_POSTGREST_URL", "http://127.0.0.1:25431")
 JWT_SECRET_FILE = os.environ.get("CLARKY_JWT_SECRET_FILE", "")
@@ -49,6 +54,15 @@ ID_RE = re.compile(r"^a_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 RUN = secrets.token_hex(4)  # makes workspace and contact names unique per run
+
+# the OpenAPI document every response from nginx is checked against (None,
+# with the reason in CHECKER_ERROR, where it cannot be loaded: a failure)
+try:
+    CHECKER = openapi_check.Checker()
+    CHECKER_ERROR = None
+except Exception:  # noqa: BLE001: reported as a failing test
+    CHECKER = None
+    CHECKER_ERROR = traceback.format_exc()
 
 
 # ---- TAP ---------------------------------------------------------------------
@@ -111,7 +125,10 @@ class Response:
 
 def request(method, path, headers=None, body=None, base=None):
     """One HTTP request on a fresh connection; never raises on an HTTP status.
-    path is sent exactly as given (already percent-encoded by the caller)."""
+    path is sent exactly as given (already percent-encoded by the caller).
+    A response from nginx (the public front, base None) is checked against
+    the OpenAPI document; what departs from it is shown at once and counted
+    by check_conformance at the end."""
     url = urllib.parse.urlsplit(base or HTTP_URL)
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         raise RuntimeError(f"refusing a non-loopback address: {url.hostname}")
@@ -122,9 +139,13 @@ def request(method, path, headers=None, body=None, base=None):
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         data = resp.read()
-        return Response(method, path, resp.status, resp.reason, resp.headers, data)
     finally:
         conn.close()
+    answer = Response(method, path, resp.status, resp.reason, resp.headers, data)
+    if base is None and CHECKER is not None:
+        for problem in CHECKER.check(method, path, answer.status, answer.headers, data):
+            T.diag(f"OpenAPI: {method} {path} -> {answer.status}: {problem}")
+    return answer
 
 
 def auth(key):
@@ -293,10 +314,28 @@ def test_openapi(ctx):
         summary = item.get(method, {}).get("summary") if isinstance(item, dict) else None
         T.ok(isinstance(summary, str) and summary.strip() != "",
              f"OpenAPI lists {rpc} with a summary ({summary!r})", f"paths: {sorted(paths)}")
+    # through nginx: the API's own description, not PostgREST's
     resp = get("/api/v1/")
-    T.ok(resp.status == 200 and isinstance(resp.json, dict)
-         and "/rpc/log_activity" in resp.json.get("paths", {}),
-         "GET /api/v1/ through nginx is PostgREST's OpenAPI document", resp.describe())
+    T.is_(resp.json, {"openapi": "/api/v1/openapi.json", "docs": "/api/v1/docs"},
+          "GET /api/v1/ points to the OpenAPI document and its page", resp)
+    T.ok('</api/v1/openapi.json>; rel="service-desc"' in (resp.header("Link") or ""),
+         "GET /api/v1/: Link names the document as its service-desc", str(resp.headers))
+    resp = get("/api/v1/openapi.json")
+    paths = (resp.json or {}).get("paths", {}) if isinstance(resp.json, dict) else {}
+    T.ok(resp.status == 200 and (resp.json or {}).get("openapi", "").startswith("3.1.")
+         and "/api/v1/activities/{id}" in paths and not any("/rpc/" in p for p in paths),
+         "GET /api/v1/openapi.json: the OpenAPI 3.1 document of the public routes, no /rpc/ path",
+         resp.describe())
+    resp = get("/api/v1/docs")
+    T.ok(resp.status == 200 and (resp.header("Content-Type") or "").startswith("text/html")
+         and b"Clarky Activities API" in resp.body,
+         "GET /api/v1/docs: the reference page, HTML", resp.describe())
+    for path in ("/api/v1/", "/api/v1/openapi.json", "/api/v1/docs"):
+        resp = request("HEAD", path)
+        T.ok(resp.status == 200 and resp.body == b"", f"HEAD {path}: 200 without a body",
+             resp.describe())
+        check_envelope(request("POST", path, {"Content-Type": "application/json"}, "{}"), 405,
+                       "method_not_allowed", f"POST {path}")
 
 
 def test_seed_examples(ctx):
@@ -391,6 +430,9 @@ def test_pagination_and_company(ctx):
     T.ok(all(a.get("company_id") == company for a in data), "company timeline: company_id set")
     resp = get(company_path(company, "activity_type=note"), key)
     check_list(resp, 0, 1, 25, 0, "company timeline filtered to a type it lacks")
+    resp = request("HEAD", company_path(company), auth(key))
+    T.ok(resp.status == 200 and resp.body == b"", "HEAD on a company timeline: 200 without a body",
+         resp.describe())
 
 
 def test_encoded_ids(ctx):
@@ -571,7 +613,8 @@ def test_not_found_and_methods(ctx):
     for path in ("/", "/api/v1/contacts", "/api/v1/nope", "/api/v1/contacts/c1",
                  "/api/v1/contacts/c1/activities/extra", "/api/v1/contacts//activities",
                  "/api/v2/activities", "/rpc/contact_activities?contact_id=c1",
-                 "/rpc/log_activity", "/_clarky/list/key", "/index.html"):
+                 "/rpc/log_activity", "/_clarky/list/key", "/index.html", "/_clarky/site/docs.html",
+                 "/api/v1/docs/", "/api/v1/openapi.json/x"):
         check_envelope(get(path, key), 404, "not_found", f"GET {path}")
     for method, path, allow in (("POST", contact_path("c1"), "GET, HEAD"),
                                 ("DELETE", contact_path("c1"), "GET, HEAD"),
@@ -1247,7 +1290,8 @@ def test_upstream_down(ctx):
                    "PostgREST down: GET a timeline")
     check_envelope(post({"activity_type": "note", "contact_id": "c_01HXYZ"}, ctx["a_write"]), 500,
                    "internal_error", "PostgREST down: POST an activity")
-    check_envelope(get("/api/v1/"), 500, "internal_error", "PostgREST down: GET /api/v1/")
+    for path in ("/api/v1/", "/api/v1/openapi.json", "/api/v1/docs"):
+        T.is_(get(path).status, 200, f"PostgREST down: GET {path} is still served (by nginx alone)")
     aid = unknown_activity_id()
     check_envelope(get_activity(aid, ctx["a_read"]), 500, "internal_error",
                    "PostgREST down: GET an activity")
@@ -1258,6 +1302,28 @@ def test_upstream_down(ctx):
     check_envelope(restore_activity(aid, ctx["a_write"]), 500, "internal_error",
                    "PostgREST down: restore an activity")
     T.is_(row_count(), before, "PostgREST down: no row written")
+
+
+def check_conformance():
+    """Last: every response from nginx conformed to the OpenAPI document, and
+    every operation of the document got at least one response."""
+    if not T.ok(CHECKER is not None, "the OpenAPI document loads (deploy/openapi.json, jsonschema)",
+                CHECKER_ERROR):
+        return
+    failures = CHECKER.failures
+    T.ok(CHECKER.checked > 0 and not failures,
+         f"every one of the {CHECKER.checked} responses from nginx conforms to the OpenAPI document "
+         f"({len(failures)} did not)",
+         "\n".join(f"{line}: {'; '.join(problems)}" for line, problems in failures[:20]))
+    seen_ops = {(t, m) for t, m, _ in CHECKER.seen}
+    missing = sorted({f"{m.upper()} {t}" for t, m, _ in CHECKER.operations()} -
+                     {f"{m} {t}" for t, m in seen_ops})
+    T.ok(not missing, "every operation of the OpenAPI document got a conforming response",
+         "none for: " + ", ".join(missing))
+    unseen = sorted(CHECKER.declared() - CHECKER.seen)
+    T.diag(f"declared (operation, status) pairs seen: {len(CHECKER.declared()) - len(unseen)} "
+           f"of {len(CHECKER.declared())}; not seen: " +
+           ", ".join(f"{m} {t} {s}" for t, m, s in unseen))
 
 
 def main():
@@ -1286,6 +1352,7 @@ def main():
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
             T.ok(False, f"{test.__name__} ran to its end", traceback.format_exc())
+    check_conformance()
     print(f"1..{T.n}")
     return 1 if T.failed else 0
 
