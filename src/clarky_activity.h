@@ -29,11 +29,11 @@
 #define CLARKY_SCHEMA "clarky"
 
 /*
- * The settings that bind a session's workspace and confine it (see
- * workspace.c), and the workspace of a session that binds none
+ * The setting that binds a session's workspace (see workspace.c; the one
+ * that confines it is in validate.h), and the workspace of a session that
+ * binds none
  */
 #define CLARKY_WORKSPACE_SETTING "clarky.workspace_id"
-#define CLARKY_ALLOWED_SETTING "clarky.allowed_workspaces"
 #define CLARKY_DEFAULT_WORKSPACE "default"
 
 /* Pagination (the seed's conventions); the other limits are in validate.h */
@@ -89,6 +89,7 @@ extern void ClarkyWorkspaceInit(void);
 extern text *ClarkyCurrentWorkspace(void);
 
 /* payload.c */
+extern const TextEncoding ClarkyDatabaseEncoding;
 extern void ClarkyParsePayload(Jsonb *payload, PayloadMode mode,
 							   ClarkyRow *row, bool *given);
 extern void ClarkyCheckMetadata(Jsonb *metadata);

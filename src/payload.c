@@ -21,7 +21,7 @@
 #include "clarky_activity.h"
 
 /* Characters in the database's encoding, for validate.c */
-static const TextEncoding database_encoding = {
+const TextEncoding ClarkyDatabaseEncoding = {
 	.char_count = pg_mbstrlen_with_len,
 	.clip = pg_mbcliplen
 };
@@ -96,7 +96,7 @@ ClarkyCheckOwnerId(const char *parameter, text *value)
 	ValidationError error;
 
 	if (!ValidateIdParameter(parameter, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
-							 &database_encoding, &error))
+							 &ClarkyDatabaseEncoding, &error))
 		ClarkyReportValidationError(&error);
 }
 
@@ -211,7 +211,7 @@ ClarkyParsePayload(Jsonb *payload, PayloadMode mode, ClarkyRow *row, bool *given
 		}
 	}
 
-	if (!ValidatePayload(members, count, mode, &database_encoding, &valid, &error))
+	if (!ValidatePayload(members, count, mode, &ClarkyDatabaseEncoding, &valid, &error))
 		ClarkyReportValidationError(&error);
 
 	for (int f = 0; f < FIELD_COUNT; f++)

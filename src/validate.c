@@ -490,3 +490,55 @@ ValidateIdParameter(const char *name, const char *value, size_t len,
 		CheckLength("parameter", name, value, len, CLARKY_MAX_ID_CHARS,
 					encoding, error);
 }
+
+/*
+ * Split a list of workspace ids (the setting clarky.allowed_workspaces) in
+ * place: ids separated by commas, the spaces around each one ignored.
+ * list[0..len) is writable and NUL-terminated at len; each id is
+ * NUL-terminated in it and its start stored in ids, which has room for
+ * WORKSPACE_LIST_MAX(list, len) entries.  A list of nothing but spaces has
+ * no id; an empty id among others, or one too long, is an error naming
+ * its position.
+ */
+bool
+ValidateWorkspaceList(char *list, size_t len, const char **ids, int *count,
+					  const TextEncoding *encoding, ValidationError *error)
+{
+	char	   *item = list;
+	char	   *end = list + len;
+	int			n = 0;
+
+	*count = 0;
+	for (;;)
+	{
+		char	   *comma = memchr(item, ',', (size_t) (end - item));
+		char	   *stop = comma ? comma : end;
+		char	   *last = stop;
+		char		field[32];
+
+		while (item < stop && *item == ' ')
+			item++;
+		while (last > item && last[-1] == ' ')
+			last--;
+		*last = '\0';
+		n++;
+		snprintf(field, sizeof(field), "workspace id %d", n);
+		if (last == item)
+		{
+			if (comma == NULL && n == 1)
+				return true;	/* an empty list */
+			Fail(error, VALIDATION_EMPTY, CLARKY_ALLOWED_SETTING, "%s of the list is empty", field);
+			return false;
+		}
+		if (!CheckLength("", field, item, (size_t) (last - item), CLARKY_MAX_ID_CHARS,
+						 encoding, error))
+		{
+			Fail(error, VALIDATION_TOO_LONG, CLARKY_ALLOWED_SETTING, "%s of the list is too long", field);
+			return Detail(error, "A workspace id has at most %d characters.", CLARKY_MAX_ID_CHARS);
+		}
+		ids[(*count)++] = item;
+		if (comma == NULL)
+			return true;
+		item = comma + 1;
+	}
+}

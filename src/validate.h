@@ -189,6 +189,24 @@ extern bool ValidateIdParameter(const char *name, const char *value, size_t len,
 								const TextEncoding *encoding,
 								ValidationError *error);
 extern int	ActivityTypeIndex(const char *label, size_t len);
+
+/* The setting a list of workspace ids comes from, and its most ids */
+#define CLARKY_ALLOWED_SETTING "clarky.allowed_workspaces"
+#define WORKSPACE_LIST_MAX(list, len) (CountByte(list, len, ',') + 1)
+extern bool ValidateWorkspaceList(char *list, size_t len, const char **ids,
+								  int *count, const TextEncoding *encoding,
+								  ValidationError *error);
+
+/* The number of bytes c in str[0..len) */
+static inline int
+CountByte(const char *str, size_t len, char c)
+{
+	int			n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += (str[i] == c);
+	return n;
+}
 extern ClarkyField FieldIndex(const char *key, size_t len);
 
 #endif							/* CLARKY_VALIDATE_H */

@@ -91,64 +91,35 @@ ForgetSqlHasSettings(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * Check hook of clarky.allowed_workspaces: workspace ids separated by
- * commas, spaces around them ignored; the parsed list as the "extra"
+ * Check hook of clarky.allowed_workspaces: the list parsed by validate.c,
+ * as the setting's "extra"
  */
 static bool
 CheckAllowedWorkspaces(char **newval, void **extra, GucSource source)
 {
-	const char *value = *newval;
-	size_t		len = strlen(value);
-	int			count = 0;
+	size_t		len = strlen(*newval);
+	int			max = WORKSPACE_LIST_MAX(*newval, len);
 	AllowedWorkspaces *list;
 	char	   *copy;
-	char	   *item;
-	char	   *next;
+	ValidationError error;
 
-	for (const char *p = value; *p; p++)
-		count += (*p == ',');
-	count++;
 	/* the GUC machinery frees an extra with free() */
-	list = malloc(offsetof(AllowedWorkspaces, ids) +
-				  count * sizeof(char *) + len + 1);
+	list = malloc(offsetof(AllowedWorkspaces, ids) + max * sizeof(char *) + len + 1);
 	if (list == NULL)
 	{
 		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
 		return false;
 	}
-	copy = (char *) &list->ids[count];
-	memcpy(copy, value, len + 1);
-
-	list->count = 0;
-	for (item = copy; item != NULL; item = next)
+	copy = (char *) &list->ids[max];
+	memcpy(copy, *newval, len + 1);
+	if (!ValidateWorkspaceList(copy, len, list->ids, &list->count,
+							   &ClarkyDatabaseEncoding, &error))
 	{
-		char	   *end;
-
-		next = strchr(item, ',');
-		if (next != NULL)
-			*next++ = '\0';
-		while (*item == ' ')
-			item++;
-		end = item + strlen(item);
-		while (end > item && end[-1] == ' ')
-			*--end = '\0';
-		if (*item == '\0')
-		{
-			/* an empty value confines nothing; an empty item is a mistake */
-			if (count == 1)
-				break;
-			GUC_check_errdetail("A workspace id in the list is empty.");
-			free(list);
-			return false;
-		}
-		if (pg_mbstrlen(item) > CLARKY_MAX_ID_CHARS)
-		{
-			GUC_check_errdetail("A workspace id has at most %d characters.",
-								CLARKY_MAX_ID_CHARS);
-			free(list);
-			return false;
-		}
-		list->ids[list->count++] = item;
+		GUC_check_errmsg("%s", error.message);
+		if (error.detail[0])
+			GUC_check_errdetail("%s", error.detail);
+		free(list);
+		return false;
 	}
 	*extra = list;
 	return true;

@@ -1,7 +1,7 @@
 -- 070_workspaces.sql: every call acts in one workspace (the setting
 -- clarky.workspace_id, or 'default'); workspaces never see each other.
 BEGIN;
-SELECT plan(47);
+SELECT plan(58);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -201,6 +201,39 @@ SELECT throws_ok($$SELECT clarky.company_activities('co_long')$$,
 SELECT throws_ok($$INSERT INTO clarky.activities (contact_id, activity_type) VALUES ('c_raw2', 'note')$$,
 	'22023', 'setting "clarky.workspace_id" is too long',
 	'a workspace id of 256 characters: a raw INSERT fails (column default)');
+
+------------------------------------------------------------------------------
+-- clarky.allowed_workspaces, as a superuser sets it (the tenancy tests try it
+-- as the login roles an administrator confines)
+------------------------------------------------------------------------------
+SELECT set_config('clarky.workspace_id', '', true) \g /dev/null
+SELECT throws_ok($$SET LOCAL clarky.allowed_workspaces = 'ws_a,,ws_b'$$,
+	'22023', 'workspace id 2 of the list is empty',
+	'clarky.allowed_workspaces: an empty id in the list is refused, naming its position');
+SELECT throws_ok(format('SET LOCAL clarky.allowed_workspaces = %L', 'ws_a, ' || repeat('w', 256)),
+	'22023', 'workspace id 2 of the list is too long',
+	'clarky.allowed_workspaces: an id over 255 characters is refused');
+SET LOCAL clarky.allowed_workspaces = ' ws_a , ws_b ';
+SELECT throws_ok($$SELECT clarky.current_workspace()$$, 'CK403', 'no workspace is bound',
+	'confined to two with none bound: current_workspace() refuses with CK403');
+SELECT is(clarky.use_workspace('ws_b', true), 'ws_b', 'use_workspace binds one of the two');
+SELECT is(clarky.current_workspace(), 'ws_b', 'current_workspace() is it');
+SET LOCAL clarky.workspace_id = 'ws_c';
+SELECT throws_ok($$SELECT clarky.contact_activities('c_1')$$, 'CK403',
+	'workspace "ws_c" is not one of this session''s workspaces',
+	'a workspace outside the list, set by a superuser, is refused where it is resolved');
+SELECT throws_ok($$SELECT clarky.use_workspace('ws_c')$$, 'CK403',
+	'workspace "ws_c" is not one of this session''s workspaces',
+	'use_workspace refuses it too, superuser or not');
+SET LOCAL clarky.allowed_workspaces = 'ws_a';
+SET LOCAL clarky.workspace_id = '';
+SELECT is(clarky.current_workspace(), 'ws_a', 'confined to one: current_workspace() is it, nothing bound');
+SET LOCAL clarky.allowed_workspaces = '';
+SELECT is(clarky.current_workspace(), 'default', 'not confined, nothing bound: default');
+SELECT throws_ok($$SELECT clarky.use_workspace(NULL)$$, '22004', 'parameter "workspace_id" must not be null',
+	'use_workspace(NULL) is refused, naming the parameter');
+SELECT throws_ok(format('SELECT clarky.use_workspace(%L)', repeat('w', 256)), '22001',
+	'parameter "workspace_id" is too long', 'use_workspace of 256 characters is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1338,6 +1338,61 @@ TestJsonQuote(void)
 	   "JsonQuote escapes quotes, backslashes and control characters, and copies the rest");
 }
 
+/* Split list (a copy) with ValidateWorkspaceList; the ids joined by "|" into out */
+static bool
+SplitList(const char *list, char *out, size_t outsize, ValidationError *error)
+{
+	char		copy[2048];
+	const char *ids[1024];
+	size_t		len = strlen(list);
+	int			count;
+
+	if (WORKSPACE_LIST_MAX(list, len) > 1024 || len >= sizeof(copy))
+		return false;
+	memcpy(copy, list, len + 1);
+	out[0] = '\0';
+	if (!ValidateWorkspaceList(copy, len, ids, &count, &utf8, error))
+		return false;
+	for (int i = 0; i < count; i++)
+	{
+		size_t		used = strlen(out);
+
+		snprintf(out + used, outsize - used, "%s%s", i ? "|" : "", ids[i]);
+	}
+	return true;
+}
+
+static void
+TestWorkspaceList(void)
+{
+	char		out[2048];
+	char		list[1024];
+	ValidationError error;
+
+	ok(SplitList("", out, sizeof(out), &error) && strcmp(out, "") == 0, "workspace list: empty, no id");
+	ok(SplitList("   ", out, sizeof(out), &error) && strcmp(out, "") == 0, "workspace list: spaces only, no id");
+	ok(SplitList("ws_a", out, sizeof(out), &error) && strcmp(out, "ws_a") == 0, "workspace list: one id");
+	ok(SplitList(" ws_a ,ws_b,  ws c  ", out, sizeof(out), &error) &&
+	   strcmp(out, "ws_a|ws_b|ws c") == 0,
+	   "workspace list: three ids, spaces around them dropped, inner ones kept");
+	ok(!SplitList("ws_a,,ws_b", out, sizeof(out), &error) && error.code == VALIDATION_EMPTY &&
+	   strcmp(error.field, CLARKY_ALLOWED_SETTING) == 0 &&
+	   strcmp(error.message, "workspace id 2 of the list is empty") == 0,
+	   "workspace list: an empty id among others names its position");
+	ok(!SplitList("ws_a, ", out, sizeof(out), &error) && strcmp(error.message, "workspace id 2 of the list is empty") == 0,
+	   "workspace list: a trailing comma is an empty id");
+	ok(!SplitList(",", out, sizeof(out), &error) && strcmp(error.message, "workspace id 1 of the list is empty") == 0,
+	   "workspace list: a lone comma is an empty id");
+	snprintf(list, sizeof(list), "ws_a,%.*s", 256, xs);
+	ok(!SplitList(list, out, sizeof(out), &error) && error.code == VALIDATION_TOO_LONG &&
+	   strcmp(error.message, "workspace id 2 of the list is too long") == 0 &&
+	   strcmp(error.detail, "A workspace id has at most 255 characters.") == 0,
+	   "workspace list: an id of 256 characters is too long");
+	snprintf(list, sizeof(list), "%.*s", 255 * 3, euros);
+	ok(SplitList(list, out, sizeof(out), &error) && strlen(out) == 255 * 3,
+	   "workspace list: an id of 255 three-byte characters is fine (characters, not bytes)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1355,6 +1410,7 @@ main(int argc, char **argv)
 	TestHelpers();
 	TestFieldDescriptions(argc > 1 ? argv[1] : "README.md");
 	TestJsonQuote();
+	TestWorkspaceList();
 	printf("1..%d\n", tests);
 	return failures != 0;
 }
