@@ -5,9 +5,10 @@
 # tests of the server-independent C code under ASan and UBSan, starts a
 # throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
 # in test/pgtap with pg_prove, then the HTTP tests in test/http against
-# PostgREST and nginx started on the next two ports (test_openapi.py, the
-# OpenAPI document and its page, then test_api.py, every response checked
-# against the document), then checks that the
+# PostgREST and nginx started on the next two ports (test_edge.py, what the
+# nginx edge lets through and that every failure is the envelope, then
+# test_openapi.py, the OpenAPI document and its page, then test_api.py, every
+# response checked against the document), then checks that the
 # benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
 # the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), then who can choose
 # a workspace, as login roles (test/tenancy/tenancy_test.sh), and ends with
@@ -77,9 +78,8 @@ http_failed=0
 run_psql -d postgres -c "CREATE DATABASE clarky_http"
 run_psql -d clarky_http -c "CREATE EXTENSION clarky_activity"
 if start_http "$WORK" clarky_http "$PORT" "$PGRST_PORT" "$HTTP_PORT"; then
-	# the OpenAPI document's own tests first (the last of test_api.py's tests
-	# stops PostgREST); every response of both is checked against the document
-	for http_test in test_openapi test_api; do
+	# test_api.py last: its last tests stop PostgREST
+	for http_test in test_edge test_openapi test_api; do
 		CLARKY_HTTP_URL=http://127.0.0.1:$HTTP_PORT \
 		CLARKY_POSTGREST_URL=http://127.0.0.1:$PGRST_PORT \
 		CLARKY_JWT_SECRET_FILE=$(jwt_secret_file "$WORK") \
