@@ -137,6 +137,132 @@ def test_internal_locations(ctx):
     T.is_(resp.status, 201, "POST /api/v1/x/../activities, checked like /api/v1/activities: 201", resp)
 
 
+# as sent in a path or query (percent-encoded, or raw), and what they stand for
+NOT_UTF8 = ((b"%FF", "a byte that never starts UTF-8"), (b"%C3%28", "a lead byte without its continuation"),
+            (b"%C0%AF", "an overlong /"), (b"%ED%A0%80", "a surrogate"), (b"%F4%90%80%80", "past U+10FFFF"),
+            (b"%e2%82", "a truncated sequence, lower-case hex"), (b"\xff", "a raw 0xFF byte"),
+            (b"caf\xe9", "Latin-1 bytes"))
+
+
+def decoded(seq):
+    return urllib.parse.unquote_to_bytes(seq)
+
+
+def check_not_utf8(resp, part, name):
+    check_envelope(resp, 400, "bad_request", name, message=f"{part} must be UTF-8")
+
+
+def test_not_utf8(ctx):
+    """Bytes that are not UTF-8 (and NUL) in the path, the query or a header
+    that reaches PostgREST: 400 bad_request, nothing written; UTF-8 passes."""
+    key = ctx["a_write"]
+    contact = f"c_utf8_{RUN}"
+    aid = body_data(post(note(contact), key)).get("id") or ""
+    before_rows, before = row_count(), row_state(aid)
+    for seq, label in NOT_UTF8:
+        for method, path in ((b"GET", b"/api/v1/contacts/c" + seq + b"/activities"),
+                             (b"HEAD", b"/api/v1/companies/" + seq + b"/activities"),
+                             (b"GET", b"/api/v1/activities/a_" + seq),
+                             (b"PATCH", b"/api/v1/activities/a_" + seq),
+                             (b"DELETE", b"/api/v1/activities/" + seq),
+                             (b"POST", b"/api/v1/activities/" + seq + b"/restore")):
+            headers = {**bearer(key), b"Content-Type": b"application/json"}
+            resp = raw(method, path, headers, b"{}" if method in (b"PATCH", b"POST") else b"")
+            name = f"{method.decode()} a path with {label}"
+            if method == b"HEAD":
+                T.ok(resp.status == 400 and resp.body == b"", f"{name}: 400 without a body", resp.describe())
+            else:
+                check_not_utf8(resp, "the path", name)
+        for query in (b"activity_type=" + seq, b"page=1&page_size=" + seq, seq + b"=1"):
+            resp = raw(b"GET", contact_path(contact).encode() + b"?" + query, bearer(key))
+            check_not_utf8(resp, "the query string", f"GET ?{query.decode('latin-1')} ({label})")
+        value = decoded(seq)
+        for name, headers in (("Authorization", {b"Authorization": b"Bearer ck_live_" + value}),
+                              ("X-Api-Key", {b"X-Api-Key": b"ck_live_" + value}),
+                              ("If-Match", {**bearer(key), b"If-Match": b'"' + value + b'"'}),
+                              ("Content-Type", {**bearer(key), b"Content-Type": b"application/json; x=" + value})):
+            headers = {b"Content-Type": b"application/json", **headers}
+            for method, path in ((b"GET", contact_path(contact).encode()),
+                                 (b"POST", b"/api/v1/activities"),
+                                 (b"PATCH", activity_path(aid).encode())):
+                body = note(contact).encode() if method == b"POST" else b'{"title": "x"}' * (method == b"PATCH")
+                resp = raw(method, path, headers, body)
+                check_not_utf8(resp, "a request header", f"{method.decode()} with {label} in {name}")
+    resp = raw(b"GET", contact_path(contact).encode() + b"?page=%00", bearer(key))
+    check_not_utf8(resp, "the query string", "GET ?page=%00 (NUL)")
+    resp = raw(b"POST", b"/api/v1/activities?x=%FF", {**bearer(key), b"Content-Type": b"application/json"},
+               note(contact).encode())
+    check_envelope(resp, 400, "bad_request", "POST /api/v1/activities?x=%FF")
+    T.is_((row_count(), row_state(aid)), (before_rows, before),
+          "requests with bytes that are not UTF-8: nothing written (psql)")
+
+    # UTF-8 passes, raw or percent-encoded, in the path, the query and headers
+    contact = f"caf\u00e9 \U0001F600 {RUN}"
+    T.is_(post(note(contact), key).status, 201, "UTF-8: an activity for a contact with \u00e9 and an emoji")
+    for label, path in (("percent-encoded", contact_path(contact).encode()),
+                        ("raw", b"/api/v1/contacts/" + contact.replace(" ", "%20").encode("utf-8") + b"/activities")):
+        resp = raw(b"GET", path, bearer(key))
+        data = (resp.json or {}).get("data") if isinstance(resp.json, dict) else None
+        T.ok(resp.status == 200 and [a.get("contact_id") for a in data or []] == [contact],
+             f"UTF-8 path ({label}): the contact's timeline", resp.describe())
+    for query in (b"activity_type=%E2%82%AC", b"activity_type=\xe2\x82\xac", b"activity_type=%zz"):
+        resp = raw(b"GET", contact_path(contact).encode() + b"?" + query, bearer(key))
+        check_envelope(resp, 422, "validation_error", f"GET ?{query.decode('utf-8')} (UTF-8, not a type)",
+                       field="activity_type")
+    resp = raw(b"GET", contact_path(contact).encode(), {b"X-Api-Key": "ck_live_\u00e9".encode("utf-8")})
+    check_envelope(resp, 401, "unauthorized", "X-Api-Key with UTF-8 that is no key: the function's 401",
+                   message="malformed")
+
+
+def test_header_allowlist(ctx):
+    """Only the credentials, Content-Type, If-Match and the activity id reach
+    PostgREST: headers that PostgREST would act on, or choke on, do nothing."""
+    key = ctx["a_write"]
+    contact = f"c_allow_{RUN}"
+    strict = {"Prefer": "handling=strict, nonsense=1"}
+    resp = get(f"/rpc/contact_activities?contact_id={contact}", headers={**strict, "X-Api-Key": key},
+               base=POSTGREST_URL)
+    T.is_(resp.status, 400, "PostgREST itself refuses Prefer: handling=strict with an unknown preference", resp)
+    resp = raw_request(b"GET /rpc/contact_activities?contact_id=c HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       b"X-Api-Key: " + key.encode() + b"\r\nX-Anything: \xff",
+                       base=POSTGREST_URL)
+    T.is_(resp.status, 500, "PostgREST itself answers 500 to a header that is not UTF-8", resp)
+
+    before = row_count()
+    noise = {b"Prefer": b"handling=strict, nonsense=1, tx=rollback, return=minimal",
+             b"X-Anything": b"\xff\xfe", b"Cookie": b"session=\xff", b"User-Agent": b"agent \xc0\xaf",
+             b"Referer": b"http://example.com/\xed\xa0\x80", b"Accept": b"text/csv",
+             b"Accept-Profile": b"clarky", b"Content-Profile": b"clarky", b"Range": b"0-0",
+             b"X-Forwarded-For": b"\xff"}
+    headers = {**bearer(key), **noise}
+    resp = raw(b"POST", b"/api/v1/activities", {**headers, b"Content-Type": b"application/json"},
+               note(contact, title="despite the noise").encode())
+    T.is_(resp.status, 201, "POST with Prefer, Range, profiles and headers that are not UTF-8: 201", resp)
+    aid = body_data(resp).get("id") or ""
+    T.is_(row_count(), before + 1, "POST with the noise: one row written (not rolled back)")
+    resp = raw(b"GET", contact_path(contact).encode(), headers)
+    data = (resp.json or {}).get("data") if isinstance(resp.json, dict) else None
+    T.ok(resp.status == 200 and [a.get("id") for a in data or []] == [aid]
+         and (resp.header("Content-Type") or "").startswith("application/json"),
+         "GET a timeline with the noise: 200, JSON, the activity", resp.describe())
+    resp = raw(b"GET", activity_path(aid).encode(), headers)
+    T.ok(resp.status == 200 and (resp.json or {}).get("data", {}).get("id") == aid,
+         "GET an activity with the noise: 200", resp.describe())
+    resp = raw(b"PATCH", activity_path(aid).encode(),
+               {**headers, b"Content-Type": b"application/merge-patch+json", b"If-Match": b'"1"'},
+               b'{"title": "patched"}')
+    T.ok(resp.status == 200 and (resp.json or {}).get("data", {}).get("version") == 2,
+         "PATCH with the noise and If-Match \"1\": 200, version 2 (If-Match reaches the function)",
+         resp.describe())
+    resp = raw(b"DELETE", activity_path(aid).encode(), {**headers, b"If-Match": b'"1"'})
+    check_envelope(resp, 409, "conflict", "DELETE with the noise and a stale If-Match")
+    # a client's own X-Clarky-Activity-Id never replaces the one in the path
+    mine, other = (body_data(post(note(contact, title=t), key)).get("id") or "" for t in ("mine", "other"))
+    resp = raw(b"GET", activity_path(mine).encode(), {**bearer(key), b"X-Clarky-Activity-Id": other.encode()})
+    T.is_((resp.json or {}).get("data", {}).get("id") if isinstance(resp.json, dict) else None, mine,
+          "GET with a client's X-Clarky-Activity-Id: the id in the path wins", resp)
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -146,7 +272,7 @@ def main():
         T.ok(False, "API keys created through psql", traceback.format_exc())
         print(f"1..{T.n}")
         return 1
-    for test in (test_internal_locations,):
+    for test in (test_internal_locations, test_not_utf8, test_header_allowlist):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
