@@ -263,6 +263,39 @@ def test_header_allowlist(ctx):
           "GET with a client's X-Clarky-Activity-Id: the id in the path wins", resp)
 
 
+
+def test_methods(ctx):
+    """TRACE and CONNECT (which nginx refuses before any location) and methods
+    it does not know: 405 with the route's Allow, like every wrong method;
+    404 on a path that is none of the API's; nothing written."""
+    key = ctx["a_write"]
+    aid = body_data(post(note(f"c_methods_{RUN}"), key)).get("id") or ""
+    routes = ((contact_path("c1"), "GET, HEAD"), (company_path("co1"), "GET, HEAD"),
+              ("/api/v1/activities", "POST"), (activity_path(aid), "GET, HEAD, PATCH, DELETE"),
+              (activity_path(aid, "/restore"), "POST"), ("/api/v1/", "GET, HEAD"),
+              ("/api/v1/x/../activities", "POST"))
+    before = (row_count(), row_state(aid))
+    for method in (b"TRACE", b"CONNECT", b"FOO", b"PROPFIND", b"M-SEARCH", b"BREW"):
+        for path, allow in routes:
+            name = f"{method.decode()} {path}"
+            resp = raw(method, path.encode(), {**bearer(key), b"Content-Type": b"application/json"}, b"{}")
+            check_envelope(resp, 405, "method_not_allowed", name)
+            T.is_(resp.header("Allow"), allow, f"{name}: Allow: {allow}")
+        for path in ("/nope", "/api/v1/../../_clarky/log/key", "/_clarky/error/internal_error"):
+            resp = raw(method, path.encode(), bearer(key))
+            check_envelope(resp, 404, "not_found", f"{method.decode()} {path}")
+    T.is_((row_count(), row_state(aid)), before, "TRACE, CONNECT and unknown methods: nothing written (psql)")
+    # what nginx cannot read as a request at all
+    for name, head in (("a lower-case method", b"get /api/v1/ HTTP/1.1\r\nHost: x"),
+                       ("CONNECT to an authority", b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: x"),
+                       ("HTTP/2.0 on HTTP/1 (505)", b"GET /api/v1/ HTTP/2.0\r\nHost: x"),
+                       ("a Transfer-Encoding nginx does not know (501)",
+                        b"POST /api/v1/activities HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip")):
+        resp = raw_request(head, method_for_parse="GET")
+        check_envelope(resp, 400, "bad_request", name)
+        no_html(resp, name)
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -272,7 +305,7 @@ def main():
         T.ok(False, "API keys created through psql", traceback.format_exc())
         print(f"1..{T.n}")
         return 1
-    for test in (test_internal_locations, test_not_utf8, test_header_allowlist):
+    for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
