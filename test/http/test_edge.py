@@ -296,6 +296,68 @@ def test_methods(ctx):
         no_html(resp, name)
 
 
+
+# what PostgREST's and PostgreSQL's own answers to such tokens say
+INTERNAL_NAMES = (b"permission denied", b'role \\"', b"42501", b"22023", b"clarky_api", b"pre_request",
+                  b"clarky_authenticator", b"set role", b'"hint"')
+
+
+def test_jwt_roles(ctx):
+    """A validly signed JWT whose role is none of the API's: Clarky's 401, no
+    internal names, nothing written; a reader's token that writes stays 403."""
+    key = ctx["a_write"]
+    contact = f"c_roles_{RUN}"
+    aid = body_data(post(note(contact), key)).get("id") or ""
+    before = (row_count(), row_state(aid))
+    routes = (("GET a timeline", lambda h: get(contact_path(contact), headers=h)),
+              ("GET a timeline ?page=2", lambda h: get(contact_path(contact, "page=2"), headers=h)),
+              ("GET an activity", lambda h: get_activity(aid, headers=h)),
+              ("POST an activity", lambda h: post(note(contact), headers=h)),
+              ("PATCH an activity", lambda h: patch_activity(aid, {"title": "x"}, headers=h)),
+              ("DELETE an activity", lambda h: delete_activity(aid, headers=h)),
+              ("restore an activity", lambda h: restore_activity(aid, headers=h)))
+    roles = ["postgres", "clarky_admin", "clarky_analyst", "clarky_authenticator", "pg_read_all_data",
+             "no_such_role", "", 5, ["clarky_writer"]]
+    for role in roles:
+        token = jwt({"role": role, "workspace_id": ctx["ws_a"]})
+        for label, call in routes:
+            # a role that does not exist is PostgREST's 400, which on a POST or
+            # PATCH nginx cannot tell from a body that is no JSON (see the README)
+            ambiguous = role in ("no_such_role", "", 5, ["clarky_writer"]) and label.split()[0] in ("POST", "PATCH")
+            name = f"{label} with a JWT of role {role!r}"
+            resp = call({"Authorization": f"Bearer {token}"})
+            if ambiguous:
+                check_envelope(resp, 400, "bad_request", name, message="role of the token does not exist")
+            else:
+                check_envelope(resp, 401, "unauthorized", name, message="role of the token")
+                T.is_(resp.header("WWW-Authenticate"), "Bearer", f"{name}: WWW-Authenticate: Bearer")
+            T.ok(not any(n in resp.body for n in INTERNAL_NAMES)
+                 and (not isinstance(role, str) or len(role) < 3 or role.encode() not in resp.body),
+                 f"{name}: no internal names in the answer", resp.describe())
+    T.is_((row_count(), row_state(aid)), before, "JWTs of roles that are not the API's: nothing written (psql)")
+    # HEAD of an activity: the status alone
+    resp = request("HEAD", activity_path(aid), {"Authorization": "Bearer " + jwt({"role": "postgres"})})
+    T.ok(resp.status == 401 and resp.body == b"", "HEAD with a JWT of role postgres: 401, no body", resp.describe())
+    # the tokens of the API roles are unchanged
+    reader = {"Authorization": "Bearer " + jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})}
+    for label, call in routes[3:]:
+        resp = call(reader)
+        check_envelope(resp, 403, "forbidden", f"{label} with a reader JWT", message="read scope only")
+    T.is_((row_count(), row_state(aid)), before, "a reader JWT that writes: nothing written (psql)")
+    T.is_(get(contact_path(contact), headers=reader).status, 200, "a reader JWT reads the timeline: 200")
+    check_envelope(get(contact_path(contact, "page=eq.1"), headers=reader), 400, "bad_request",
+                   "a reader JWT with a filter-like ?page=eq.1", message="query parameter")
+    resp = post("{", headers={"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})})
+    check_envelope(resp, 400, "bad_request", "a writer JWT that POSTs a body that is no JSON",
+                   message="must be a JSON object")
+    resp = post("[]", headers={"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})})
+    check_envelope(resp, 400, "bad_request", "a writer JWT that POSTs a JSON array (the function's 400)",
+                   message="request body must be a JSON object")
+    T.ok("role" not in str((resp.json or {}).get("error", {}).get("message")),
+         "the function's 400 to a writer JWT names no role", resp.describe())
+    T.is_((row_count(), row_state(aid)), before, "the writer JWT's bad bodies: nothing written (psql)")
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -305,7 +367,8 @@ def main():
         T.ok(False, "API keys created through psql", traceback.format_exc())
         print(f"1..{T.n}")
         return 1
-    for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods):
+    for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods,
+                 test_jwt_roles):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
