@@ -358,6 +358,54 @@ def test_jwt_roles(ctx):
     T.is_((row_count(), row_state(aid)), before, "the writer JWT's bad bodies: nothing written (psql)")
 
 
+
+def nested(depth, leaf="1"):
+    return "[" * depth + leaf + "]" * depth
+
+
+def chunked(data, size=65536):
+    return b"".join(b"%x\r\n" % len(data[i:i + size]) + data[i:i + size] + b"\r\n"
+                    for i in range(0, len(data), size)) + b"0\r\n\r\n"
+
+
+def test_body_limits(ctx):
+    """A body nested beyond what PostgreSQL parses is told so (not "too
+    large"); one over 1 MiB, with Content-Length or chunked, is too large."""
+    key = ctx["a_write"]
+    writer = {"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})}
+    contact = f"c_deep_{RUN}"
+    aid = body_data(post(note(contact), key)).get("id") or ""
+    before = (row_count(), row_state(aid))
+    deep = 20000  # PostgreSQL's parser gives up at some 14,500 levels (max_stack_depth 2MB)
+    for label, body in (("metadata", {"metadata": {"a": "@"}}), ("title", {"title": "@"}),
+                        ("an unknown field", {"extra": "@"})):
+        text = json.dumps(dict({"activity_type": "note", "contact_id": contact}, **body))
+        text = text.replace('"@"', nested(deep))
+        for who, headers in (("a key", auth(key)), ("a writer JWT", writer)):
+            resp = post(text, headers=headers)
+            name = f"POST with {label} nested {deep} deep ({len(text)} bytes), {who}"
+            check_envelope(resp, 400, "bad_request", name, message="nests arrays or objects too deeply")
+            resp = patch_activity(aid, text.replace(f'"contact_id": "{contact}", ', ""), headers=headers)
+            check_envelope(resp, 400, "bad_request", name.replace("POST", "PATCH"),
+                           message="nests arrays or objects too deeply")
+    resp = post(json.dumps({"activity_type": "note", "contact_id": contact, "metadata": {"a": "@"}})
+                .replace('"@"', nested(40)), key)
+    check_envelope(resp, 422, "validation_error", "POST with metadata nested 41 deep: the function's 422",
+                   field="metadata")
+    big = note(contact, description="x" * (1 << 20)).encode()
+    for method, path in ((b"POST", b"/api/v1/activities"), (b"PATCH", activity_path(aid).encode()),
+                         (b"DELETE", activity_path(aid).encode()),
+                         (b"POST", activity_path(aid, "/restore").encode())):
+        for how, head, body in (
+                ("Content-Length", b"Content-Length: %d" % len(big), big),
+                ("chunked", b"Transfer-Encoding: chunked", chunked(big))):
+            resp = raw_request(method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                               + key.encode() + b"\r\nContent-Type: application/json\r\n" + head, body)
+            check_envelope(resp, 400, "bad_request", f"{method.decode()} {path.decode()}: a body over 1 MiB ({how})",
+                           message="too large")
+    T.is_((row_count(), row_state(aid)), before, "bodies nested too deeply or too large: nothing written (psql)")
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -368,7 +416,7 @@ def main():
         print(f"1..{T.n}")
         return 1
     for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods,
-                 test_jwt_roles):
+                 test_jwt_roles, test_body_limits):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
