@@ -406,6 +406,30 @@ def test_body_limits(ctx):
     T.is_((row_count(), row_state(aid)), before, "bodies nested too deeply or too large: nothing written (psql)")
 
 
+
+def test_content_type_case(ctx):
+    """Media types are case-insensitive: APPLICATION/JSON is JSON."""
+    key = ctx["a_write"]
+    contact = f"c_case_{RUN}"
+    for ctype in ("APPLICATION/JSON", "Application/Json; Charset=UTF-8", "application/JSON ;charset=utf-8"):
+        before = row_count()
+        resp = post(note(contact, title=ctype), key, content_type=ctype)
+        T.is_(resp.status, 201, f"POST with Content-Type {ctype}: 201", resp)
+        T.is_(row_count(), before + 1, f"POST with Content-Type {ctype}: one row written (psql)")
+    aid = body_data(post(note(contact), key)).get("id") or ""
+    for version, ctype in enumerate(("APPLICATION/MERGE-PATCH+JSON", "Application/Json",
+                                     "application/Merge-Patch+Json; charset=UTF-8"), start=2):
+        resp = patch_activity(aid, {"title": ctype}, key, content_type=ctype)
+        data = (resp.json or {}).get("data", {}) if isinstance(resp.json, dict) else {}
+        T.ok(resp.status == 200 and data.get("title") == ctype and data.get("version") == version,
+             f"PATCH with Content-Type {ctype}: 200, version {version}", resp.describe())
+    before = row_count()
+    for ctype in ("APPLICATION/XML", "Text/Plain", "application/jsonx"):
+        check_envelope(post(note(contact), key, content_type=ctype), 400, "bad_request",
+                       f"POST with Content-Type {ctype}", message="Content-Type")
+    T.is_(row_count(), before, "POST with other media types: nothing written (psql)")
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -416,7 +440,7 @@ def main():
         print(f"1..{T.n}")
         return 1
     for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods,
-                 test_jwt_roles, test_body_limits):
+                 test_jwt_roles, test_body_limits, test_content_type_case):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
