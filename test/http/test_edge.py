@@ -430,6 +430,82 @@ def test_content_type_case(ctx):
     T.is_(row_count(), before, "POST with other media types: nothing written (psql)")
 
 
+
+def test_every_producer(ctx):
+    """Every failure is Clarky's envelope with Content-Type application/json,
+    whoever produces it: nginx itself, PostgREST (its errors rewritten by
+    nginx) and the extension's functions (passed through). (PostgREST down,
+    nginx's 500: the last tests of test_api.py.)"""
+    key, read = ctx["a_write"], ctx["a_read"]
+    contact = f"c_producers_{RUN}"
+    aid = body_data(post(note(contact), key)).get("id") or ""
+    token = jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})
+    bad_sig = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    host = b"\r\nHost: x"
+    cases = (
+        ("nginx", "a request line that is no HTTP", lambda: raw_request(b"HELLO", method_for_parse="GET"),
+         400, "bad_request"),
+        ("nginx", "HTTP/1.1 without Host", lambda: raw_request(b"GET /api/v1/ HTTP/1.1"), 400, "bad_request"),
+        ("nginx", "a request line over 8 KiB (414)",
+         lambda: raw_request(b"GET /api/v1/" + b"x" * 9000 + b" HTTP/1.1" + host), 400, "bad_request"),
+        ("nginx", "a header over 8 KiB (494)",
+         lambda: raw_request(b"GET /api/v1/ HTTP/1.1" + host + b"\r\nX-Big: " + b"y" * 9000), 400, "bad_request"),
+        ("nginx", "a Content-Length that is no number",
+         lambda: raw_request(b"POST /api/v1/activities HTTP/1.1" + host + b"\r\nContent-Length: x"), 400, "bad_request"),
+        ("nginx", "HTTP/2.0 (505)", lambda: raw_request(b"GET /api/v1/ HTTP/2.0" + host), 400, "bad_request"),
+        ("nginx", "Transfer-Encoding: gzip (501)",
+         lambda: raw_request(b"POST /api/v1/activities HTTP/1.1" + host + b"\r\nTransfer-Encoding: gzip"),
+         400, "bad_request"),
+        ("nginx", "a body over 1 MiB (413)", lambda: post(note(contact, description="x" * (1 << 20)), key),
+         400, "bad_request"),
+        ("nginx", "an unknown path", lambda: get("/api/v1/nope", key), 404, "not_found"),
+        ("nginx", "an internal location by a traversal", lambda: get("/api/v1/../../_clarky/get/key", key),
+         404, "not_found"),
+        ("nginx", "a wrong method", lambda: request("PUT", "/api/v1/activities", auth(key), "{}"),
+         405, "method_not_allowed"),
+        ("nginx", "TRACE", lambda: raw(b"TRACE", b"/api/v1/activities"), 405, "method_not_allowed"),
+        ("nginx", "a path that is not UTF-8", lambda: raw(b"GET", b"/api/v1/contacts/%FF/activities", bearer(key)),
+         400, "bad_request"),
+        ("nginx", "no Content-Type", lambda: post(note(contact), key, content_type=None), 400, "bad_request"),
+        ("nginx", "a malformed If-Match", lambda: patch_activity(aid, {"title": "x"}, key, if_match="3"),
+         400, "bad_request"),
+        ("nginx", "an unsupported query parameter", lambda: get(contact_path(contact, "select=id"), key),
+         400, "bad_request"),
+        ("PostgREST", "a body that is no JSON (PGRST102)", lambda: post("{", key), 400, "bad_request"),
+        ("PostgREST", "a filter-like query value (42703)", lambda: get(contact_path(contact, "page=eq.1"), key),
+         400, "bad_request"),
+        ("PostgREST", "a badly signed JWT (PGRST301)",
+         lambda: get(contact_path(contact), headers={"Authorization": f"Bearer {bad_sig}"}), 401, "unauthorized"),
+        ("PostgREST", "a Bearer token with dots that is no JWT",
+         lambda: get_activity(aid, headers={"Authorization": "Bearer not.a.jwt"}), 401, "unauthorized"),
+        ("PostgREST", "a JWT of role postgres (42501, 403)",
+         lambda: post(note(contact), headers={"Authorization": "Bearer " + jwt({"role": "postgres"})}),
+         401, "unauthorized"),
+        ("PostgREST", "a JWT of a role that does not exist (22023, 400)",
+         lambda: delete_activity(aid, headers={"Authorization": "Bearer " + jwt({"role": "nobody"})}),
+         401, "unauthorized"),
+        ("PostgREST", "a body nested 20,000 deep (54001, 413)",
+         lambda: post(note(contact, metadata="@").replace('"@"', nested(20000)), key), 400, "bad_request"),
+        ("extension", "no key", lambda: get(contact_path(contact)), 401, "unauthorized"),
+        ("extension", "an unknown key", lambda: get_activity(aid, headers={"X-Api-Key": "ck_live_" + "0" * 30}),
+         401, "unauthorized"),
+        ("extension", "a read key that writes", lambda: post(note(contact), read), 403, "forbidden"),
+        ("extension", "an unknown activity", lambda: get_activity("a_" + "0" * 26, key), 404, "not_found"),
+        ("extension", "a stale If-Match", lambda: delete_activity(aid, key, if_match='"99"'), 409, "conflict"),
+        ("extension", "a field that fails validation", lambda: post(note(contact, due_date="soon"), key),
+         422, "validation_error"),
+        ("extension", "a parameter that fails validation", lambda: get(contact_path(contact, "page=0"), key),
+         422, "validation_error"),
+    )
+    before = (row_count(), row_state(aid))
+    for producer, label, call, status, code in cases:
+        name = f"{producer}: {label}"
+        resp = call()
+        check_envelope(resp, status, code, name)
+        no_html(resp, name)
+    T.is_((row_count(), row_state(aid)), before, "every failure: nothing written (psql)")
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -440,7 +516,8 @@ def main():
         print(f"1..{T.n}")
         return 1
     for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods,
-                 test_jwt_roles, test_body_limits, test_content_type_case):
+                 test_jwt_roles, test_body_limits, test_content_type_case,
+                 test_every_producer):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
