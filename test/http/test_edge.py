@@ -124,8 +124,8 @@ def test_internal_locations(ctx):
               f"{target} by any path: nothing written (psql)")
     # a path that normalises to a public route gets that route's checks
     before = row_count()
-    resp = request("POST", "/api/v1/contacts/../activities", dict(auth(key), **{"Content-Type": "text/plain"}),
-                   note(contact))
+    resp = request("POST", "/api/v1/contacts/../activities",
+                   dict(auth(key), **{"Content-Type": "text/plain"}), note(contact))
     check_envelope(resp, 400, "bad_request", "POST /api/v1/contacts/../activities (text/plain)",
                    message="Content-Type")
     resp = request("POST", "/api/v1/x/%2e%2e/activities?select=id",
@@ -184,7 +184,7 @@ def test_not_utf8(ctx):
             for method, path in ((b"GET", contact_path(contact).encode()),
                                  (b"POST", b"/api/v1/activities"),
                                  (b"PATCH", activity_path(aid).encode())):
-                body = note(contact).encode() if method == b"POST" else b'{"title": "x"}' * (method == b"PATCH")
+                body = {b"GET": b"", b"POST": note(contact).encode(), b"PATCH": b'{"title": "x"}'}[method]
                 resp = raw(method, path, headers, body)
                 check_not_utf8(resp, "a request header", f"{method.decode()} with {label} in {name}")
     resp = raw(b"GET", contact_path(contact).encode() + b"?page=%00", bearer(key))
@@ -208,8 +208,9 @@ def test_not_utf8(ctx):
     # UTF-8 passes, raw or percent-encoded, in the path, the query and headers
     contact = f"caf\u00e9 \U0001F600 {RUN}"
     T.is_(post(note(contact), key).status, 201, "UTF-8: an activity for a contact with \u00e9 and an emoji")
+    unencoded = contact.replace(" ", "%20").encode("utf-8")
     for label, path in (("percent-encoded", contact_path(contact).encode()),
-                        ("raw", b"/api/v1/contacts/" + contact.replace(" ", "%20").encode("utf-8") + b"/activities")):
+                        ("raw", b"/api/v1/contacts/" + unencoded + b"/activities")):
         resp = raw(b"GET", path, bearer(key))
         data = (resp.json or {}).get("data") if isinstance(resp.json, dict) else None
         T.ok(resp.status == 200 and [a.get("contact_id") for a in data or []] == [contact],
@@ -231,7 +232,8 @@ def test_header_allowlist(ctx):
     strict = {"Prefer": "handling=strict, nonsense=1"}
     resp = get(f"/rpc/contact_activities?contact_id={contact}", headers={**strict, "X-Api-Key": key},
                base=POSTGREST_URL)
-    T.is_(resp.status, 400, "PostgREST itself refuses Prefer: handling=strict with an unknown preference", resp)
+    T.is_(resp.status, 400, "PostgREST itself refuses Prefer: handling=strict with an unknown preference",
+          resp)
     resp = raw_request(b"GET /rpc/contact_activities?contact_id=c HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        b"X-Api-Key: " + key.encode() + b"\r\nX-Anything: \xff",
                        base=POSTGREST_URL)
@@ -332,7 +334,8 @@ def test_jwt_roles(ctx):
         for label, call in routes:
             # a role that does not exist is PostgREST's 400, which on a POST or
             # PATCH nginx cannot tell from a body that is no JSON (see the README)
-            ambiguous = role in ("no_such_role", "", 5, ["clarky_writer"]) and label.split()[0] in ("POST", "PATCH")
+            ambiguous = (role in ("no_such_role", "", 5, ["clarky_writer"])
+                         and label.split()[0] in ("POST", "PATCH"))
             name = f"{label} with a JWT of role {role!r}"
             resp = call({"Authorization": f"Bearer {token}"})
             if ambiguous:
@@ -343,10 +346,12 @@ def test_jwt_roles(ctx):
             T.ok(not any(n in resp.body for n in INTERNAL_NAMES)
                  and (not isinstance(role, str) or len(role) < 3 or role.encode() not in resp.body),
                  f"{name}: no internal names in the answer", resp.describe())
-    T.is_((row_count(), row_state(aid)), before, "JWTs of roles that are not the API's: nothing written (psql)")
+    T.is_((row_count(), row_state(aid)), before,
+          "JWTs of roles that are not the API's: nothing written (psql)")
     # HEAD of an activity: the status alone
     resp = request("HEAD", activity_path(aid), {"Authorization": "Bearer " + jwt({"role": "postgres"})})
-    T.ok(resp.status == 401 and resp.body == b"", "HEAD with a JWT of role postgres: 401, no body", resp.describe())
+    T.ok(resp.status == 401 and resp.body == b"", "HEAD with a JWT of role postgres: 401, no body",
+         resp.describe())
     # the tokens of the API roles are unchanged
     reader = {"Authorization": "Bearer " + jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})}
     for label, call in routes[3:]:
@@ -356,10 +361,11 @@ def test_jwt_roles(ctx):
     T.is_(get(contact_path(contact), headers=reader).status, 200, "a reader JWT reads the timeline: 200")
     check_envelope(get(contact_path(contact, "page=eq.1"), headers=reader), 400, "bad_request",
                    "a reader JWT with a filter-like ?page=eq.1", message="query parameter")
-    resp = post("{", headers={"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})})
+    writer = {"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})}
+    resp = post("{", headers=writer)
     check_envelope(resp, 400, "bad_request", "a writer JWT that POSTs a body that is no JSON",
                    message="must be a JSON object")
-    resp = post("[]", headers={"Authorization": "Bearer " + jwt({"role": "clarky_writer", "workspace_id": ctx["ws_a"]})})
+    resp = post("[]", headers=writer)
     check_envelope(resp, 400, "bad_request", "a writer JWT that POSTs a JSON array (the function's 400)",
                    message="request body must be a JSON object")
     T.ok("role" not in str((resp.json or {}).get("error", {}).get("message")),
@@ -410,8 +416,8 @@ def test_body_limits(ctx):
                 ("chunked", b"Transfer-Encoding: chunked", chunked(big))):
             resp = raw_request(method + b" " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
                                + key.encode() + b"\r\nContent-Type: application/json\r\n" + head, body)
-            check_envelope(resp, 400, "bad_request", f"{method.decode()} {path.decode()}: a body over 1 MiB ({how})",
-                           message="too large")
+            check_envelope(resp, 400, "bad_request",
+                           f"{method.decode()} {path.decode()}: a body over 1 MiB ({how})", message="too large")
     T.is_((row_count(), row_state(aid)), before, "bodies nested too deeply or too large: nothing written (psql)")
 
 
@@ -458,9 +464,11 @@ def test_every_producer(ctx):
         ("nginx", "a request line over 8 KiB (414)",
          lambda: raw_request(b"GET /api/v1/" + b"x" * 9000 + b" HTTP/1.1" + host), 400, "bad_request"),
         ("nginx", "a header over 8 KiB (494)",
-         lambda: raw_request(b"GET /api/v1/ HTTP/1.1" + host + b"\r\nX-Big: " + b"y" * 9000), 400, "bad_request"),
+         lambda: raw_request(b"GET /api/v1/ HTTP/1.1" + host + b"\r\nX-Big: " + b"y" * 9000),
+         400, "bad_request"),
         ("nginx", "a Content-Length that is no number",
-         lambda: raw_request(b"POST /api/v1/activities HTTP/1.1" + host + b"\r\nContent-Length: x"), 400, "bad_request"),
+         lambda: raw_request(b"POST /api/v1/activities HTTP/1.1" + host + b"\r\nContent-Length: x"),
+         400, "bad_request"),
         ("nginx", "HTTP/2.0 (505)", lambda: raw_request(b"GET /api/v1/ HTTP/2.0" + host), 400, "bad_request"),
         ("nginx", "Transfer-Encoding: gzip (501)",
          lambda: raw_request(b"POST /api/v1/activities HTTP/1.1" + host + b"\r\nTransfer-Encoding: gzip"),
@@ -473,7 +481,8 @@ def test_every_producer(ctx):
         ("nginx", "a wrong method", lambda: request("PUT", "/api/v1/activities", auth(key), "{}"),
          405, "method_not_allowed"),
         ("nginx", "TRACE", lambda: raw(b"TRACE", b"/api/v1/activities"), 405, "method_not_allowed"),
-        ("nginx", "a path that is not UTF-8", lambda: raw(b"GET", b"/api/v1/contacts/%FF/activities", bearer(key)),
+        ("nginx", "a path that is not UTF-8",
+         lambda: raw(b"GET", b"/api/v1/contacts/%FF/activities", bearer(key)),
          400, "bad_request"),
         ("nginx", "no Content-Type", lambda: post(note(contact), key, content_type=None), 400, "bad_request"),
         ("nginx", "a malformed If-Match", lambda: patch_activity(aid, {"title": "x"}, key, if_match="3"),
@@ -484,7 +493,8 @@ def test_every_producer(ctx):
         ("PostgREST", "a filter-like query value (42703)", lambda: get(contact_path(contact, "page=eq.1"), key),
          400, "bad_request"),
         ("PostgREST", "a badly signed JWT (PGRST301)",
-         lambda: get(contact_path(contact), headers={"Authorization": f"Bearer {bad_sig}"}), 401, "unauthorized"),
+         lambda: get(contact_path(contact), headers={"Authorization": f"Bearer {bad_sig}"}),
+         401, "unauthorized"),
         ("PostgREST", "a Bearer token with dots that is no JWT",
          lambda: get_activity(aid, headers={"Authorization": "Bearer not.a.jwt"}), 401, "unauthorized"),
         ("PostgREST", "a JWT of role postgres (42501, 403)",
