@@ -11,7 +11,10 @@ last tests stop it, so scripts/test.sh runs this file first).
 
 Requests that http.client will not send (bytes that are not ASCII in the
 request line, TRACE and CONNECT, odd protocol versions) go out on a raw
-socket, see raw_request.
+socket, see raw_request. Every response from nginx to a request with a path
+is checked against the OpenAPI document, as in test_api.py, except on paths
+that nginx normalises before it routes them (dot segments, doubled or
+encoded slashes): the document's checker matches the path as sent.
 """
 
 import http.client
@@ -25,7 +28,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_api import (  # noqa: E402: after the path is set
-    HTTP_URL, POSTGREST_URL, RUN, TIMEOUT, T, Response, activity_path, auth, body_data,
+    CHECKER, CHECKER_ERROR, HTTP_URL, POSTGREST_URL, RUN, TIMEOUT, T, Response, activity_path, auth, body_data,
     check_envelope, contact_path, company_path, create_key, delete_activity, get, get_activity,
     jwt, patch_activity, post, request, restore_activity, row_count, row_state)
 
@@ -52,14 +55,33 @@ def raw_request(head, body=b"", method_for_parse=None, base=None):
         sock.close()
 
 
+def normalised(path):
+    """Whether nginx rewrites the path before it routes it."""
+    path = path.split("?", 1)[0].lower()
+    return "/." in path or "/%2e" in path or "//" in path or "%2f.." in path
+
+
 def raw(method, path, headers=None, body=b"", host=b"127.0.0.1"):
-    """A request whose method, path and header values are bytes sent as they are."""
+    """A request whose method, path and header values are bytes sent as they
+    are; the response checked against the OpenAPI document."""
     lines = [method + b" " + path + b" HTTP/1.1", b"Host: " + host]
     for name, value in (headers or {}).items():
         lines.append(name + b": " + value)
     if body:
         lines.append(b"Content-Length: " + str(len(body)).encode())
-    return raw_request(b"\r\n".join(lines), body, method_for_parse=method.decode("latin-1"))
+    resp = raw_request(b"\r\n".join(lines), body, method_for_parse=method.decode("latin-1"))
+    target = path.decode("latin-1")
+    if CHECKER is not None and not normalised(target):
+        for problem in CHECKER.check(resp.method, target, resp.status, resp.headers, resp.body):
+            T.diag(f"OpenAPI: {resp.method} {target} -> {resp.status}: {problem}")
+    return resp
+
+
+def unchecked(method, path, headers=None, body=None):
+    """request() on a path that nginx normalises (see normalised): not
+    checked against the OpenAPI document, which describes the routes as
+    nginx sees them after that."""
+    return request(method, path, headers, body, base=None if not normalised(path) else HTTP_URL)
 
 
 def bearer(key):
@@ -81,7 +103,7 @@ INTERNAL = ("/_clarky/list/key", "/_clarky/list/jwt", "/_clarky/log/key", "/_cla
             "/_clarky/get/key", "/_clarky/get/jwt", "/_clarky/update/key", "/_clarky/update/jwt",
             "/_clarky/delete/key", "/_clarky/delete/jwt", "/_clarky/restore/key",
             "/_clarky/restore/jwt", "/_clarky/error/bad_request", "/_clarky/error/not_found",
-            "/_clarky/error/too_large", "/_clarky/error/internal_error")
+            "/_clarky/error/too_large", "/_clarky/error/internal_error", "/_clarky/site/docs.html")
 
 
 def disguises(target):
@@ -117,23 +139,23 @@ def test_internal_locations(ctx):
                 headers = dict(credentials, **{"X-Clarky-Activity-Id": victim})
                 if ctype:
                     headers["Content-Type"] = ctype
-                resp = request(method, path + query, headers,
-                               note(contact, title="smuggled") if method == "POST" else None)
+                resp = unchecked(method, path + query, headers,
+                                 note(contact, title="smuggled") if method == "POST" else None)
                 check_envelope(resp, 404, "not_found", f"{method} {path}{query} ({ctype})")
         T.is_((row_count(), row_state(victim)), (before_rows, before_victim),
               f"{target} by any path: nothing written (psql)")
     # a path that normalises to a public route gets that route's checks
     before = row_count()
-    resp = request("POST", "/api/v1/contacts/../activities",
-                   dict(auth(key), **{"Content-Type": "text/plain"}), note(contact))
+    resp = unchecked("POST", "/api/v1/contacts/../activities",
+                     dict(auth(key), **{"Content-Type": "text/plain"}), note(contact))
     check_envelope(resp, 400, "bad_request", "POST /api/v1/contacts/../activities (text/plain)",
                    message="Content-Type")
-    resp = request("POST", "/api/v1/x/%2e%2e/activities?select=id",
-                   dict(auth(key), **{"Content-Type": "application/json"}), note(contact))
+    resp = unchecked("POST", "/api/v1/x/%2e%2e/activities?select=id",
+                     dict(auth(key), **{"Content-Type": "application/json"}), note(contact))
     check_envelope(resp, 400, "bad_request", "POST /api/v1/x/%2e%2e/activities?select=id")
     T.is_(row_count(), before, "the public route's checks apply after normalisation: nothing written")
-    resp = request("POST", "/api/v1/x/../activities", dict(auth(key), **{"Content-Type": "application/json"}),
-                   note(contact, title="through the front door"))
+    resp = unchecked("POST", "/api/v1/x/../activities", dict(auth(key), **{"Content-Type": "application/json"}),
+                     note(contact, title="through the front door"))
     T.is_(resp.status, 201, "POST /api/v1/x/../activities, checked like /api/v1/activities: 201", resp)
 
 
@@ -284,6 +306,7 @@ def test_methods(ctx):
     routes = ((contact_path("c1"), "GET, HEAD"), (company_path("co1"), "GET, HEAD"),
               ("/api/v1/activities", "POST"), (activity_path(aid), "GET, HEAD, PATCH, DELETE"),
               (activity_path(aid, "/restore"), "POST"), ("/api/v1/", "GET, HEAD"),
+              ("/api/v1/openapi.json", "GET, HEAD"), ("/api/v1/docs", "GET, HEAD"),
               ("/api/v1/x/../activities", "POST"))
     before = (row_count(), row_state(aid))
     for method in (b"TRACE", b"CONNECT", b"FOO", b"PROPFIND", b"M-SEARCH", b"BREW"):
@@ -292,7 +315,8 @@ def test_methods(ctx):
             resp = raw(method, path.encode(), {**bearer(key), b"Content-Type": b"application/json"}, b"{}")
             check_envelope(resp, 405, "method_not_allowed", name)
             T.is_(resp.header("Allow"), allow, f"{name}: Allow: {allow}")
-        for path in ("/nope", "/api/v1/../../_clarky/log/key", "/_clarky/error/internal_error"):
+        for path in ("/nope", "/api/v1/../../_clarky/log/key", "/_clarky/error/internal_error",
+                     "/_clarky/site/docs.html"):
             resp = raw(method, path.encode(), bearer(key))
             check_envelope(resp, 404, "not_found", f"{method.decode()} {path}")
     T.is_((row_count(), row_state(aid)), before, "TRACE, CONNECT and unknown methods: nothing written (psql)")
@@ -525,6 +549,19 @@ def test_every_producer(ctx):
     T.is_((row_count(), row_state(aid)), before, "every failure: nothing written (psql)")
 
 
+
+def test_conformance(ctx):
+    """Last: every response checked against the OpenAPI document conformed."""
+    if not T.ok(CHECKER is not None, "the OpenAPI document loads (deploy/openapi.json, jsonschema)",
+                CHECKER_ERROR):
+        return
+    failures = CHECKER.failures
+    T.ok(CHECKER.checked > 0 and not failures,
+         f"every one of the {CHECKER.checked} responses checked conforms to the OpenAPI document "
+         f"({len(failures)} did not)",
+         "\n".join(f"{line}: {'; '.join(problems)}" for line, problems in failures[:20]))
+
+
 def main():
     ctx = {"ws_a": f"ws_edge_a_{RUN}", "ws_b": f"ws_edge_b_{RUN}"}
     try:
@@ -536,7 +573,7 @@ def main():
         return 1
     for test in (test_internal_locations, test_not_utf8, test_header_allowlist, test_methods,
                  test_jwt_roles, test_body_limits, test_content_type_case,
-                 test_every_producer):
+                 test_every_producer, test_conformance):
         try:
             test(ctx)
         except Exception:  # noqa: BLE001: one broken group must not hide the others
