@@ -7,7 +7,7 @@
 -- is rolled back: this file must call no function of the extension before
 -- the extension it tests is in place (the library keeps plans per backend).
 BEGIN;
-SELECT plan(27);
+SELECT plan(31);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -175,9 +175,24 @@ SELECT is((SELECT count(*)::int FROM clarky.activities), 3, '(nothing was logged
 SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE TO '1.1.0'$$, 'ALTER EXTENSION clarky_activity UPDATE TO ''1.1.0''');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.1.0',
 	'the extension is at version 1.1.0');
+-- Under the 1.1.0 SQL the new library keeps 1.1.0's rule: clarky.workspace_id
+-- is an ordinary setting (the 1.1.0 pre-request function sets it as the
+-- anonymous role)
+SET LOCAL ROLE clarky_writer;
+SELECT lives_ok($$SET LOCAL clarky.workspace_id = 'ws_old_other'$$,
+	'under the 1.1.0 SQL, a writer may still set clarky.workspace_id (1.1.0''s rule)');
+SELECT is(clarky.current_workspace(), 'ws_old_other', 'and acts in that workspace');
+RESET ROLE;
 SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE$$, 'ALTER EXTENSION clarky_activity UPDATE (to the default version)');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.2.0',
 	'the extension is at version 1.2.0');
+SELECT is(clarky.current_workspace(), 'default',
+	'at its next call the session follows 1.2.0''s rule: the value the writer set is dropped');
+SET LOCAL ROLE clarky_writer;
+SELECT throws_ok($$SET LOCAL clarky.workspace_id = 'ws_old_other'$$, '42501',
+	'permission denied to set parameter "clarky.workspace_id"', 'and the writer may no longer set it');
+RESET ROLE;
+SELECT set_config('clarky.workspace_id', 'ws_old', true) \g /dev/null
 SELECT is(catalog_diff((SELECT c FROM fresh), catalog()), '{}'::jsonb,
 	'the upgraded catalog is the fresh install''s: every object, definition, privilege and comment');
 
