@@ -14,6 +14,8 @@ SET client_min_messages = warning;
 
 CREATE ROLE stress_app LOGIN;
 GRANT clarky_writer TO stress_app;
+-- the application serves several workspaces: trusted with them
+GRANT SET ON PARAMETER clarky.workspace_id TO stress_app;
 CREATE ROLE stress_report LOGIN;
 GRANT clarky_analyst TO stress_report;
 CREATE ROLE stress_keys LOGIN;
