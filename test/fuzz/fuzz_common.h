@@ -68,6 +68,31 @@ FuzzPrintBytes(FILE *out, const char *s, size_t len, size_t max)
 		fprintf(out, "... (%zu bytes)", len);
 }
 
+/*
+ * A harness whose input is plain bytes defines FUZZ_BYTES_INPUT before
+ * including this file, keeps the input with FuzzKeepInput, and gets this
+ * description of it
+ */
+#ifdef FUZZ_BYTES_INPUT
+static const uint8_t *cur_data;
+static size_t cur_size;
+
+static void
+FuzzKeepInput(const uint8_t *data, size_t size)
+{
+	cur_data = data;
+	cur_size = size;
+}
+
+static void
+FuzzDescribeInput(FILE *out)
+{
+	fprintf(out, "*** input (%zu bytes): ", cur_size);
+	FuzzPrintBytes(out, (const char *) cur_data, cur_size, 200);
+	fputc('\n', out);
+}
+#endif
+
 /* A copy of n bytes in a block of exactly n bytes (ASan sees any overread) */
 static char *
 FuzzCopy(const void *data, size_t n)

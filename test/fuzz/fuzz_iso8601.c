@@ -29,21 +29,11 @@
 #include <time.h>
 
 #include "iso8601.h"
+#define FUZZ_BYTES_INPUT
 #include "fuzz_common.h"
 
 #define USEC_PER_SEC INT64_C(1000000)
 #define PG_EPOCH_UNIX INT64_C(946684800)	/* 2000-01-01 in Unix seconds */
-
-static const uint8_t *cur_data;
-static size_t cur_size;
-
-static void
-FuzzDescribeInput(FILE *out)
-{
-	fprintf(out, "*** input (%zu bytes): ", cur_size);
-	FuzzPrintBytes(out, (const char *) cur_data, cur_size, 200);
-	fputc('\n', out);
-}
 
 /* Largest multiple of 1000 not above v */
 static int64_t
@@ -211,8 +201,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Iso8601Status status;
 	Iso8601Status ref;
 
-	cur_data = data;
-	cur_size = size;
+	FuzzKeepInput(data, size);
 
 	memset(reason, 0x7F, sizeof(reason));
 	status = Iso8601Parse(str, size, &usec, reason);

@@ -21,18 +21,8 @@
 #include <stdbool.h>
 
 #include "json_out.h"
+#define FUZZ_BYTES_INPUT
 #include "fuzz_common.h"
-
-static const uint8_t *cur_data;
-static size_t cur_size;
-
-static void
-FuzzDescribeInput(FILE *out)
-{
-	fprintf(out, "*** input (%zu bytes): ", cur_size);
-	FuzzPrintBytes(out, (const char *) cur_data, cur_size, 200);
-	fputc('\n', out);
-}
 
 static int
 HexValue(char c)
@@ -191,8 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		n;
 	long		dlen;
 
-	cur_data = data;
-	cur_size = size;
+	FuzzKeepInput(data, size);
 	if (out == NULL || decoded == NULL)
 		abort();
 

@@ -21,18 +21,8 @@
 #include <stdbool.h>
 
 #include "validate.h"
+#define FUZZ_BYTES_INPUT
 #include "fuzz_common.h"
-
-static const uint8_t *cur_data;
-static size_t cur_size;
-
-static void
-FuzzDescribeInput(FILE *out)
-{
-	fprintf(out, "*** input (%zu bytes): ", cur_size);
-	FuzzPrintBytes(out, (const char *) cur_data, cur_size, 200);
-	fputc('\n', out);
-}
 
 static int
 ByteCount(const char *s, int len)
@@ -67,8 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool		bad_empty = false;
 	bool		only_spaces = true;
 
-	cur_data = data;
-	cur_size = size;
+	FuzzKeepInput(data, size);
 	max = WORKSPACE_LIST_MAX((const char *) data, len);
 	copy = malloc(len + 1);
 	ids = malloc(sizeof(*ids) * (size_t) max);
