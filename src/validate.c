@@ -527,14 +527,17 @@ ValidateWorkspaceList(char *list, size_t len, const char **ids, int *count,
 		{
 			if (comma == NULL && n == 1)
 				return true;	/* an empty list */
-			Fail(error, VALIDATION_EMPTY, CLARKY_ALLOWED_SETTING, "%s of the list is empty", field);
-			return false;
+			return Fail(error, VALIDATION_EMPTY, CLARKY_ALLOWED_SETTING,
+						"%s of the list is empty", field);
 		}
-		if (!CheckLength("", field, item, (size_t) (last - item), CLARKY_MAX_ID_CHARS,
-						 encoding, error))
+		/* a character is at least one byte: short ids need no counting */
+		if (last - item > CLARKY_MAX_ID_CHARS &&
+			encoding->char_count(item, (int) (last - item)) > CLARKY_MAX_ID_CHARS)
 		{
-			Fail(error, VALIDATION_TOO_LONG, CLARKY_ALLOWED_SETTING, "%s of the list is too long", field);
-			return Detail(error, "A workspace id has at most %d characters.", CLARKY_MAX_ID_CHARS);
+			Fail(error, VALIDATION_TOO_LONG, CLARKY_ALLOWED_SETTING,
+				 "%s of the list is too long", field);
+			return Detail(error, "A workspace id has at most %d characters.",
+						  CLARKY_MAX_ID_CHARS);
 		}
 		ids[(*count)++] = item;
 		if (comma == NULL)

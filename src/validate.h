@@ -189,6 +189,7 @@ extern bool ValidateIdParameter(const char *name, const char *value, size_t len,
 								const TextEncoding *encoding,
 								ValidationError *error);
 extern int	ActivityTypeIndex(const char *label, size_t len);
+extern ClarkyField FieldIndex(const char *key, size_t len);
 
 /* The setting a list of workspace ids comes from, and its most ids */
 #define CLARKY_ALLOWED_SETTING "clarky.allowed_workspaces"
@@ -207,6 +208,5 @@ CountByte(const char *str, size_t len, char c)
 		n += (str[i] == c);
 	return n;
 }
-extern ClarkyField FieldIndex(const char *key, size_t len);
 
 #endif							/* CLARKY_VALIDATE_H */
