@@ -44,7 +44,7 @@ typedef enum ActivityStatement
 	STMT_UPDATE,				/* $1, $2, each patchable field, updated_at */
 	STMT_DELETE,				/* $1, $2, $3 now, $4 expected version */
 	STMT_RESTORE,				/* $1, $2, $3 now */
-	STMT_COMPLETE,				/* $1, $2, $3 completed_at or NULL, $4 now */
+	STMT_COMPLETE,				/* $1, $2, $3 now, $4 completed_at or NULL */
 	STMT_VERSION,				/* $1, $2: the version, live or deleted */
 	NUM_STATEMENTS
 } ActivityStatement;
@@ -63,6 +63,20 @@ Patchable(int field)
 	" WHERE workspace_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2"
 
 #define FROM_ACTIVITIES " FROM " CLARKY_SCHEMA ".activities"
+
+/*
+ * A change made by one UPDATE returning the activity: "SET <set>" with the
+ * update time $3 and the next version, of the call's activity where
+ * <condition> holds
+ */
+static void
+AppendChange(StringInfo sql, const char *set, const char *condition)
+{
+	appendStringInfo(sql, "UPDATE " CLARKY_SCHEMA ".activities"
+					 " SET %s, updated_at = $3, version = version OPERATOR(pg_catalog.+) 1"
+					 WHERE_ACTIVITY " AND %s RETURNING %s",
+					 set, condition, ClarkySelectList());
+}
 
 static SPIPlanPtr
 StatementPlan(ActivityStatement statement)
@@ -101,32 +115,22 @@ StatementPlan(ActivityStatement statement)
 		case STMT_DELETE:
 			argtypes[nargs++] = TIMESTAMPTZOID;
 			argtypes[nargs++] = INT4OID;
-			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
-							 " SET deleted_at = $3, updated_at = $3,"
-							 " version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY " AND deleted_at IS NULL"
-							 " AND ($4 IS NULL OR version OPERATOR(pg_catalog.=) $4)"
-							 " RETURNING %s", ClarkySelectList());
+			AppendChange(&sql, "deleted_at = $3",
+						 "deleted_at IS NULL"
+						 " AND ($4 IS NULL OR version OPERATOR(pg_catalog.=) $4)");
 			break;
 		case STMT_RESTORE:
 			argtypes[nargs++] = TIMESTAMPTZOID;
-			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
-							 " SET deleted_at = NULL, updated_at = $3,"
-							 " version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY " AND deleted_at IS NOT NULL"
-							 " RETURNING %s", ClarkySelectList());
+			AppendChange(&sql, "deleted_at = NULL", "deleted_at IS NOT NULL");
 			break;
 		case STMT_COMPLETE:
 			argtypes[nargs++] = TIMESTAMPTZOID;
 			argtypes[nargs++] = TIMESTAMPTZOID;
-			appendStringInfo(&sql, "UPDATE " CLARKY_SCHEMA ".activities"
-							 " SET completed_at = $3, updated_at = $4,"
-							 " version = version OPERATOR(pg_catalog.+) 1"
-							 WHERE_ACTIVITY " AND deleted_at IS NULL"
-							 " AND CASE WHEN $3 IS NULL THEN completed_at IS NOT NULL"
-							 " ELSE completed_at IS NULL"
-							 " OR completed_at OPERATOR(pg_catalog.<>) $3 END"
-							 " RETURNING %s", ClarkySelectList());
+			AppendChange(&sql, "completed_at = $4",
+						 "deleted_at IS NULL"
+						 " AND CASE WHEN $4 IS NULL THEN completed_at IS NOT NULL"
+						 " ELSE completed_at IS NULL"
+						 " OR completed_at OPERATOR(pg_catalog.<>) $4 END");
 			break;
 		case STMT_VERSION:
 			appendStringInfoString(&sql, "SELECT version" FROM_ACTIVITIES WHERE_ACTIVITY);
@@ -440,48 +444,15 @@ ClarkyUpdateActivity(text *id, Jsonb *patch, const int32 *expected_version,
 }
 
 /*
- * Set completed_at to value, or clear it where isnull: one UPDATE returning
- * the activity, which finds no row when the activity is not there or
- * completed_at already has that value; the second is answered with the
- * activity as it is, unchanged and at its version
+ * A change made by one UPDATE returning the activity (STMT_DELETE,
+ * STMT_RESTORE, STMT_COMPLETE), with $4 the statement's value.  Finding no
+ * row, tell a stale version from an activity not there; a completion finds
+ * none where completed_at already has the value, and answers the activity
+ * as it is, unchanged and at its version.
  */
 static text *
-SetCompletedAt(text *id, TimestampTz value, bool isnull)
-{
-	char		rendered[ISO8601_FORMAT_LEN + 1];
-	Datum		values[4];
-	char		nulls[4];
-	StringInfoData buf;
-	ClarkyRenderInfo info = {0};
-
-	if (!isnull && Iso8601Format(value, rendered) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("parameter \"completed_at\" is out of range"),
-				 errdetail("Timestamps lie in the years 0001 to 9999 (UTC)."),
-				 ClarkyErrorField("completed_at")));
-
-	BeginAnswer(&buf);
-	BeginCall(id, values, nulls);
-	values[2] = TimestampTzGetDatum(value);
-	nulls[2] = isnull ? 'n' : ' ';
-	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	nulls[3] = ' ';
-	/* not read-only: a fresh snapshot sees what a concurrent change left */
-	if (ClarkyRenderQuery(StatementPlan(STMT_COMPLETE), values, nulls, false, &buf, &info) == 0 &&
-		ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0)
-		NotFound(id);
-	SPI_finish();
-	return EndAnswer(&buf);
-}
-
-/*
- * A soft delete or a restore, as one UPDATE returning the activity; when
- * it finds no row, tell a stale version from an activity not there
- */
-static text *
-DeleteOrRestore(ActivityStatement statement, text *id,
-				const int32 *expected_version, int32 *version)
+ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
+			   const int32 *expected_version, int32 *version)
 {
 	Datum		values[4];
 	char		nulls[4];
@@ -492,26 +463,48 @@ DeleteOrRestore(ActivityStatement statement, text *id,
 	BeginCall(id, values, nulls);
 	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	nulls[2] = ' ';
-	values[3] = Int32GetDatum(expected_version ? *expected_version : 0);
-	nulls[3] = expected_version ? ' ' : 'n';
+	values[3] = value;
+	nulls[3] = isnull ? 'n' : ' ';
 
-	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0)
+	/* not read-only: a fresh snapshot sees what a concurrent change left */
+	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0 &&
+		(statement != STMT_COMPLETE ||
+		 ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0))
 		NoLiveActivity(id, expected_version, values, nulls);
 	SPI_finish();
 	*version = info.version;
 	return EndAnswer(&buf);
 }
 
+/* Set completed_at to value, or clear it where isnull */
+static text *
+SetCompletedAt(text *id, TimestampTz value, bool isnull)
+{
+	char		rendered[ISO8601_FORMAT_LEN + 1];
+	int32		version;
+
+	if (!isnull && Iso8601Format(value, rendered) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("parameter \"completed_at\" is out of range"),
+				 errdetail("Timestamps lie in the years 0001 to 9999 (UTC)."),
+				 ClarkyErrorField("completed_at")));
+	return ChangeActivity(STMT_COMPLETE, id, TimestampTzGetDatum(value), isnull,
+						  NULL, &version);
+}
+
 text *
 ClarkyDeleteActivity(text *id, const int32 *expected_version, int32 *version)
 {
-	return DeleteOrRestore(STMT_DELETE, id, expected_version, version);
+	return ChangeActivity(STMT_DELETE, id,
+						  Int32GetDatum(expected_version ? *expected_version : 0),
+						  expected_version == NULL, expected_version, version);
 }
 
 text *
 ClarkyRestoreActivity(text *id, int32 *version)
 {
-	return DeleteOrRestore(STMT_RESTORE, id, NULL, version);
+	return ChangeActivity(STMT_RESTORE, id, (Datum) 0, true, NULL, version);
 }
 
 /* Refuse a NULL argument, naming the parameter */
