@@ -238,6 +238,15 @@ DefineSettings(void)
 	ApplyRoleSettings();
 }
 
+/* The settings, for the functions of 1.2.0, which exist only with them */
+static void
+RequireSettings(void)
+{
+	DefineSettings();
+	if (!settings_defined)
+		elog(ERROR, "the workspace settings are not defined");
+}
+
 /* Module load: define the settings now if this database has their SQL */
 void
 ClarkyWorkspaceInit(void)
@@ -402,9 +411,7 @@ clarky_use_workspace(PG_FUNCTION_ARGS)
 	char	   *id = WorkspaceArgument(fcinfo, 0);
 	bool		is_local = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
 
-	DefineSettings();
-	if (!settings_defined)
-		elog(ERROR, "the workspace settings are not defined");
+	RequireSettings();
 	if (!MayUseWorkspace(id))
 		NotAllowed(id);
 	BindWorkspace(id, is_local);
@@ -419,7 +426,7 @@ clarky_may_use_workspace(PG_FUNCTION_ARGS)
 {
 	char	   *id = WorkspaceArgument(fcinfo, 0);
 
-	DefineSettings();
+	RequireSettings();
 	PG_RETURN_BOOL(MayUseWorkspace(id));
 }
 
@@ -444,9 +451,7 @@ clarky_use_api_key(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	key = PG_GETARG_DATUM(0);
-	DefineSettings();
-	if (!settings_defined)
-		elog(ERROR, "the workspace settings are not defined");
+	RequireSettings();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
