@@ -1304,17 +1304,25 @@ def test_upstream_down(ctx):
     T.is_(row_count(), before, "PostgREST down: no row written")
 
 
+def check_all_conformed(responses):
+    """The OpenAPI document loaded, and every one of the responses checked
+    (named by `responses`) conformed to it; False if it did not load."""
+    if not T.ok(CHECKER is not None, "the OpenAPI document loads (deploy/openapi.json, jsonschema)",
+                CHECKER_ERROR):
+        return False
+    failures = CHECKER.failures
+    T.ok(CHECKER.checked > 0 and not failures,
+         f"every one of the {CHECKER.checked} {responses} conforms to the OpenAPI document "
+         f"({len(failures)} did not)",
+         "\n".join(f"{line}: {'; '.join(problems)}" for line, problems in failures[:20]))
+    return True
+
+
 def check_conformance():
     """Last: every response from nginx conformed to the OpenAPI document, and
     every operation of the document got at least one response."""
-    if not T.ok(CHECKER is not None, "the OpenAPI document loads (deploy/openapi.json, jsonschema)",
-                CHECKER_ERROR):
+    if not check_all_conformed("responses from nginx"):
         return
-    failures = CHECKER.failures
-    T.ok(CHECKER.checked > 0 and not failures,
-         f"every one of the {CHECKER.checked} responses from nginx conforms to the OpenAPI document "
-         f"({len(failures)} did not)",
-         "\n".join(f"{line}: {'; '.join(problems)}" for line, problems in failures[:20]))
     seen_ops = {(t, m) for t, m, _ in CHECKER.seen}
     missing = sorted({f"{m.upper()} {t}" for t, m, _ in CHECKER.operations()} -
                      {f"{m} {t}" for t, m in seen_ops})

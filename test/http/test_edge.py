@@ -28,9 +28,9 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from test_api import (  # noqa: E402: after the path is set
-    CHECKER, CHECKER_ERROR, HTTP_URL, POSTGREST_URL, RUN, TIMEOUT, T, Response, activity_path, auth, body_data,
-    check_envelope, contact_path, company_path, create_key, delete_activity, get, get_activity,
-    jwt, patch_activity, post, request, restore_activity, row_count, row_state)
+    CHECKER, HTTP_URL, POSTGREST_URL, RUN, TIMEOUT, T, Response, activity_path, auth, body_data,
+    check_all_conformed, check_envelope, contact_path, company_path, create_key, delete_activity, get,
+    get_activity, jwt, patch_activity, post, request, restore_activity, row_count, row_state)
 
 
 # ---- raw requests --------------------------------------------------------------
@@ -552,14 +552,7 @@ def test_every_producer(ctx):
 
 def test_conformance(ctx):
     """Last: every response checked against the OpenAPI document conformed."""
-    if not T.ok(CHECKER is not None, "the OpenAPI document loads (deploy/openapi.json, jsonschema)",
-                CHECKER_ERROR):
-        return
-    failures = CHECKER.failures
-    T.ok(CHECKER.checked > 0 and not failures,
-         f"every one of the {CHECKER.checked} responses checked conforms to the OpenAPI document "
-         f"({len(failures)} did not)",
-         "\n".join(f"{line}: {'; '.join(problems)}" for line, problems in failures[:20]))
+    check_all_conformed("responses checked")
 
 
 def main():

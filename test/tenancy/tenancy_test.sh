@@ -55,15 +55,15 @@ refused() {
 		diag "got: $out" "expected: ERROR:  $2: $3"
 	fi
 }
-su() { # psql as the superuser, stopping at the first error
+as_superuser() { # psql as the superuser, stopping at the first error
 	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$CLUSTER_HOST" -p "$CLUSTER_PORT" -U postgres "$@"
 }
 
 # ---- the cluster, the activities, the roles ------------------------------------
 start_cluster "$WORK" "$PORT" >/dev/null || bail "could not start the cluster"
 CLUSTER_HOST=$WORK CLUSTER_PORT=$PORT
-su -d postgres -c "CREATE DATABASE $DB" || bail "could not create $DB"
-su -d "$DB" >"$WORK/setup.out" 2>&1 <<'SQL' || { cat "$WORK/setup.out"; bail "setup failed"; }
+as_superuser -d postgres -c "CREATE DATABASE $DB" || bail "could not create $DB"
+as_superuser -d "$DB" >"$WORK/setup.out" 2>&1 <<'SQL' || { cat "$WORK/setup.out"; bail "setup failed"; }
 SET client_min_messages = warning;
 CREATE EXTENSION clarky_activity;
 DO $$
@@ -145,7 +145,7 @@ as t_writer <<<"INSERT INTO clarky.activities (workspace_id, id, contact_id, act
 	VALUES ('ws_b', clarky.new_activity_id(), 'c_b', 'note');"
 refused "untrusted: a plain INSERT into another workspace is refused by row-level security" 42501 \
 	'new row violates row-level security policy'
-is "$(su -d "$DB" -c "SELECT string_agg(workspace_id || ':' || n, ' ' ORDER BY workspace_id)
+is "$(as_superuser -d "$DB" -c "SELECT string_agg(workspace_id || ':' || n, ' ' ORDER BY workspace_id)
 	FROM (SELECT workspace_id, count(*) AS n FROM clarky.activities GROUP BY 1) AS c")" \
 	"default:2 ws_a:3 ws_b:6" "untrusted: nothing was written outside the default workspace"
 
@@ -199,9 +199,9 @@ check "confined: another workspace's timeline is empty; a logged activity lands 
 
 # Without row-level security (as on Citus) the C code's filter still holds:
 # the workspace is checked where it is resolved.
-su -d "$DB" -c "ALTER TABLE clarky.activities DISABLE ROW LEVEL SECURITY;
+as_superuser -d "$DB" -c "ALTER TABLE clarky.activities DISABLE ROW LEVEL SECURITY;
 	ALTER TABLE clarky.activity_counts DISABLE ROW LEVEL SECURITY"
-B_ID=$(su -d "$DB" -c "SELECT id FROM clarky.activities WHERE workspace_id = 'ws_b' LIMIT 1")
+B_ID=$(as_superuser -d "$DB" -c "SELECT id FROM clarky.activities WHERE workspace_id = 'ws_b' LIMIT 1")
 as t_conf <<<"SELECT (clarky.contact_activities('c_b') -> 'pagination' ->> 'total');
 SELECT clarky.get_activity('$B_ID');"
 grep -q "^0$" <<<"$out" && grep -q "^ERROR:  P0002: activity \"$B_ID\" not found" <<<"$out" &&
@@ -209,7 +209,7 @@ grep -q "^0$" <<<"$out" && grep -q "^ERROR:  P0002: activity \"$B_ID\" not found
 	{ fail "confined, row-level security off: another workspace's timeline is empty and its activity not found"; diag "$out"; }
 as t_multi <<<"SELECT clarky.use_workspace('ws_c');"
 refused "confined to two, row-level security off: a third workspace is refused" CK403 'workspace "ws_c" is not one of'
-su -d "$DB" -c "ALTER TABLE clarky.activities ENABLE ROW LEVEL SECURITY;
+as_superuser -d "$DB" -c "ALTER TABLE clarky.activities ENABLE ROW LEVEL SECURITY;
 	ALTER TABLE clarky.activity_counts ENABLE ROW LEVEL SECURITY"
 
 # ---- confined to two: bind one of them -----------------------------------------
@@ -246,7 +246,7 @@ mkdir -p "$WORK/restore"
 if [ "$dump_rc" -eq 0 ] && start_cluster "$WORK/restore" "$RESTORE_PORT" >/dev/null; then
 	CLUSTER_HOST=$WORK/restore CLUSTER_PORT=$RESTORE_PORT
 	# (the globals' CREATE ROLE postgres fails, as it always does: that role exists)
-	{ su -d postgres -v ON_ERROR_STOP=0 -f "$WORK/globals.sql" && su -d postgres -c "CREATE DATABASE $DB" &&
+	{ as_superuser -d postgres -v ON_ERROR_STOP=0 -f "$WORK/globals.sql" && as_superuser -d postgres -c "CREATE DATABASE $DB" &&
 		"$PG_BIN/pg_restore" -h "$WORK/restore" -p "$RESTORE_PORT" -U postgres -d "$DB" \
 			--exit-on-error "$WORK/db.dump"; } >"$WORK/restore.out" 2>&1
 	restore_rc=$?
