@@ -775,11 +775,13 @@ def main():
     s = summarize(results)
     with open(os.path.join(results, "summary.json"), "w") as f:
         json.dump(s, f, indent=1)
+        f.write("\n")
     print_table(s)
     if "--docs" in sys.argv:
         os.makedirs(PUBLISHED, exist_ok=True)
         with open(os.path.join(PUBLISHED, f"{s['scale']}.json"), "w") as f:
             json.dump(s, f, indent=1)
+            f.write("\n")
         pub = {}
         for scale in ("2m", "10m"):
             p = os.path.join(PUBLISHED, f"{scale}.json")
