@@ -27,8 +27,22 @@ PG_CONFIG ?= pg_config
 PG_CPPFLAGS += -DCLARKY_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
+# META.json, for PGXN, from its template and the version
+EXTRA_CLEAN = META.json $(EXTENSION)-*.zip
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+all: META.json
+
+META.json: META.json.in $(EXTENSION).control
+	sed 's/@VERSION@/$(EXTVERSION)/g' $< >$@
+
+# The PGXN distribution of HEAD: the tracked files and META.json
+.PHONY: dist
+dist: META.json
+	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ \
+		--add-file=META.json -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 
 # Unit tests of the server-independent C code, under ASan and UBSan
 UNIT_CC ?= gcc
