@@ -25,7 +25,13 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS += -DCLARKY_VERSION='"$(EXTVERSION)"'
-PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+# Warnings: -Wall -Wextra, less -Wunused-parameter, which PostgreSQL's own
+# headers (bufpage.h, ilist.h) and every callback's signature trip.
+# WERROR=1 makes them errors: CI builds so (scripts/lib.sh, build_install).
+PG_CFLAGS += -Wall -Wextra -Wno-unused-parameter
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
 
 # META.json, for PGXN, from its template and the version
 EXTRA_CLEAN = META.json $(EXTENSION)-*.zip

@@ -73,7 +73,7 @@ install_packages() {
 # Build and install the extension into the PostgreSQL 15 server directories.
 build_install() {
 	log "building and installing clarky_activity"
-	make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS=-Werror >/dev/null
+	make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
 	make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 

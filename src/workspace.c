@@ -74,7 +74,7 @@ static char *allowed_setting = NULL;
 typedef struct AllowedWorkspaces
 {
 	int			count;
-	const char *ids[FLEXIBLE_ARRAY_MEMBER];	/* into the same allocation */
+	const char *ids[FLEXIBLE_ARRAY_MEMBER]; /* into the same allocation */
 } AllowedWorkspaces;
 
 static const AllowedWorkspaces *allowed = NULL;
@@ -150,7 +150,7 @@ ApplyRoleSettings(void)
 	Relation	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
 	Snapshot	snapshot = RegisterSnapshot(GetCatalogSnapshot(DbRoleSettingRelationId));
 
-	for (int i = 0; i < lengthof(sources); i++)
+	for (size_t i = 0; i < lengthof(sources); i++)
 	{
 		Oid			database = (sources[i] == PGC_S_DATABASE_USER ||
 								sources[i] == PGC_S_DATABASE) ? MyDatabaseId : InvalidOid;
