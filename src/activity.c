@@ -239,7 +239,7 @@ ClarkyGetActivity(text *id, int32 *version)
 }
 
 static JsonbValue *PushMerged(JsonbParseState **state, JsonbContainer *target,
-								JsonbContainer *patch);
+							  JsonbContainer *patch);
 
 /*
  * Push the value a merge patch's non-null value patch makes of target (NULL:

@@ -134,6 +134,7 @@ extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
 extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
 								 const bool *isnull, const char *label,
 								 bool show_deleted);
+
 /* What a caller of ClarkyRenderQuery asks for, and learns of the first row */
 typedef struct ClarkyRenderInfo
 {

@@ -181,6 +181,7 @@ ErrorEnvelope(ErrorData *edata)
 		return Envelope(403, "forbidden", edata->message, NULL, NULL);
 	if (edata->sqlerrcode == ERRCODE_UNIQUE_VIOLATION)
 		return Envelope(409, "conflict", edata->message, NULL, NULL);
+
 	/*
 	 * An activity that is not there for the caller (unknown, another
 	 * workspace's, deleted): one answer for all of them
@@ -290,10 +291,11 @@ static text *
 TimelineWork(void *arg)
 {
 	TimelineArgs *args = (TimelineArgs *) arg;
-	const char *owner_field = args->owner == CLARKY_OWNER_CONTACT ?
-		"contact_id" : "company_id";
+	const char *owner_field = "company_id";
 	const char *type_label = NULL;
 
+	if (args->owner == CLARKY_OWNER_CONTACT)
+		owner_field = "contact_id";
 	if (args->owner_id == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -302,7 +304,7 @@ TimelineWork(void *arg)
 	if (args->activity_type != NULL)
 	{
 		int			index = ActivityTypeIndex(VARDATA_ANY(args->activity_type),
-													VARSIZE_ANY_EXHDR(args->activity_type));
+											  VARSIZE_ANY_EXHDR(args->activity_type));
 
 		if (index < 0)
 			ereport(ERROR,

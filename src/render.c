@@ -42,7 +42,7 @@ ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len)
 /* Each field's key as it follows another: ", "name": " */
 static const struct
 {
-	const char *text;
+	const char *str;
 	int			len;
 }			field_keys[FIELD_COUNT] = {
 #define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) \
@@ -90,10 +90,10 @@ ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
 		if (f == 0)
 		{
 			appendStringInfoChar(buf, '{');
-			appendBinaryStringInfo(buf, field_keys[f].text + 2, field_keys[f].len - 2);
+			appendBinaryStringInfo(buf, field_keys[f].str + 2, field_keys[f].len - 2);
 		}
 		else
-			appendBinaryStringInfo(buf, field_keys[f].text, field_keys[f].len);
+			appendBinaryStringInfo(buf, field_keys[f].str, field_keys[f].len);
 
 		if (isnull[f])
 		{

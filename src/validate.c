@@ -413,8 +413,10 @@ ValidatePayload(const PayloadMember *members, int count, PayloadMode mode,
 			 (m->key_len == strlen(CLARKY_WORKSPACE_KEY) &&
 			  memcmp(m->key, CLARKY_WORKSPACE_KEY, m->key_len) == 0)))
 		{
-			const char *name = field < FIELD_COUNT ? ClarkyFields[field].name :
-				CLARKY_WORKSPACE_KEY;
+			const char *name = CLARKY_WORKSPACE_KEY;
+
+			if (field < FIELD_COUNT)
+				name = ClarkyFields[field].name;
 
 			Fail(error, VALIDATION_FIXED, name, "field \"%s\" cannot be changed", name);
 			return Detail(error, "It is set by the server.");

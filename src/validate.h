@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Documented limits (README, "Limits") */
-#define CLARKY_MAX_ID_CHARS 255		/* ids: contact, company, owner, workspace */
+#define CLARKY_MAX_ID_CHARS 255 /* ids: contact, company, owner, workspace */
 #define CLARKY_MAX_TITLE_CHARS 1000
 #define CLARKY_MAX_DESCRIPTION_CHARS 100000
 #define CLARKY_MAX_METADATA_BYTES 65536

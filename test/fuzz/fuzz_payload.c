@@ -83,7 +83,8 @@
 #include "fuzz_common.h"
 
 #define MAX_MEMBERS 16
-#define MAX_REPEAT 4095			/* a count of any size, beyond those near limits */
+#define MAX_REPEAT 4095			/* a count of any size, beyond those near
+								 * limits */
 #define REPEAT_BUDGET 450000	/* bytes of repeated text in one input */
 #define QUOTED_KEY_BYTES 100	/* how much of an unknown key errors quote */
 
@@ -145,7 +146,7 @@ static const char *const judged_order[] = {
 
 /* The keys the input names by number: the fields, then workspace_id */
 #define KEY_NAMES (REF_FIELDS + 1)
-#define KEY_NAME_SELECTORS (12 * KEY_NAMES)	/* 204: each name 12 times */
+#define KEY_NAME_SELECTORS (12 * KEY_NAMES) /* 204: each name 12 times */
 
 static const char *
 KeyName(unsigned i)
@@ -524,7 +525,7 @@ BuildRepeat(Reader *r, size_t *len)
 	const uint8_t *unit = Take(r, 1 + Byte(r) % 4, &unit_len);
 	unsigned	sel = Byte(r) % 4;
 	long		count;
-	char	   *text;
+	char	   *bytes;
 	const char *block;
 
 	if (sel == 3)
@@ -535,24 +536,24 @@ BuildRepeat(Reader *r, size_t *len)
 		count = 0;				/* keep each run fast */
 	*len = unit_len * (size_t) count;
 	repeat_budget -= *len;
-	text = malloc(*len ? *len : 1);
-	if (text == NULL)
+	bytes = malloc(*len ? *len : 1);
+	if (bytes == NULL)
 		abort();
 	if (*len > 0)
 	{
 		size_t		filled = unit_len;
 
-		memcpy(text, unit, unit_len);
+		memcpy(bytes, unit, unit_len);
 		while (filled < *len)
 		{
 			size_t		more = filled < *len - filled ? filled : *len - filled;
 
-			memcpy(text + filled, text, more);
+			memcpy(bytes + filled, bytes, more);
 			filled += more;
 		}
 	}
-	block = NewBlock(text, *len);
-	free(text);
+	block = NewBlock(bytes, *len);
+	free(bytes);
 	return block;
 }
 
@@ -819,9 +820,10 @@ Reference(const PayloadMember *members, int count, PayloadMode mode, Verdict *v)
 	{
 		const PayloadMember *m = &members[i];
 		int			f = RefFieldOf(m->key, m->key_len);
-		bool		workspace = m->key_len == strlen(WORKSPACE_KEY) &&
-			memcmp(m->key, WORKSPACE_KEY, m->key_len) == 0;
+		bool		workspace;
 
+		workspace = (m->key_len == strlen(WORKSPACE_KEY) &&
+					 memcmp(m->key, WORKSPACE_KEY, m->key_len) == 0);
 		if (patch && (workspace || (f >= 0 && ref_fields[f].server)))
 		{
 			RefFail(v, VALIDATION_FIXED, workspace ? WORKSPACE_KEY : ref_fields[f].name);

@@ -70,7 +70,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		only_spaces &= (data[i] == ' ');
 	for (size_t i = 0; i <= len && !bad && !only_spaces; i++)
 	{
-		size_t		a, b;
+		size_t		a,
+					b;
 
 		if (i < len && data[i] != ',')
 			continue;

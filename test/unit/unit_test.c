@@ -147,6 +147,7 @@ TestEveryDay(void)
 	int64_t		last = ISO8601_MAX_USEC / day_usec;
 	int			bad = 0;
 	int			days = 0;
+	char		formatted[ISO8601_FORMAT_LEN];
 
 	for (int64_t d = first; d <= last; d++)
 	{
@@ -162,8 +163,8 @@ TestEveryDay(void)
 			bad++;
 	}
 	ok(bad == 0 && days == 3652059, "every day of 0001..9999 round-trips");
-	ok(Iso8601Format(ISO8601_MIN_USEC - 1, (char[ISO8601_FORMAT_LEN]) {0}) == 0 &&
-	   Iso8601Format(ISO8601_MAX_USEC + 1, (char[ISO8601_FORMAT_LEN]) {0}) == 0,
+	ok(Iso8601Format(ISO8601_MIN_USEC - 1, formatted) == 0 &&
+	   Iso8601Format(ISO8601_MAX_USEC + 1, formatted) == 0,
 	   "refuses to format outside years 0001..9999");
 }
 
@@ -171,18 +172,18 @@ static void
 TestUlid(void)
 {
 	UlidState	state = {0};
-	char		text[ULID_TEXT_LEN + 1] = {0};
+	char		chars[ULID_TEXT_LEN + 1] = {0};
 	char		previous[ULID_TEXT_LEN + 1];
 
 	ok(UlidAdvance(&state, UINT64_C(1469918176385)), "a new millisecond asks for randomness");
 	memset(state.random, 0, ULID_RANDOM_BYTES);
-	UlidEncode(&state, text);
-	ok(strcmp(text, "01ARYZ6S410000000000000000") == 0, "encodes the spec's time part");
+	UlidEncode(&state, chars);
+	ok(strcmp(chars, "01ARYZ6S410000000000000000") == 0, "encodes the spec's time part");
 
-	memcpy(previous, text, sizeof(previous));
+	memcpy(previous, chars, sizeof(previous));
 	ok(!UlidAdvance(&state, UINT64_C(1469918176385)), "the same millisecond increments");
-	UlidEncode(&state, text);
-	ok(strcmp(text, "01ARYZ6S410000000000000001") == 0 && strcmp(previous, text) < 0,
+	UlidEncode(&state, chars);
+	ok(strcmp(chars, "01ARYZ6S410000000000000001") == 0 && strcmp(previous, chars) < 0,
 	   "the increment is the next ULID");
 
 	ok(!UlidAdvance(&state, UINT64_C(1469918176000)), "a clock going back increments");
@@ -193,13 +194,13 @@ TestUlid(void)
 	ok(UlidAdvance(&state, state.millis) && state.millis == UINT64_C(1469918176386),
 	   "overflow of the random part moves to the next millisecond");
 	memset(state.random, 0, ULID_RANDOM_BYTES);
-	UlidEncode(&state, text);
-	ok(strcmp(previous, text) < 0, "and stays monotonic");
+	UlidEncode(&state, chars);
+	ok(strcmp(previous, chars) < 0, "and stays monotonic");
 
 	state.millis = (UINT64_C(1) << 48) - 1;
 	memset(state.random, 0xFF, ULID_RANDOM_BYTES);
-	UlidEncode(&state, text);
-	ok(strcmp(text, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ") == 0, "encodes the largest ULID");
+	UlidEncode(&state, chars);
+	ok(strcmp(chars, "7ZZZZZZZZZZZZZZZZZZZZZZZZZ") == 0, "encodes the largest ULID");
 }
 
 /* UTF-8 character counting and clipping, as the server does for UTF8 */
@@ -231,6 +232,8 @@ static const TextEncoding utf8 = {Utf8Count, Utf8Clip};
 #define STR(k, v) MEMBER(k, JSON_STRING, v, sizeof(v) - 1)
 #define NUM(k, v) MEMBER(k, JSON_NUMBER, v, sizeof(v) - 1)
 #define OF_KIND(k, kind) MEMBER(k, kind, NULL, 0)
+#define OBJECT(k, len_, depth_) \
+	{.key = k, .key_len = sizeof(k) - 1, .kind = JSON_OBJECT, .json_len = len_, .depth = depth_}
 #define NMEMBERS(m) ((int) (sizeof(m) / sizeof((m)[0])))
 
 /* The codes by name, so that an expected verdict reads as what it means */
@@ -265,19 +268,19 @@ CodeName(ValidationCode code)
 static const char *
 Describe(bool valid, const ValidationError *error)
 {
-	static char text[600];
+	static char chars[600];
 
 	if (valid)
 		return "ok";
-	snprintf(text, sizeof(text), "%s %s: %s", CodeName(error->code), error->field,
+	snprintf(chars, sizeof(chars), "%s %s: %s", CodeName(error->code), error->field,
 			 error->message);
-	return text;
+	return chars;
 }
 
 /* Validate members in a mode; the error's code, field and message, or "ok" */
 static const char *
-Verdict(const PayloadMember *members, int count, PayloadMode mode,
-		ValidatedPayload *out)
+VerdictOf(const PayloadMember *members, int count, PayloadMode mode,
+		  ValidatedPayload *out)
 {
 	ValidationError error;
 
@@ -289,7 +292,7 @@ Expect(const PayloadMember *members, int count, PayloadMode mode,
 	   const char *want, const char *what)
 {
 	ValidatedPayload out;
-	const char *got = Verdict(members, count, mode, &out);
+	const char *got = VerdictOf(members, count, mode, &out);
 	int			same = strcmp(got, want) == 0;
 
 	ok(same, what);
@@ -299,7 +302,7 @@ Expect(const PayloadMember *members, int count, PayloadMode mode,
 
 /* Every fields[] entry NULL but those named (a list ending with FIELD_COUNT) */
 static bool
-OnlyFieldsSet(const ValidatedPayload *out, ...)
+OnlyFieldsSet(const ValidatedPayload *out,...)
 {
 	bool		set[FIELD_COUNT] = {false};
 	va_list		args;
@@ -331,9 +334,9 @@ TestValidateCreate(void)
 
 	{
 		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c1"),
-			NUM("duration_minutes", "32"), STR("due_date", "2026-05-06T17:00:00.000Z")};
+		NUM("duration_minutes", "32"), STR("due_date", "2026-05-06T17:00:00.000Z")};
 
-		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   out.activity_type == 1 &&
 		   out.fields[FIELD_ACTIVITY_TYPE] == &m[0] &&
 		   out.fields[FIELD_CONTACT_ID] == &m[1] &&
@@ -349,7 +352,7 @@ TestValidateCreate(void)
 			STR("occurred_at", "2026-04-29T15:00:00.000Z"),
 		STR("completed_at", "2026-04-29T17:30:00+02:00")};
 
-		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   out.usec[FIELD_OCCURRED_AT] == USEC_2026_04_29_1500 &&
 		   out.usec[FIELD_COMPLETED_AT] == USEC_2026_04_29_1530 &&
 		   out.usec[FIELD_DUE_DATE] == 0,
@@ -416,7 +419,7 @@ TestValidateCreate(void)
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
 		OF_KIND("title", JSON_NULL), OF_KIND("metadata", JSON_NULL)};
 
-		ok(strcmp(Verdict(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 4, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   OnlyFieldsSet(&out, FIELD_ACTIVITY_TYPE, FIELD_CONTACT_ID, FIELD_COUNT),
 		   "in a new activity a null member is an absent field");
 	}
@@ -448,21 +451,21 @@ TestValidateCreate(void)
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 			MEMBER("duration_minutes", JSON_NUMBER, in_range[i], strlen(in_range[i]))};
 
-			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0;
+			good &= strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), "ok") == 0;
 		}
 		for (size_t i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]); i++)
 		{
 			PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 			MEMBER("duration_minutes", JSON_NUMBER, out_of_range[i], strlen(out_of_range[i]))};
 
-			good &= strncmp(Verdict(m, 3, PAYLOAD_CREATE, &out),
+			good &= strncmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out),
 							"NUMBER_RANGE duration_minutes", 29) == 0;
 		}
 		ok(good, "duration_minutes from 0 to 1000000, exactly, whatever the digits");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
-		{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65537, .depth = 1}};
+		OBJECT("metadata", 65537, 1)};
 
 		Expect(m, 3, PAYLOAD_CREATE, "TOO_LARGE metadata: field \"metadata\" is too large",
 			   "metadata over 64 KiB");
@@ -492,7 +495,7 @@ TestValidateCreate(void)
 		PayloadMember m[] = {STR("activity_type", "note"), STR("activity_type", "task"),
 		STR("company_id", "co")};
 
-		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   out.activity_type == 4 && out.fields[FIELD_ACTIVITY_TYPE] == &m[1],
 		   "a repeated key: the last one counts, as in jsonb");
 	}
@@ -526,11 +529,11 @@ TestValidateCreate(void)
 			snprintf(want, sizeof(want),
 					 "UNKNOWN_FIELD %s: unknown field \"%s\" in activity payload",
 					 server_set[i], server_set[i]);
-			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), want) == 0;
+			good &= strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), want) == 0;
 			m[2].kind = JSON_NULL;
 			m[2].text = NULL;
 			m[2].text_len = 0;
-			good &= strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), want) == 0;
+			good &= strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), want) == 0;
 		}
 		ok(good, "id, created_at, updated_at, version, deleted_at, workspace_id (even null) are unknown in a new activity");
 	}
@@ -567,7 +570,7 @@ TestOwnerId(void)
 		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 		STR("owner_id", "u_ana")};
 
-		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   out.fields[FIELD_OWNER_ID] == &m[2],
 		   "owner_id is accepted and lands at FIELD_OWNER_ID");
 	}
@@ -620,7 +623,7 @@ TestOwnerId(void)
 		PayloadMember m[] = {STR("activity_type", "call"), STR("contact_id", "c"),
 		OF_KIND("owner_id", JSON_NULL)};
 
-		ok(strcmp(Verdict(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
 		   out.fields[FIELD_OWNER_ID] == NULL,
 		   "a null owner_id in a new activity is absent");
 	}
@@ -639,7 +642,7 @@ TestOwnerId(void)
 	}
 	{
 		PayloadMember m[] = {STR("owner_id", ""), STR("activity_type", "note"),
-			STR("contact_id", "c"), STR("occurred_at", "yesterday")};
+		STR("contact_id", "c"), STR("occurred_at", "yesterday")};
 
 		Expect(m, 4, PAYLOAD_CREATE,
 			   "TIMESTAMP_SYNTAX occurred_at: field \"occurred_at\" is not an ISO 8601 timestamp",
@@ -659,7 +662,7 @@ TestValidatePatch(void)
 	ValidatedPayload out;
 
 	{
-		ok(strcmp(Verdict(NULL, 0, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(NULL, 0, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   OnlyFieldsSet(&out, FIELD_COUNT),
 		   "an empty patch is valid and sets nothing");
 		Expect(NULL, 0, PAYLOAD_CREATE,
@@ -669,21 +672,21 @@ TestValidatePatch(void)
 	{
 		PayloadMember m[] = {STR("title", "Follow-up booked")};
 
-		ok(strcmp(Verdict(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_TITLE] == &m[0] && OnlyFieldsSet(&out, FIELD_TITLE, FIELD_COUNT),
 		   "a patch needs no activity_type and no contact or company");
 	}
 	{
 		PayloadMember m[] = {OF_KIND("contact_id", JSON_NULL), OF_KIND("company_id", JSON_NULL)};
 
-		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_CONTACT_ID] == &m[0] && out.fields[FIELD_COMPANY_ID] == &m[1],
 		   "a patch clearing both contact and company passes (the rule is the caller's, on the patched activity)");
 	}
 	{
 		PayloadMember m[] = {OF_KIND("title", JSON_NULL), STR("description", "d")};
 
-		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_TITLE] == &m[0] && out.fields[FIELD_TITLE]->kind == JSON_NULL &&
 		   out.fields[FIELD_DESCRIPTION] == &m[1] &&
 		   OnlyFieldsSet(&out, FIELD_TITLE, FIELD_DESCRIPTION, FIELD_COUNT),
@@ -717,7 +720,7 @@ TestValidatePatch(void)
 			m[0].key_len = strlen(clearable[i].name);
 			snprintf(what, sizeof(what), "a patch's null %s is kept as a JSON_NULL member",
 					 clearable[i].name);
-			ok(strcmp(Verdict(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
+			ok(strcmp(VerdictOf(m, 1, PAYLOAD_PATCH, &out), "ok") == 0 &&
 			   out.fields[clearable[i].field] == &m[0] &&
 			   out.fields[clearable[i].field]->kind == JSON_NULL &&
 			   OnlyFieldsSet(&out, clearable[i].field, FIELD_COUNT), what);
@@ -726,12 +729,12 @@ TestValidatePatch(void)
 	{
 		PayloadMember m[] = {STR("title", "a"), OF_KIND("title", JSON_NULL)};
 
-		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_TITLE] == &m[1],
 		   "a patch's repeated key: a last null clears");
 		m[0] = (PayloadMember) OF_KIND("title", JSON_NULL);
 		m[1] = (PayloadMember) STR("title", "a");
-		ok(strcmp(Verdict(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_TITLE] == &m[1],
 		   "a patch's repeated key: a last value sets");
 	}
@@ -777,7 +780,7 @@ TestValidatePatch(void)
 			STR("occurred_at", "2026-04-29T15:00:00Z"), OF_KIND("occurred_at", JSON_NULL),
 		STR("occurred_at", "2026-04-29T15:00:00Z")};
 
-		ok(strcmp(Verdict(m, 5, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 5, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.fields[FIELD_ACTIVITY_TYPE] == &m[1] && out.activity_type == 5 &&
 		   out.fields[FIELD_OCCURRED_AT] == &m[4] &&
 		   out.usec[FIELD_OCCURRED_AT] == USEC_2026_04_29_1500,
@@ -887,8 +890,8 @@ TestValidatePatch(void)
 			{NUM("duration_minutes", "1000000.001"), "NUMBER_RANGE duration_minutes: field \"duration_minutes\" must be between 0 and 1000000"},
 			{STR("duration_minutes", "32"), "WRONG_TYPE duration_minutes: field \"duration_minutes\" must be a number"},
 			{OF_KIND("metadata", JSON_ARRAY), "WRONG_TYPE metadata: field \"metadata\" must be a JSON object"},
-			{{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65537, .depth = 1}, "TOO_LARGE metadata: field \"metadata\" is too large"},
-			{{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 100, .depth = 33}, "TOO_DEEP metadata: field \"metadata\" is nested too deeply"},
+			{OBJECT("metadata", 65537, 1), "TOO_LARGE metadata: field \"metadata\" is too large"},
+			{OBJECT("metadata", 100, 33), "TOO_DEEP metadata: field \"metadata\" is nested too deeply"},
 			{STR("owner_id", ""), "EMPTY owner_id: field \"owner_id\" must not be empty"},
 			{MEMBER("owner_id", JSON_STRING, xs, 256), "TOO_LONG owner_id: field \"owner_id\" is too long"},
 			{OF_KIND("owner_id", JSON_BOOL), "WRONG_TYPE owner_id: field \"owner_id\" must be a string"},
@@ -929,9 +932,9 @@ TestValidatePatch(void)
 		PayloadMember m[] = {STR("activity_type", "task"),
 			STR("due_date", "2026-05-06T19:00:00+02:00"), NUM("duration_minutes", "1000000"),
 			STR("owner_id", "u_ana"), STR("company_id", "co"),
-		{.key = "metadata", .key_len = 8, .kind = JSON_OBJECT, .json_len = 65536, .depth = 32}};
+		OBJECT("metadata", 65536, 32)};
 
-		ok(strcmp(Verdict(m, 6, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		ok(strcmp(VerdictOf(m, 6, PAYLOAD_PATCH, &out), "ok") == 0 &&
 		   out.activity_type == 4 && out.usec[FIELD_DUE_DATE] == USEC_2026_05_06_1700 &&
 		   out.fields[FIELD_ACTIVITY_TYPE] == &m[0] && out.fields[FIELD_DUE_DATE] == &m[1] &&
 		   out.fields[FIELD_DURATION_MINUTES] == &m[2] && out.fields[FIELD_OWNER_ID] == &m[3] &&
@@ -1040,38 +1043,38 @@ static char *
 ReadWholeFile(const char *path)
 {
 	FILE	   *f = fopen(path, "rb");
-	char	   *text;
+	char	   *chars;
 	long		size;
 
 	if (f == NULL)
 		return NULL;
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-		(text = malloc((size_t) size + 1)) == NULL)
+		(chars = malloc((size_t) size + 1)) == NULL)
 	{
 		fclose(f);
 		return NULL;
 	}
-	if (fread(text, 1, (size_t) size, f) != (size_t) size)
+	if (fread(chars, 1, (size_t) size, f) != (size_t) size)
 	{
-		free(text);
+		free(chars);
 		fclose(f);
 		return NULL;
 	}
-	text[size] = '\0';
+	chars[size] = '\0';
 	fclose(f);
-	return text;
+	return chars;
 }
 
-/* The text with every run of white space made one space: prose, unwrapped */
+/* The chars with every run of white space made one space: prose, unwrapped */
 static char *
-Unwrapped(const char *text)
+Unwrapped(const char *chars)
 {
-	char	   *out = malloc(strlen(text) + 1);
+	char	   *out = malloc(strlen(chars) + 1);
 	size_t		n = 0;
 
 	if (out == NULL)
 		abort();
-	for (const char *p = text; *p; p++)
+	for (const char *p = chars; *p; p++)
 	{
 		bool		space = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
 
@@ -1085,14 +1088,14 @@ Unwrapped(const char *text)
 }
 
 /*
- * The `quoted` names in text after the first "from" and before the next
+ * The `quoted` names in chars after the first "from" and before the next
  * "to", but for those in skip; false if either marker is missing.
  */
 static bool
-QuotedNamesBetween(const char *text, const char *from, const char *to,
+QuotedNamesBetween(const char *chars, const char *from, const char *to,
 				   const char *skip, NameList *list)
 {
-	const char *start = strstr(text, from);
+	const char *start = strstr(chars, from);
 	const char *end;
 
 	list->count = 0;
@@ -1121,9 +1124,9 @@ QuotedNamesBetween(const char *text, const char *from, const char *to,
 
 /* The first `quoted` name of each row of the table after the line "heading" */
 static bool
-TableFirstColumn(const char *text, const char *heading, NameList *list)
+TableFirstColumn(const char *chars, const char *heading, NameList *list)
 {
-	const char *p = strstr(text, heading);
+	const char *p = strstr(chars, heading);
 	bool		in_table = false;
 
 	list->count = 0;
