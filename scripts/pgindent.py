@@ -87,14 +87,14 @@ def post_indent(source):
 
 def indent(source, typedefs_file):
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "source.c")
-        with open(path, "w", encoding="utf-8") as f:
+        given, indented = os.path.join(tmp, "given.c"), os.path.join(tmp, "indented.c")
+        with open(given, "w", encoding="utf-8") as f:
             f.write(pre_indent(source))
-        run = subprocess.run([INDENT] + OPTIONS + ["-U" + typedefs_file, path],
+        run = subprocess.run([INDENT] + OPTIONS + ["-U" + typedefs_file, given, indented],
                              capture_output=True, text=True)
         if run.returncode != 0 or run.stderr or run.stdout:
             raise RuntimeError((run.stderr + run.stdout).strip() or "exit %d" % run.returncode)
-        with open(path, encoding="utf-8") as f:
+        with open(indented, encoding="utf-8") as f:
             return post_indent(f.read())
 
 
