@@ -13,7 +13,7 @@ export PG_CONFIG
 
 APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl build-essential nginx curl python3
-	python3-jsonschema chromium)
+	python3-jsonschema chromium pg-bsd-indent)
 # Debian's Python, which has the packages above (python3-jsonschema): the HTTP
 # tests run with it, whatever python3 comes first on the PATH
 PYTHON=/usr/bin/python3
