@@ -28,7 +28,7 @@ The rules:
    one the repository's .gitignore files ignore (bench/results/<date>-<scale>/,
    src/*.o, test/unit/unit_test), need not exist.
 
-3. Bare Markdown names.  A bare "NAME.md" names a file at the root, beside
+3. Bare Markdown names.  A bare "<name>.md" names a file at the root, beside
    the citing file, or in docs/.
 
 4. Cited sections.  FILE, "Heading" (FILE README or a Markdown file, as in
