@@ -41,7 +41,12 @@ The rules:
    "| code | status | when |", with that status; and every row is answered
    by some source.
 
-6. Success statuses.  Every success status the code answers with (the
+6. nginx's own statuses.  Every status the error_page lines of
+   deploy/nginx.conf.in's server block catch (what nginx refuses itself:
+   413, 501, ...) is in the README's error table or named in its section
+   The HTTP API, which says what the client gets instead.
+
+7. Success statuses.  Every success status the code answers with (the
    "NNN" literals of src/http_api.c, nginx's own 2xx returns, the SQL's) is
    in the "success" column of the README's table of requests, and every
    status in that column is answered.
@@ -518,6 +523,35 @@ def check_success_column(successes):
     return bad
 
 
+def nginx_own_statuses():
+    """{status: where} of what nginx refuses itself: the statuses of the
+    error_page lines of the server block (those inside a location catch
+    PostgREST's answers instead)."""
+    conf = "deploy/nginx.conf.in"
+    own, depth = {}, 0
+    for n, line in enumerate(read(conf).splitlines(), 1):
+        line = re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", "", line).split("#", 1)[0]
+        m = re.match(r"\s*error_page\s+([\d\s]+)=", line)
+        if m and depth == 2:                    # http { server { ... } }
+            for status in m.group(1).split():
+                own.setdefault(int(status), f"{conf}:{n}")
+        depth += line.count("{") - line.count("}")
+    return own
+
+
+def check_nginx_statuses(table):
+    text = read("README.md")
+    start = text.find("\n## The HTTP API\n")
+    section = text[start:text.find("\n## ", start + 1)] if start >= 0 else ""
+    own = nginx_own_statuses()
+    bad = [] if own else ["deploy/nginx.conf.in: no error_page of the server block found"]
+    for status, where in sorted(own.items()):
+        if status not in table.values() and not re.search(rf"\b{status}\b", section):
+            bad.append(f"{where}: nginx's own {status}: the README's The HTTP API section does not "
+                       "say what the client gets for it")
+    return bad, own
+
+
 # ---- TAP ------------------------------------------------------------------------
 
 def main():
@@ -538,6 +572,9 @@ def main():
                     f"error table ({len(errors)} pairs)", bad))
     results.append((f"every row of the README's error table is answered by a source ({len(table)} codes)",
                     check_error_rows(errors, table) if table else ["no error table read"]))
+    bad, own = check_nginx_statuses(table)
+    results.append((f"every status nginx raises itself is in the README's error table or said "
+                    f"there ({', '.join(map(str, sorted(own)))})", bad))
     results.append((f"the success statuses the sources answer with are the README's "
                     f"({', '.join(map(str, sorted(successes)))})", check_success_column(successes)))
 
