@@ -40,7 +40,6 @@ BENCH=$REPO_DIR/bench
 export PGOPTIONS='-c client_min_messages=warning'
 ROLE=clarky_bench
 PGBENCH=$PG_BIN/pgbench
-TYPES="'{note,call,meeting,video_call,task,todo,reminder}'::clarky.activity_type[]"
 
 # data sets: rows, typical contacts, companies, activities of the hot contact
 declare -A ROWS=([tiny]=5000 [1m]=1000000 [2m]=2000000 [10m]=10000000)
@@ -255,9 +254,7 @@ SQL
 		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" -v deleted="$deleted" \
 		-f "$BENCH/generate.sql" >/dev/null
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities" -c "VACUUM (ANALYZE) bench_ids"
-	if [ "$(run_psql -d "$db" -Atc "SELECT to_regclass('clarky.activity_counts') IS NOT NULL")" = t ]; then
-		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
-	fi
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
 	if [ "$lean" = 1 ]; then
 		run_psql -d "$db" -q -f "$BENCH/lean.sql"
 		run_psql -d "$db" -q -c "VACUUM (ANALYZE) bench_lean.activities"
@@ -281,7 +278,7 @@ SQL
 
 # reset_dataset DB: delete what the write cases of earlier runs logged
 reset_dataset() {
-	local db=$1 loaded rebuild n lean=0
+	local db=$1 loaded n lean=0
 	loaded=$(meta "$db" loaded_at)
 	n=$(run_psql -d "$db" -Atc "SELECT count(*) FROM clarky.activities WHERE created_at > '$loaded'")
 	if has_lean "$db"; then
@@ -294,17 +291,12 @@ reset_dataset() {
 	fi
 	[ "$n" -gt 0 ] || return 0
 	log "deleting the $n activities logged by the last run from $db"
-	rebuild=$(run_psql -d "$db" -Atc "SELECT to_regprocedure('clarky.rebuild_activity_counts()') IS NOT NULL")
-	if [ "$rebuild" = t ]; then
-		run_psql -d "$db" -q \
-			-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
-			-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
-			-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
-			-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
-		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
-	else
-		run_psql -d "$db" -q -c "DELETE FROM clarky.activities WHERE created_at > '$loaded'"
-	fi
+	run_psql -d "$db" -q \
+		-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
+		-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
+		-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
+		-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
 }
 
@@ -433,15 +425,13 @@ pgb() {
 tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$1"; }
 lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$1"; }
 
-# run_case DB SCALE CASE CLIENTS SIDE=SCRIPT... [-- pgbench args]: the sides
-# alternated over ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
+# run_case DB SCALE CASE CLIENTS SIDE=SCRIPT...: the sides alternated over
+# ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
 run_case() {
 	local db=$1 scale=$2 name=$3 clients=$4
 	shift 4
-	local sides=() extra=() side script round i out order
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do sides+=("$1"); shift; done
-	[ $# -eq 0 ] || { shift; extra=("$@"); }
-	extra+=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
+	local sides=("$@") extra side script round i out order
+	extra=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
 		-D ids="${IDS[$db]:-1}" -D nclients="$clients")
 	if [ "$WARM" -gt 0 ]; then
 		for side in "${sides[@]}"; do
@@ -601,11 +591,6 @@ SQL
 
 http_case() {
 	local db=bench_$1 scale=$1
-	if ! declare -F install_postgrest >/dev/null || ! declare -F stop_pidfile >/dev/null; then
-		log "HTTP case skipped: scripts/lib.sh has no PostgREST deployment yet"
-		echo "skipped: scripts/lib.sh has no PostgREST deployment" >"$RESULTS/http.txt"
-		return 0
-	fi
 	"$BENCH/http.sh" "$DIR" "$db" "$PORT" "$PGRST_PORT" "${CONTACTS[$scale]}" "$ROUNDS" "$SECS" "$RESULTS" ||
 		{ log "HTTP case failed (see $RESULTS/http.txt)"; return 0; }
 }
