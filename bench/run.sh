@@ -47,7 +47,8 @@ declare -A CONTACTS=([tiny]=50 [1m]=10000 [2m]=20000 [10m]=100000)
 declare -A COMPANIES=([tiny]=10 [1m]=1000 [2m]=2000 [10m]=10000)
 declare -A HOT=([tiny]=1000 [1m]=100000 [2m]=100000 [10m]=100000)
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+# usage: the header comment, whole (it ends at the first line that is no comment)
+usage() { sed -n '2,${/^#/!q;p}' "$0" | sed 's/^# \{0,1\}//'; }
 
 SCALE=2m MODE=full REGENERATE= HTTP=1 DOCS= OPT_ROUNDS= OPT_SECS=
 while [ $# -gt 0 ]; do
