@@ -1,4 +1,5 @@
-# scripts/lib.sh: shared steps of setup.sh and test.sh (sourced, not run).
+# scripts/lib.sh: shared steps of the scripts: setup.sh, test.sh, stress.sh,
+# fuzz.sh, the benchmarks and the shell tests (sourced, not run).
 #
 # Everything runs on a fresh Debian 12 machine as root: apt packages, the
 # build, and a private PostgreSQL 15 cluster (own data directory, port and
@@ -45,14 +46,26 @@ require_root() {
 	fi
 }
 
-# Install the Debian packages that are missing (apt-get update only if needed).
+# install_packages [PKG...]: install those of the suite's Debian packages
+# (APT_PACKAGES) and of PKG that are missing
 install_packages() {
+	install_apt_packages "${APT_PACKAGES[@]}" "$@"
+}
+
+# install_apt_packages PKG...: install those of PKG that are missing
+# (apt-get update only if needed); fails with status 2, naming them, where
+# some are missing and we are not root
+install_apt_packages() {
 	local missing=() pkg
-	for pkg in "${APT_PACKAGES[@]}" "$@"; do
+	for pkg in "$@"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
 			missing+=("$pkg")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		printf '%s: missing %s: run as root, or install them\n' "${0##*/}" "${missing[*]}" >&2
+		return 2
+	fi
 	log "installing ${missing[*]}"
 	apt-get update -qq
 	# Packages such as nginx start their system service on install: this
