@@ -90,7 +90,7 @@ if [ "$MODE" = replay ]; then
 			failed=$((failed + 1))
 		fi
 	done
-	echo "$passed passed, $failed failed"
+	print_tally "$passed" "$failed"
 	[ "$failed" -eq 0 ] && [ -z "${FUZZ_WORK:-}" ] && rm -rf "$WORK"
 	[ "$failed" -eq 0 ]
 	exit
@@ -181,7 +181,7 @@ for h in "${HARNESSES[@]}"; do
 	echo "# full log: $logfile"
 done
 
-echo "$passed passed, $failed failed"
+print_tally "$passed" "$failed"
 if [ "$failed" -eq 0 ]; then
 	[ -n "${FUZZ_WORK:-}" ] || rm -rf "$WORK"
 	exit 0

@@ -1,5 +1,5 @@
 # scripts/lib.sh: shared steps of the scripts: setup.sh, test.sh, stress.sh,
-# fuzz.sh, the benchmarks and the shell tests (sourced, not run).
+# fuzz.sh, .ci/run, the benchmarks and the shell tests (sourced, not run).
 #
 # Everything runs on a fresh Debian 12 machine as root: apt packages, the
 # build, and a private PostgreSQL 15 cluster (own data directory, port and
@@ -38,6 +38,25 @@ REDOCLY_BIN=$OPENAPI_TOOLS_DIR/node_modules/.bin/redocly
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
 log() { printf '\n==> %s\n' "$*" >&2; }
+
+# ---- The tally --------------------------------------------------------------
+# Every runner (scripts/test.sh, scripts/stress.sh, scripts/fuzz.sh, .ci/run)
+# ends with the line "N passed, N failed", and .ci/run adds up each one's
+# last (read_tally): keep its form.  The shell tests' TAP (test/tap.sh,
+# test/stress/common.sh) ends with the same counts after "# NAME: ".
+
+# print_tally PASSED FAILED [LABEL]: "PASSED passed, FAILED failed", after
+# "LABEL: " where a label is given
+print_tally() {
+	printf '%s%s passed, %s failed\n' "${3:+$3: }" "$1" "$2"
+}
+
+# read_tally FILE: the counts of the last unlabelled tally line of FILE, as
+# "PASSED FAILED"; nothing where FILE has none
+read_tally() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' || true
+}
 
 # Re-run the calling script as root where we are not root already.
 require_root() {

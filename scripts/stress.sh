@@ -130,5 +130,5 @@ if [ -n "${STRESS_FIGURES:-}" ]; then
 	sed 's/^# figure //' "$STRESS_WORK/figures" >"$STRESS_FIGURES"
 fi
 echo
-echo "$passed passed, $failed failed"
+print_tally "$passed" "$failed"
 [ "$failed" -eq 0 ]
