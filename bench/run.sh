@@ -4,7 +4,9 @@
 #   bench/run.sh                 the full run on the 2M-row set; rewrites
 #                                docs/benchmarks.md and its plots
 #   bench/run.sh --scale 10m     the scale run: page-1 latency on 1M, 2M and
-#                                10M rows, and every case on 10M rows
+#                                10M rows, and the timeline, by-id and log
+#                                cases on 10M rows (no depth sweep, memory
+#                                check, HTTP case or deleted set)
 #   bench/run.sh --quick         a short smoke run (no doc rewrite)
 #   bench/run.sh --tiny          a few thousand rows, 1 s per case, no doc
 #                                rewrite: checks that the harness still runs
