@@ -43,7 +43,8 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 # Every runner (scripts/test.sh, scripts/stress.sh, scripts/fuzz.sh, .ci/run)
 # ends with the line "N passed, N failed", and .ci/run adds up each one's
 # last (read_tally): keep its form.  The shell tests' TAP (test/tap.sh,
-# test/stress/common.sh) ends with the same counts after "# NAME: ".
+# test/stress/common.sh) ends with the same counts after "# NAME: ", and
+# test/bench_smoke.sh's after "bench smoke: ".
 
 # print_tally PASSED FAILED [LABEL]: "PASSED passed, FAILED failed", after
 # "LABEL: " where a label is given
