@@ -4,7 +4,9 @@
 #   bench/run.sh                 the full run on the 2M-row set; rewrites
 #                                docs/benchmarks.md and its plots
 #   bench/run.sh --scale 10m     the scale run: page-1 latency on 1M, 2M and
-#                                10M rows, and every case on 10M rows
+#                                10M rows, and the timeline, by-id and log
+#                                cases on 10M rows (no depth sweep, memory
+#                                check, HTTP case or deleted set)
 #   bench/run.sh --quick         a short smoke run (no doc rewrite)
 #   bench/run.sh --tiny          a few thousand rows, 1 s per case, no doc
 #                                rewrite: checks that the harness still runs
@@ -40,7 +42,6 @@ BENCH=$REPO_DIR/bench
 export PGOPTIONS='-c client_min_messages=warning'
 ROLE=clarky_bench
 PGBENCH=$PG_BIN/pgbench
-TYPES="'{note,call,meeting,video_call,task,todo,reminder}'::clarky.activity_type[]"
 
 # data sets: rows, typical contacts, companies, activities of the hot contact
 declare -A ROWS=([tiny]=5000 [1m]=1000000 [2m]=2000000 [10m]=10000000)
@@ -48,7 +49,8 @@ declare -A CONTACTS=([tiny]=50 [1m]=10000 [2m]=20000 [10m]=100000)
 declare -A COMPANIES=([tiny]=10 [1m]=1000 [2m]=2000 [10m]=10000)
 declare -A HOT=([tiny]=1000 [1m]=100000 [2m]=100000 [10m]=100000)
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
+# usage: the header comment, whole (it ends at the first line that is no comment)
+usage() { sed -n '2,${/^#/!q;p}' "$0" | sed 's/^# \{0,1\}//'; }
 
 SCALE=2m MODE=full REGENERATE= HTTP=1 DOCS= OPT_ROUNDS= OPT_SECS=
 while [ $# -gt 0 ]; do
@@ -255,9 +257,7 @@ SQL
 		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" -v deleted="$deleted" \
 		-f "$BENCH/generate.sql" >/dev/null
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities" -c "VACUUM (ANALYZE) bench_ids"
-	if [ "$(run_psql -d "$db" -Atc "SELECT to_regclass('clarky.activity_counts') IS NOT NULL")" = t ]; then
-		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
-	fi
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
 	if [ "$lean" = 1 ]; then
 		run_psql -d "$db" -q -f "$BENCH/lean.sql"
 		run_psql -d "$db" -q -c "VACUUM (ANALYZE) bench_lean.activities"
@@ -281,7 +281,7 @@ SQL
 
 # reset_dataset DB: delete what the write cases of earlier runs logged
 reset_dataset() {
-	local db=$1 loaded rebuild n lean=0
+	local db=$1 loaded n lean=0
 	loaded=$(meta "$db" loaded_at)
 	n=$(run_psql -d "$db" -Atc "SELECT count(*) FROM clarky.activities WHERE created_at > '$loaded'")
 	if has_lean "$db"; then
@@ -294,17 +294,12 @@ reset_dataset() {
 	fi
 	[ "$n" -gt 0 ] || return 0
 	log "deleting the $n activities logged by the last run from $db"
-	rebuild=$(run_psql -d "$db" -Atc "SELECT to_regprocedure('clarky.rebuild_activity_counts()') IS NOT NULL")
-	if [ "$rebuild" = t ]; then
-		run_psql -d "$db" -q \
-			-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
-			-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
-			-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
-			-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
-		run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
-	else
-		run_psql -d "$db" -q -c "DELETE FROM clarky.activities WHERE created_at > '$loaded'"
-	fi
+	run_psql -d "$db" -q \
+		-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
+		-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
+		-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
+		-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
 }
 
@@ -433,15 +428,13 @@ pgb() {
 tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$1"; }
 lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$1"; }
 
-# run_case DB SCALE CASE CLIENTS SIDE=SCRIPT... [-- pgbench args]: the sides
-# alternated over ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
+# run_case DB SCALE CASE CLIENTS SIDE=SCRIPT...: the sides alternated over
+# ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
 run_case() {
 	local db=$1 scale=$2 name=$3 clients=$4
 	shift 4
-	local sides=() extra=() side script round i out order
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do sides+=("$1"); shift; done
-	[ $# -eq 0 ] || { shift; extra=("$@"); }
-	extra+=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
+	local sides=("$@") extra side script round i out order
+	extra=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
 		-D ids="${IDS[$db]:-1}" -D nclients="$clients")
 	if [ "$WARM" -gt 0 ]; then
 		for side in "${sides[@]}"; do
@@ -601,11 +594,6 @@ SQL
 
 http_case() {
 	local db=bench_$1 scale=$1
-	if ! declare -F install_postgrest >/dev/null || ! declare -F stop_pidfile >/dev/null; then
-		log "HTTP case skipped: scripts/lib.sh has no PostgREST deployment yet"
-		echo "skipped: scripts/lib.sh has no PostgREST deployment" >"$RESULTS/http.txt"
-		return 0
-	fi
 	"$BENCH/http.sh" "$DIR" "$db" "$PORT" "$PGRST_PORT" "${CONTACTS[$scale]}" "$ROUNDS" "$SECS" "$RESULTS" ||
 		{ log "HTTP case failed (see $RESULTS/http.txt)"; return 0; }
 }

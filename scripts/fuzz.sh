@@ -20,9 +20,8 @@
 # the compiler flags, e.g. -DFUZZ_TOLERATE_OFFSET_RANGE_FIRST to fuzz past
 # that known finding), FUZZ_WORK (work directory; default a fresh one in
 # /tmp, removed when every harness passed).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FUZZ_DIR=$REPO_DIR/test/fuzz
 SOURCES=(src/iso8601.c src/json_out.c src/ulid.c src/validate.c)
 # shellcheck disable=SC2054  # commas inside flags, not between elements
@@ -31,9 +30,10 @@ FUZZ_FLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # shellcheck disable=SC2054
 REPLAY_FLAGS=(-std=c99 -Wall -Wextra -Werror -g -O1 -fsanitize=address,undefined
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Isrc)
-APT_PACKAGES=(clang libclang-rt-14-dev)
+# Debian's clang and its sanitizer and libFuzzer runtimes (installed where
+# missing, as root; run as another user, fuzz.sh names those it lacks)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
-log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'fuzz.sh: %s\n' "$*" >&2; exit 2; }
 
 MODE=fuzz
@@ -47,21 +47,6 @@ case "${1:-}" in
 		SECONDS_EACH=$1
 		;;
 esac
-
-# Install Debian's clang and its sanitizer and libFuzzer runtimes if missing.
-install_packages() {
-	local missing=() pkg
-	for pkg in "${APT_PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$pkg")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root, or install them"
-	log "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${missing[@]}" >/dev/null
-}
 
 # The harnesses: test/fuzz/fuzz_*.c, by name
 HARNESSES=()
@@ -105,13 +90,13 @@ if [ "$MODE" = replay ]; then
 			failed=$((failed + 1))
 		fi
 	done
-	echo "$passed passed, $failed failed"
+	print_tally "$passed" "$failed"
 	[ "$failed" -eq 0 ] && [ -z "${FUZZ_WORK:-}" ] && rm -rf "$WORK"
 	[ "$failed" -eq 0 ]
 	exit
 fi
 
-install_packages
+install_apt_packages "${FUZZ_PACKAGES[@]}"
 if [ -n "${FUZZ_CC:-}" ]; then
 	CC=$FUZZ_CC
 elif command -v clang >/dev/null; then
@@ -196,7 +181,7 @@ for h in "${HARNESSES[@]}"; do
 	echo "# full log: $logfile"
 done
 
-echo "$passed passed, $failed failed"
+print_tally "$passed" "$failed"
 if [ "$failed" -eq 0 ]; then
 	[ -n "${FUZZ_WORK:-}" ] || rm -rf "$WORK"
 	exit 0

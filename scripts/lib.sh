@@ -1,4 +1,5 @@
-# scripts/lib.sh: shared steps of setup.sh and test.sh (sourced, not run).
+# scripts/lib.sh: shared steps of the scripts: setup.sh, test.sh, stress.sh,
+# fuzz.sh, .ci/run, the benchmarks and the shell tests (sourced, not run).
 #
 # Everything runs on a fresh Debian 12 machine as root: apt packages, the
 # build, and a private PostgreSQL 15 cluster (own data directory, port and
@@ -38,6 +39,26 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
+# ---- The tally --------------------------------------------------------------
+# Every runner (scripts/test.sh, scripts/stress.sh, scripts/fuzz.sh, .ci/run)
+# ends with the line "N passed, N failed", and .ci/run adds up each one's
+# last (read_tally): keep its form.  The shell tests' TAP (test/tap.sh,
+# test/stress/common.sh) ends with the same counts after "# NAME: ", and
+# test/bench_smoke.sh's after "bench smoke: ".
+
+# print_tally PASSED FAILED [LABEL]: "PASSED passed, FAILED failed", after
+# "LABEL: " where a label is given
+print_tally() {
+	printf '%s%s passed, %s failed\n' "${3:+$3: }" "$1" "$2"
+}
+
+# read_tally FILE: the counts of the last unlabelled tally line of FILE, as
+# "PASSED FAILED"; nothing where FILE has none
+read_tally() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 |
+		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' || true
+}
+
 # Re-run the calling script as root where we are not root already.
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then
@@ -45,14 +66,26 @@ require_root() {
 	fi
 }
 
-# Install the Debian packages that are missing (apt-get update only if needed).
+# install_packages [PKG...]: install those of the suite's Debian packages
+# (APT_PACKAGES) and of PKG that are missing
 install_packages() {
+	install_apt_packages "${APT_PACKAGES[@]}" "$@"
+}
+
+# install_apt_packages PKG...: install those of PKG that are missing
+# (apt-get update only if needed); fails with status 2, naming them, where
+# some are missing and we are not root
+install_apt_packages() {
 	local missing=() pkg
-	for pkg in "${APT_PACKAGES[@]}" "$@"; do
+	for pkg in "$@"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
 			missing+=("$pkg")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		printf '%s: missing %s: run as root, or install them\n' "${0##*/}" "${missing[*]}" >&2
+		return 2
+	fi
 	log "installing ${missing[*]}"
 	apt-get update -qq
 	# Packages such as nginx start their system service on install: this

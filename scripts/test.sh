@@ -52,7 +52,7 @@ unit_failed=$(grep -c '^not ok' "$WORK/unit.out" || true)
 if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
 	unit_failed=1	# it crashed or did not build
 fi
-echo "unit tests: $unit_passed passed, $unit_failed failed"
+print_tally "$unit_passed" "$unit_failed" "unit tests"
 
 start_cluster "$WORK" "$PORT"
 
@@ -100,7 +100,7 @@ if [ "$http_failed" -ne 0 ]; then
 	echo "--- the end of the nginx error log"
 	tail -n 20 "$WORK/http/nginx/error.log" 2>/dev/null || true
 fi
-echo "http tests: $http_passed passed, $http_failed failed"
+print_tally "$http_passed" "$http_failed" "http tests"
 
 # the benchmark harness still runs on a tiny data set (never timed)
 log "checking that the benchmark harness still runs (bench/run.sh --tiny)"
@@ -115,7 +115,7 @@ CLARKY_UPGRADE_NO_BUILD=1 CLARKY_UPGRADE_PORT=$((PORT + 3)) \
 	timeout 900 "$REPO_DIR/test/upgrade/upgrade_test.sh" >"$WORK/upgrade.out" 2>&1 || true
 count_tap "$WORK/upgrade.out"
 upgrade_passed=$tap_passed upgrade_failed=$tap_failed
-echo "upgrade tests: $upgrade_passed passed, $upgrade_failed failed"
+print_tally "$upgrade_passed" "$upgrade_failed" "upgrade tests"
 # ---- end of the upgrade tests ---------------------------------------------------
 
 # ---- who can choose a workspace (test/tenancy/tenancy_test.sh) -------------------
@@ -125,10 +125,10 @@ log "running the tenancy tests (test/tenancy, PostgreSQL on 127.0.0.1:$((PORT + 
 CLARKY_TENANCY_PORT=$((PORT + 6)) timeout 600 "$REPO_DIR/test/tenancy/tenancy_test.sh" >"$WORK/tenancy.out" 2>&1 || true
 count_tap "$WORK/tenancy.out"
 tenancy_passed=$tap_passed tenancy_failed=$tap_failed
-echo "tenancy tests: $tenancy_passed passed, $tenancy_failed failed"
+print_tally "$tenancy_passed" "$tenancy_failed" "tenancy tests"
 
 passed=$((total - failed + unit_passed + http_passed + bench_passed + upgrade_passed + tenancy_passed))
 failed=$((failed + unit_failed + http_failed + bench_failed + upgrade_failed + tenancy_failed))
 echo
-echo "$passed passed, $failed failed"
+print_tally "$passed" "$failed"
 [ "$failed" -eq 0 ]

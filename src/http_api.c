@@ -9,7 +9,7 @@
  * {"error": {"code", "message", "details"}} and set the response status
  * through the transaction-local setting response.status, which PostgREST
  * reads after the call.  (An error raised through PostgREST can only have
- * PostgREST's own body shape; see docs/http.md.)
+ * PostgREST's own body shape; see README.md, "The HTTP API".)
  *
  * Since a returned envelope commits the request's transaction, each call's
  * work runs in an internal subtransaction that is rolled back on error: no

@@ -14,7 +14,10 @@
 # check), CLARKY_BENCH_NO_BUILD=1 uses the installed extension.
 set -uo pipefail
 
-REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# REPO_DIR and print_tally; lib.sh sets -e, which this script, checking
+# what a failed run left, does without
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh" || exit 1
+set +e
 LOG=$(mktemp /tmp/clarky-bench-smoke.XXXXXX)
 trap 'rm -f "$LOG"' EXIT
 
@@ -87,5 +90,5 @@ is_ok "the memory check sampled one backend several times" \
 	awk -F'\t' '{ pid[$2] = 1; rows++ } END { exit !(rows >= 2 && length(pid) == 1) }' "$results/memory.tsv"
 
 echo "1..$n"
-echo "bench smoke: $passed passed, $failed failed"
+print_tally "$passed" "$failed" "bench smoke"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 # test/tap.sh: TAP output for the shell tests (sourced): "ok N - ...",
 # "not ok N - ...", "#   ..." for diagnostics; tap_end prints "1..N" and
 # "# NAME: N passed, N failed" and returns whether every check passed.
+# Sourced after scripts/lib.sh, whose print_tally writes that line.
 n=0
 passed=0
 failed=0
@@ -46,6 +47,6 @@ bail() {
 # tap_end NAME
 tap_end() {
 	echo "1..$n"
-	echo "# $1: $passed passed, $failed failed"
+	print_tally "$passed" "$failed" "# $1"
 	[ "$failed" -eq 0 ]
 }

@@ -1,7 +1,7 @@
 -- 080_http_api.sql: the clarky_api functions as PostgREST calls them.
 --
 -- pg_temp.http() replays what PostgREST 12 does for a request (see
--- docs/http.md): switch to the anonymous role, set request.* settings
+-- src/http_api.c and README.md, "API keys, scopes and workspaces"): switch to the anonymous role, set request.* settings
 -- transaction-locally, run clarky_api.pre_request(), call the function, and
 -- read response.status.  The real HTTP path is tested in test/http/.
 BEGIN;

@@ -70,7 +70,7 @@ figure() {
 
 # tap_done NAME: the check script's own summary; its exit status
 tap_done() {
-	printf '# %s: %d passed, %d failed\n' "$1" "$TAP_PASSED" "$TAP_FAILED"
+	print_tally "$TAP_PASSED" "$TAP_FAILED" "# $1"
 	[ "$TAP_FAILED" -eq 0 ]
 }
 
