@@ -36,6 +36,10 @@ endif
 # META.json, for PGXN, from its template and the version
 EXTRA_CLEAN = META.json $(EXTENSION)-*.zip
 
+# PGXS's installcheck runs pg_regress, which has no tests here: ours, below,
+# runs the pgTAP suite
+NO_INSTALLCHECK = 1
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
@@ -49,6 +53,25 @@ META.json: META.json.in $(EXTENSION).control
 dist: META.json
 	git archive --format zip --prefix=$(EXTENSION)-$(EXTVERSION)/ \
 		--add-file=META.json -o $(EXTENSION)-$(EXTVERSION).zip HEAD
+
+# The pgTAP suite with pg_prove, against the running server that the libpq
+# variables name (PGHOST, PGPORT, PGUSER, ...), after make install, as a
+# superuser: it drops and creates the database CLARKY_TEST_DB (UTF8, from
+# template0; NO_LOCALE=1 makes its locale C), creates pgtap and
+# clarky_activity in it, and runs TESTS (every test/pgtap/*.sql, in order)
+# with pg_prove and PROVE_FLAGS. Fails if any test fails.
+#   make installcheck TESTS=test/pgtap/040_validation.sql PROVE_FLAGS=--verbose
+CLARKY_TEST_DB ?= clarky_installcheck
+TESTS = $(sort $(wildcard test/pgtap/*.sql))
+PG_PROVE ?= pg_prove
+installcheck_psql = $(bindir)/psql -X -q -v ON_ERROR_STOP=1 -d '$(CLARKY_TEST_DB)'
+
+installcheck:
+	@command -v $(PG_PROVE) >/dev/null || { echo "$(PG_PROVE) not found: make installcheck needs pgTAP's pg_prove (Debian: libtap-parser-sourcehandler-pgtap-perl)" >&2; exit 1; }
+	$(bindir)/dropdb --if-exists '$(CLARKY_TEST_DB)'
+	$(bindir)/createdb --template=template0 --encoding=UTF8 $(if $(NO_LOCALE),--locale=C) '$(CLARKY_TEST_DB)'
+	$(installcheck_psql) -c 'CREATE EXTENSION pgtap SCHEMA public' -c 'CREATE EXTENSION $(EXTENSION)'
+	PGCLIENTENCODING=UTF8 $(PG_PROVE) --psql-bin $(bindir)/psql -d '$(CLARKY_TEST_DB)' $(PROVE_FLAGS) $(TESTS)
 
 # Unit tests of the server-independent C code, under ASan and UBSan
 UNIT_CC ?= gcc

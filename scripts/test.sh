@@ -56,12 +56,9 @@ print_tally "$unit_passed" "$unit_failed" "unit tests"
 
 start_cluster "$WORK" "$PORT"
 
-log "creating the test database"
-run_psql -d postgres -c "CREATE DATABASE clarky_test"
-run_psql -d clarky_test -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION clarky_activity"
-
-log "running the pgTAP suite"
-pg_prove -d clarky_test --ext .sql -r "$REPO_DIR/test/pgtap" 2>&1 | tee "$WORK/prove.out" || true
+log "running the pgTAP suite (make installcheck, in a fresh database of the test cluster)"
+PGHOST=$WORK PGPORT=$PORT PGUSER=postgres \
+	make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$WORK/prove.out" || true
 
 # pg_prove's summary counts files; count the individual tests as well
 total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$WORK/prove.out")

@@ -5,22 +5,7 @@ SELECT plan(53);
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
 
--- now(), as the API renders timestamps: UTC, milliseconds (truncated), "Z"
-CREATE FUNCTION now_rendered() RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT to_char(date_trunc('milliseconds', now()) AT TIME ZONE 'UTC',
-				   'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-$$;
-
--- The keys of a json object, in the order of the text
-CREATE FUNCTION keys_of(j json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT array_agg(k ORDER BY o) FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
-
--- The JSON type of every key of an activity object, in key order
-CREATE FUNCTION types_of(j json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT string_agg(k || ':' || json_typeof(j -> k), ' ' ORDER BY o)
-	  FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
+\ir include/render.psql
 
 CREATE TEMP TABLE responses (example text PRIMARY KEY, response json);
 

@@ -16,6 +16,8 @@ SET LOCAL DateStyle = 'ISO, MDY';
 -- Helpers (dropped with the transaction)
 ------------------------------------------------------------------------------
 
+\ir include/error_detail.psql
+
 CREATE SEQUENCE insert_attempts;
 CREATE FUNCTION count_insert_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -54,19 +56,6 @@ BEGIN
 		'field', nullif(v_field, ''),
 		'inserts', attempts() - attempts_before,
 		'rows', (SELECT count(*) FROM clarky.activities) - rows_before);
-END
-$$;
-
--- The DETAIL of stmt's error
-CREATE FUNCTION error_detail(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	v_detail text;
-BEGIN
-	EXECUTE stmt;
-	RETURN '(no error)';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
-	RETURN v_detail;
 END
 $$;
 

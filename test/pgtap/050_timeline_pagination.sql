@@ -9,6 +9,8 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/timeline.psql
+
 -- Log one activity from a jsonb payload; return its id
 CREATE FUNCTION log_it(payload jsonb) RETURNS text LANGUAGE sql AS $$
 	SELECT clarky.log_activity(payload) -> 'data' ->> 'id'
@@ -21,18 +23,6 @@ CREATE FUNCTION timeline(kind text, owner text, type clarky.activity_type,
 		WHEN 'contact' THEN clarky.contact_activities(owner, type, page, page_size)
 		WHEN 'company' THEN clarky.company_activities(owner, type, page, page_size)
 	END
-$$;
-
--- A timeline response's ids, in order
-CREATE FUNCTION ids_of(response json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(array_agg(e ->> 'id' ORDER BY o), '{}')
-	  FROM json_array_elements(response -> 'data') WITH ORDINALITY AS x(e, o)
-$$;
-
--- A timeline response's titles, in order
-CREATE FUNCTION titles_of(response json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(array_agg(e ->> 'title' ORDER BY o), '{}')
-	  FROM json_array_elements(response -> 'data') WITH ORDINALITY AS x(e, o)
 $$;
 
 -- A timeline response in short: the number of items and the pagination

@@ -84,10 +84,7 @@ SELECT is((SELECT response -> 'pagination' ->> 'total' FROM first_calls WHERE n 
 -- Helpers
 ------------------------------------------------------------------------------
 
-CREATE FUNCTION now_rendered() RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT to_char(date_trunc('milliseconds', now()) AT TIME ZONE 'UTC',
-				   'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-$$;
+\ir include/render.psql
 
 -- The payload logged under each setting, and the exact text expected back
 CREATE FUNCTION payload() RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$

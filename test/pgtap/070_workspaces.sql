@@ -10,6 +10,8 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/timeline.psql
+
 -- Run stmt; its SQLSTATE, error COLUMN_NAME and the rows it added (in any workspace)
 CREATE FUNCTION outcome(stmt text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -25,11 +27,6 @@ BEGIN
 	RETURN jsonb_build_object('sqlstate', v_state, 'field', nullif(v_field, ''),
 							  'rows', (SELECT count(*) FROM clarky.activities) - rows_before);
 END
-$$;
-
-CREATE FUNCTION ids_of(response json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(array_agg(e ->> 'id' ORDER BY o), '{}')
-	  FROM json_array_elements(response -> 'data') WITH ORDINALITY AS x(e, o)
 $$;
 
 CREATE FUNCTION total_of(response json) RETURNS int LANGUAGE sql IMMUTABLE AS $$

@@ -10,12 +10,8 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/render.psql
 \ir include/activity_life.psql
-
-CREATE FUNCTION types_of(j json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-	SELECT string_agg(k || ':' || json_typeof(j -> k), ' ' ORDER BY o)
-	  FROM json_object_keys(j) WITH ORDINALITY AS x(k, o)
-$$;
 
 -- The whole error of stmt, with the id replaced by <id>
 CREATE FUNCTION error_of(stmt text, id text) RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -36,9 +32,6 @@ EXCEPTION WHEN OTHERS THEN
 							  'hint', replace(v_hint, id, '<id>'), 'field', v_field);
 END
 $$;
-
--- Two tests: stmt fails with state and message; its error names field and
--- it changed nothing
 
 CREATE TEMP TABLE logged (name text PRIMARY KEY, id text, response json);
 GRANT SELECT ON logged TO PUBLIC;

@@ -17,6 +17,10 @@ SELECT set_config('clarky.workspace_id', 'ws_up', true) \g /dev/null
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/render.psql
+\ir include/error_detail.psql
+\ir include/timeline.psql
+\ir include/acts.psql
 \ir include/activity_life.psql
 
 -- The statement that patches activity id
@@ -71,26 +75,6 @@ $$;
 -- What a change adds to the differences: version 2, updated_at now
 CREATE FUNCTION bumped(d jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
 	SELECT d || '{"version": 2, "updated_at": "now"}'
-$$;
-
--- A timeline's total, read three ways: a short page (page_size 100), a full
--- page of one (counted), and a page past the end
-CREATE FUNCTION totals(kind text, owner text, type clarky.activity_type DEFAULT NULL) RETURNS int[]
-LANGUAGE sql STABLE AS $$
-	SELECT array_agg((CASE kind WHEN 'contact' THEN clarky.contact_activities(owner, type, p, s)
-								ELSE clarky.company_activities(owner, type, p, s) END
-					  -> 'pagination' ->> 'total')::int ORDER BY o)
-	  FROM (VALUES (1, 1, 100), (2, 1, 1), (3, 1000, 1)) AS v(o, p, s)
-$$;
-
-CREATE FUNCTION titles_of(response json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(array_agg(e ->> 'title' ORDER BY o), '{}')
-	  FROM json_array_elements(response -> 'data') WITH ORDINALITY AS x(e, o)
-$$;
-
-CREATE TEMP TABLE acts (name text PRIMARY KEY, id text);
-CREATE FUNCTION id_of(name text) RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT id FROM acts WHERE acts.name = id_of.name
 $$;
 
 ------------------------------------------------------------------------------

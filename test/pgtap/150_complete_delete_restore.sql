@@ -12,6 +12,10 @@ SELECT set_config('clarky.workspace_id', 'ws_life', true) \g /dev/null
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/render.psql
+\ir include/error_detail.psql
+\ir include/timeline.psql
+\ir include/acts.psql
 \ir include/activity_life.psql
 
 -- The not-found error of each function of one activity, for id
@@ -33,28 +37,9 @@ CREATE FUNCTION diff(before jsonb, after jsonb) RETURNS jsonb LANGUAGE sql STABL
 	 WHERE before -> k IS DISTINCT FROM after -> k
 $$;
 
-CREATE TEMP TABLE acts (name text PRIMARY KEY, id text);
-CREATE FUNCTION id_of(name text) RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT id FROM acts WHERE acts.name = id_of.name
-$$;
 CREATE TEMP TABLE answers (name text PRIMARY KEY, answer json);
 CREATE FUNCTION answer(name text) RETURNS jsonb LANGUAGE sql STABLE AS $$
 	SELECT (answer -> 'data')::jsonb FROM answers WHERE answers.name = answer.name
-$$;
-
-CREATE FUNCTION ids_of(response json) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
-	SELECT coalesce(array_agg(e ->> 'id' ORDER BY o), '{}')
-	  FROM json_array_elements(response -> 'data') WITH ORDINALITY AS x(e, o)
-$$;
-
--- A timeline's total, read three ways: a short page (page_size 100), a full
--- page of one (counted), and a page past the end
-CREATE FUNCTION totals(kind text, owner text, type clarky.activity_type DEFAULT NULL) RETURNS int[]
-LANGUAGE sql STABLE AS $$
-	SELECT array_agg((CASE kind WHEN 'contact' THEN clarky.contact_activities(owner, type, p, s)
-								ELSE clarky.company_activities(owner, type, p, s) END
-					  -> 'pagination' ->> 'total')::int ORDER BY o)
-	  FROM (VALUES (1, 1, 100), (2, 1, 1), (3, 1000, 1)) AS v(o, p, s)
 $$;
 
 -- Every timeline of the test data: each page of 3 of the contact's and the

@@ -11,6 +11,7 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/acts.psql
 \ir include/activity_life.psql
 
 CREATE FUNCTION totals_exact(ws text) RETURNS text LANGUAGE plpgsql AS $$
@@ -37,11 +38,7 @@ BEGIN
 END
 $$;
 
-CREATE TEMP TABLE acts (name text PRIMARY KEY, id text);
 GRANT SELECT ON acts TO PUBLIC;
-CREATE FUNCTION id_of(name text) RETURNS text LANGUAGE sql STABLE AS $$
-	SELECT id FROM acts WHERE acts.name = id_of.name
-$$;
 CREATE FUNCTION log_as(name text, payload jsonb) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO acts SELECT name, clarky.log_activity(payload) -> 'data' ->> 'id'
 $$;

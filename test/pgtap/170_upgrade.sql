@@ -16,6 +16,8 @@ SET LOCAL TimeZone = 'UTC';
 -- Helpers
 ------------------------------------------------------------------------------
 
+\ir include/render.psql
+
 -- Everything of the extension in the catalog, by name (no oids)
 CREATE FUNCTION catalog() RETURNS jsonb LANGUAGE sql STABLE AS $$
 SELECT jsonb_build_object(
@@ -222,7 +224,7 @@ SELECT is((clarky.update_activity('a_01ARYZ6S41TSV4RRFFQ69G5FA1', '{"owner_id": 
 		  - 'id' - 'contact_id' - 'company_id' - 'activity_type' - 'title' - 'description' - 'due_date'
 		  - 'duration_minutes' - 'completed_at' - 'metadata' - 'occurred_at',
 	jsonb_build_object('created_at', '2021-03-04T05:06:07.891Z', 'owner_id', 'u_1', 'version', 2,
-		'updated_at', to_char(date_trunc('milliseconds', now()) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+		'updated_at', now_rendered()),
 	'an activity of 1.0.0 is updated: version 2, updated_at now');
 SELECT lives_ok($$SELECT clarky.delete_activity('a_01ARYZ6S41TSV4RRFFQ69G5FA2')$$, 'an activity of 1.0.0 is deleted');
 SELECT is(totals('c_old'), ARRAY[1, 1, 1], 'and leaves the totals');
