@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """scripts/pgindent.py: lay the C sources out as PostgreSQL's pgindent does.
 
-    scripts/pgindent.py [--check] [FILE...]    (default: src/*.[ch], test/unit,
-                                                test/fuzz)
+    scripts/pgindent.py [--check | --tap] [FILE...]    (default: src/*.[ch],
+                                                        test/unit, test/fuzz)
 
 PostgreSQL's pgindent is a Perl wrapper, in the server's source tree only,
 around pg_bsd_indent (Debian's package pg-bsd-indent, the 2.1.1 that
@@ -11,9 +11,11 @@ same pg_bsd_indent options, its few rewrites before and after (// comments
 made block comments, dash-protected comments kept, a single space before
 the '*' of a function's return type), and a list of typedefs, which
 pgindent takes from the buildfarm and this builds from the declarations in
-the server's headers (pg_config --includedir-server) and in the files
-indented. With --check it changes nothing, prints the differences and exits
-1 if there are any; otherwise it rewrites the files.
+the server's headers (pg_config --includedir-server) and in this
+repository's C sources. With --check it changes nothing, prints the differences and exits
+1 if there are any; --tap says the same as TAP, a test per file, the
+differences as diagnostics (scripts/test.sh runs it so); otherwise it
+rewrites the files.
 """
 import difflib
 import glob
@@ -99,15 +101,16 @@ def indent(source, typedefs_file):
 
 
 def main(argv):
-    check = "--check" in argv
-    files = [a for a in argv if not a.startswith("--")]
-    if not files:
-        files = sorted(glob.glob(os.path.join(ROOT, pattern))
-                       for pattern in ("src/*.[ch]", "test/unit/*.c", "test/fuzz/*.[ch]"))
-        files = [f for group in files for f in group]
+    tap = "--tap" in argv
+    check = tap or "--check" in argv
+    sources = [f for pattern in ("src/*.[ch]", "test/unit/*.c", "test/fuzz/*.[ch]")
+               for f in sorted(glob.glob(os.path.join(ROOT, pattern)))]
+    files = [os.path.abspath(a) for a in argv if not a.startswith("--")] or sources
     changed = 0
+    if tap:
+        print("1..%d" % len(files))
     with tempfile.NamedTemporaryFile("w", suffix=".list") as names:
-        names.write("\n".join(typedefs(files)) + "\n")
+        names.write("\n".join(typedefs(sorted(set(sources + files)))) + "\n")
         names.flush()
         for path in files:
             with open(path, encoding="utf-8") as f:
@@ -116,20 +119,29 @@ def main(argv):
                 result = indent(source, names.name)
             except RuntimeError as e:
                 print("%s: pg_bsd_indent failed: %s" % (path, e), file=sys.stderr)
-                return 2
+                if not tap:
+                    return 2
+                print("not ok %d - %s is in pgindent's layout" % (files.index(path) + 1, path))
+                changed += 1
+                continue
+            rel = os.path.relpath(path, ROOT)
+            if tap:
+                print("%s %d - %s is in pgindent's layout"
+                      % ("ok" if result == source else "not ok", files.index(path) + 1, rel))
             if result == source:
                 continue
             changed += 1
-            rel = os.path.relpath(path, ROOT)
             if check:
-                sys.stdout.writelines(difflib.unified_diff(
-                    source.splitlines(True), result.splitlines(True), rel, rel + " (pgindent)"))
+                diff = difflib.unified_diff(source.splitlines(True), result.splitlines(True),
+                                            rel, rel + " (pgindent)")
+                sys.stdout.writelines(("# " + line) if tap else line for line in diff)
             else:
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(result)
                 print("indented " + rel)
     if check and changed:
-        print("%d file(s) not in pgindent's layout: scripts/pgindent.py rewrites them" % changed)
+        print("%s%d file(s) not in pgindent's layout: scripts/pgindent.py rewrites them"
+              % ("# " if tap else "", changed))
     return 1 if check and changed else 0
 
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # scripts/test.sh: the whole test suite, from a fresh Debian 12 machine.
 #
-# Installs what is missing, builds and installs the extension, runs the unit
-# tests of the server-independent C code under ASan and UBSan, starts a
-# throw-away PostgreSQL 15 cluster on a private port, runs every pgTAP file
-# in test/pgtap with pg_prove, then the HTTP tests in test/http against
+# Installs what is missing, builds and installs the extension (warnings are
+# errors), runs the unit tests of the server-independent C code under ASan
+# and UBSan, checks the release files (test/release/check_release.py), the
+# docs (test/docs/check_docs.py) and the C sources' layout
+# (scripts/pgindent.py), starts a throw-away PostgreSQL 15 cluster on a
+# private port, runs every pgTAP file in test/pgtap with pg_prove (make
+# installcheck), then the HTTP tests in test/http against
 # PostgREST and nginx started on the next two ports (test_edge.py, what the
 # nginx edge lets through and that every failure is the envelope, then
 # test_openapi.py, the OpenAPI document and its page, then test_api.py, every
@@ -23,6 +26,16 @@ WORK=$(mktemp -d /tmp/clarky-test.XXXXXX)
 chmod 755 "$WORK"
 trap 'stop_http "$WORK"; stop_cluster "$WORK"; rm -rf "$WORK"' EXIT
 
+# The suite's tally, stage by stage
+suite_passed=0
+suite_failed=0
+
+# add_stage NAME PASSED FAILED: say a stage's tally and add it to the suite's
+add_stage() {
+	print_tally "$2" "$3" "$1"
+	suite_passed=$((suite_passed + $2)) suite_failed=$((suite_failed + $3))
+}
+
 # count_tap FILE: show what in FILE is not a passing test, and set tap_passed
 # and tap_failed; a run that died before its plan line, or whose plan
 # disagrees with the tests run, counts as one failure more
@@ -36,6 +49,12 @@ count_tap() {
 		echo "$(basename "$file"): the plan (${plan:-none}) does not match the tests run"
 		tap_failed=$((tap_failed + 1))
 	fi
+}
+
+# tap_stage NAME FILE: count FILE's TAP as the stage NAME
+tap_stage() {
+	count_tap "$2"
+	add_stage "$1" "$tap_passed" "$tap_failed"
 }
 
 install_packages
@@ -52,7 +71,15 @@ unit_failed=$(grep -c '^not ok' "$WORK/unit.out" || true)
 if [ "$status" -ne 0 ] && [ "$unit_failed" -eq 0 ]; then
 	unit_failed=1	# it crashed or did not build
 fi
-print_tally "$unit_passed" "$unit_failed" "unit tests"
+add_stage "unit tests" "$unit_passed" "$unit_failed"
+
+log "checking the release files, the docs and the C sources' layout"
+"$PYTHON" "$REPO_DIR/test/release/check_release.py" >"$WORK/release.out" 2>&1 || true
+tap_stage "release files" "$WORK/release.out"
+"$PYTHON" "$REPO_DIR/test/docs/check_docs.py" >"$WORK/docs.out" 2>&1 || true
+tap_stage "docs" "$WORK/docs.out"
+"$PYTHON" "$REPO_DIR/scripts/pgindent.py" --tap >"$WORK/pgindent.out" 2>&1 || true
+tap_stage "pgindent layout" "$WORK/pgindent.out"
 
 start_cluster "$WORK" "$PORT"
 
@@ -68,6 +95,7 @@ total=${total:-0}
 if ! grep -q '^Result: PASS' "$WORK/prove.out" && [ "$failed" -eq 0 ]; then
 	failed=1	# a file died before its plan completed
 fi
+add_stage "pgTAP" "$((total - failed))" "$failed"
 
 log "running the HTTP tests (nginx on 127.0.0.1:$HTTP_PORT, PostgREST on 127.0.0.1:$PGRST_PORT)"
 http_passed=0
@@ -97,22 +125,19 @@ if [ "$http_failed" -ne 0 ]; then
 	echo "--- the end of the nginx error log"
 	tail -n 20 "$WORK/http/nginx/error.log" 2>/dev/null || true
 fi
-print_tally "$http_passed" "$http_failed" "http tests"
+add_stage "http tests" "$http_passed" "$http_failed"
 
 # the benchmark harness still runs on a tiny data set (never timed)
 log "checking that the benchmark harness still runs (bench/run.sh --tiny)"
 "$REPO_DIR/test/bench_smoke.sh" >"$WORK/bench.out" 2>&1 || true
-count_tap "$WORK/bench.out"
-bench_passed=$tap_passed bench_failed=$tap_failed
+tap_stage "bench harness" "$WORK/bench.out"
 
-# ---- upgrade 1.0.0 -> 1.1.0 (test/upgrade/upgrade_test.sh) --------------------
+# ---- the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh) ---------------------
 # its own throw-away cluster, PostgREST and nginx on PORT+3, PORT+4, PORT+5
 log "running the upgrade tests (test/upgrade, PostgreSQL on 127.0.0.1:$((PORT + 3)))"
 CLARKY_UPGRADE_NO_BUILD=1 CLARKY_UPGRADE_PORT=$((PORT + 3)) \
 	timeout 900 "$REPO_DIR/test/upgrade/upgrade_test.sh" >"$WORK/upgrade.out" 2>&1 || true
-count_tap "$WORK/upgrade.out"
-upgrade_passed=$tap_passed upgrade_failed=$tap_failed
-print_tally "$upgrade_passed" "$upgrade_failed" "upgrade tests"
+tap_stage "upgrade tests" "$WORK/upgrade.out"
 # ---- end of the upgrade tests ---------------------------------------------------
 
 # ---- who can choose a workspace (test/tenancy/tenancy_test.sh) -------------------
@@ -120,12 +145,8 @@ print_tally "$upgrade_passed" "$upgrade_failed" "upgrade tests"
 # restored into another on PORT+7)
 log "running the tenancy tests (test/tenancy, PostgreSQL on 127.0.0.1:$((PORT + 6)))"
 CLARKY_TENANCY_PORT=$((PORT + 6)) timeout 600 "$REPO_DIR/test/tenancy/tenancy_test.sh" >"$WORK/tenancy.out" 2>&1 || true
-count_tap "$WORK/tenancy.out"
-tenancy_passed=$tap_passed tenancy_failed=$tap_failed
-print_tally "$tenancy_passed" "$tenancy_failed" "tenancy tests"
+tap_stage "tenancy tests" "$WORK/tenancy.out"
 
-passed=$((total - failed + unit_passed + http_passed + bench_passed + upgrade_passed + tenancy_passed))
-failed=$((failed + unit_failed + http_failed + bench_failed + upgrade_failed + tenancy_failed))
 echo
-print_tally "$passed" "$failed"
-[ "$failed" -eq 0 ]
+print_tally "$suite_passed" "$suite_failed"
+[ "$suite_failed" -eq 0 ]
