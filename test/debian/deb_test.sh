@@ -27,8 +27,10 @@
 # anyone else; the trap restores them if the script stops in between.  Run
 # it alone as root (it installs what it needs).
 #
-#   CLARKY_DEB_PORT   the cluster's port (default 25438)
-#   CLARKY_DEB_KEEP=1 keep the work directory (the build, its logs)
+#   CLARKY_DEB_PORT       the cluster's port (default 25438)
+#   CLARKY_DEB_LOCK_WAIT  seconds to wait for the build lock before giving up
+#                         (default 900); the holders are named then
+#   CLARKY_DEB_KEEP=1     keep the work directory (the build, its logs)
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 set +e	# (lib.sh sets -e) a failing check must not stop the others
 require_root "$@"
@@ -52,7 +54,7 @@ cleanup() {
 		echo "# stopped early: removing $PACKAGE, make install of $REPO_DIR" >&2
 		if [ -z "$LOCKED" ]; then
 			exec 9>>"$LOCK"
-			flock 9
+			flock 9	# (no time limit: the files must come back)
 		fi
 		dpkg --purge "$PACKAGE" >&2 9>&-
 		make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" install >&2 9>&-
@@ -66,6 +68,18 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+
+# lock_holders: the processes that have LOCK open (one of them holds it; a
+# server started under flock keeps it held for as long as it runs)
+lock_holders() {
+	local fd pid
+	for fd in /proc/[0-9]*/fd/*; do
+		if [ "$(readlink "$fd" 2>/dev/null)" = "$LOCK" ]; then
+			pid=${fd#/proc/} pid=${pid%%/*}
+			[ "$pid" = "$$" ] || echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
+		fi
+	done
+}
 
 # package_installed: dpkg has PACKAGE installed (or half-installed)
 package_installed() {
@@ -174,7 +188,11 @@ start_cluster "$WORK/pg" "$PORT" >&2 || bail "the cluster did not start on port 
 
 log "waiting for $LOCK"
 exec 9>>"$LOCK"
-flock 9
+if ! flock -w "${CLARKY_DEB_LOCK_WAIT:-900}" 9; then
+	fail "took $LOCK within ${CLARKY_DEB_LOCK_WAIT:-900} s"
+	diag "processes that have it open:" "$(lock_holders)"
+	bail "the build lock is held elsewhere"
+fi
 LOCKED=1 RESTORE=1
 log "apt-get install $DEB"
 if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB" \
