@@ -76,7 +76,7 @@ lock_holders() {
 	for fd in /proc/[0-9]*/fd/*; do
 		if [ "$(readlink "$fd" 2>/dev/null)" = "$LOCK" ]; then
 			pid=${fd#/proc/} pid=${pid%%/*}
-			[ "$pid" = "$$" ] || echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
+			[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120)"
 		fi
 	done
 }
