@@ -14,8 +14,9 @@
 # response checked against the document), then checks that the
 # benchmark harness still runs on a tiny data set (test/bench_smoke.sh), then
 # the upgrade from 1.0.0 (test/upgrade/upgrade_test.sh), then who can choose
-# a workspace, as login roles (test/tenancy/tenancy_test.sh), and ends with
-# "N passed, N failed".
+# a workspace, as login roles (test/tenancy/tenancy_test.sh), then the Debian
+# package, built, installed and tested (test/debian/deb_test.sh), and ends
+# with "N passed, N failed".
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
@@ -146,6 +147,13 @@ tap_stage "upgrade tests" "$WORK/upgrade.out"
 log "running the tenancy tests (test/tenancy, PostgreSQL on 127.0.0.1:$((PORT + 6)))"
 CLARKY_TENANCY_PORT=$((PORT + 6)) timeout 600 "$REPO_DIR/test/tenancy/tenancy_test.sh" >"$WORK/tenancy.out" 2>&1 || true
 tap_stage "tenancy tests" "$WORK/tenancy.out"
+
+# ---- the Debian package (test/debian/deb_test.sh) --------------------------------
+# built from a copy of the tree, installed, the pgTAP suite run against it
+# on a cluster of its own on PORT+8, then removed and make install again
+log "building and testing the Debian package (test/debian, PostgreSQL on 127.0.0.1:$((PORT + 8)))"
+CLARKY_DEB_PORT=$((PORT + 8)) timeout 900 "$REPO_DIR/test/debian/deb_test.sh" >"$WORK/deb.out" 2>&1 || true
+tap_stage "debian package" "$WORK/deb.out"
 
 echo
 print_tally "$suite_passed" "$suite_failed"

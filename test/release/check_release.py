@@ -12,11 +12,12 @@ This checks, as TAP:
   first check can fail);
 - CHANGELOG.md has one section per version of the SQL, newest first, the
   newest being the control file's version;
-- debian/changelog's newest entry is that version;
 - LICENSE is the PostgreSQL License, as META.json and debian/copyright say;
 - no C source, the Makefile or META.json.in writes a version itself.
 
-Run after make (which writes META.json); needs python3-jsonschema.
+(debian/changelog's version is checked where the package is built, by
+test/debian/deb_test.sh, with dpkg's own parser.) Run after make (which
+writes META.json); needs python3-jsonschema.
 """
 import copy
 import json
@@ -137,16 +138,9 @@ def main():
     check(set(listed) == sql_versions(), "CHANGELOG.md has a section for every version in sql/",
           "sql/: %s, CHANGELOG.md: %s" % (sorted(sql_versions(), key=version_key), listed))
 
-    # debian/changelog: its newest entry
-    if os.path.exists(os.path.join(ROOT, "debian", "changelog")):
-        m = re.match(r"\S+ \(([^)]+)\)", read("debian/changelog"))
-        deb = m.group(1) if m else None
-        check(deb and re.sub(r"-[^-]*$", "", deb) == version,
-              "debian/changelog's newest entry is the control file's version",
-              "debian/changelog says %r" % deb)
-        check("PostgreSQL" in read("debian/copyright"), "debian/copyright names the PostgreSQL License")
-
     check(read("LICENSE").startswith("PostgreSQL License\n"), "LICENSE is the PostgreSQL License")
+    check(re.search(r"^License: PostgreSQL$", read("debian/copyright"), re.M),
+          "debian/copyright names the PostgreSQL License")
 
     # nothing else writes the version down
     literal = re.compile(r"['\"]%s['\"]" % VERSION_RE)
