@@ -65,6 +65,32 @@ read_tally() {
 		sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' || true
 }
 
+# repo_git ARGS...: git in this repository, whoever owns its files
+repo_git() {
+	git -c safe.directory="$REPO_DIR" -C "$REPO_DIR" "$@"
+}
+
+# release_commit [COMMIT]: the commit of the released 1.0.0, the baseline
+# that the upgrade test upgrades from and bench/release_ab.sh measures
+# beside the current version: COMMIT where given, else the last commit
+# whose control file says 1.0.0 (HEAD, while no later version is committed)
+release_commit() {
+	local c seen=
+	if [ -n "${1:-}" ]; then
+		repo_git rev-parse --verify --quiet "$1^{commit}"
+		return
+	fi
+	for c in $(repo_git log --reverse --format=%H -- clarky_activity.control); do
+		if repo_git show "$c:clarky_activity.control" | grep -q "^default_version = '1.0.0'"; then
+			seen=1
+		elif [ -n "$seen" ]; then
+			repo_git rev-parse "$c^"
+			return
+		fi
+	done
+	[ -n "$seen" ] && repo_git rev-parse HEAD
+}
+
 # Re-run the calling script as root where we are not root already.
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then

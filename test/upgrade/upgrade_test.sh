@@ -152,28 +152,7 @@ fi
 # installed", when it restarts on the real installation.
 
 # (safe.directory: root runs this in a checkout that may be someone else's)
-git_() {
-	git -c safe.directory="$REPO_DIR" -C "$REPO_DIR" "$@"
-}
-# release_commit: CLARKY_UPGRADE_RELEASE, or the last commit whose control
-# file says 1.0.0 (HEAD, while 1.1.0 is not committed)
-release_commit() {
-	local c seen=
-	if [ -n "${CLARKY_UPGRADE_RELEASE:-}" ]; then
-		git_ rev-parse --verify --quiet "$CLARKY_UPGRADE_RELEASE^{commit}"
-		return
-	fi
-	for c in $(git_ log --reverse --format=%H -- clarky_activity.control); do
-		if git_ show "$c:clarky_activity.control" | grep -q "^default_version = '1.0.0'"; then
-			seen=1
-		elif [ -n "$seen" ]; then
-			git_ rev-parse "$c^"
-			return
-		fi
-	done
-	[ -n "$seen" ] && git_ rev-parse HEAD
-}
-REL=$(release_commit) || REL=
+REL=$(release_commit "${CLARKY_UPGRADE_RELEASE:-}") || REL=
 [ -n "$REL" ] || bail "no commit of the released 1.0.0 found in $REPO_DIR (set CLARKY_UPGRADE_RELEASE)"
 REL_SRC=$WORK/release-src
 REL_ROOT=$WORK/pg-1.0.0
@@ -183,7 +162,7 @@ log "building the released 1.0.0 (commit ${REL:0:12}) in $REL_SRC"
 install_release() {
 	local dir prog
 	mkdir -p "$REL_SRC" || return 1
-	git_ archive "$REL" | tar -x -C "$REL_SRC" || return 1
+	repo_git archive "$REL" | tar -x -C "$REL_SRC" || return 1
 	make -C "$REL_SRC" -s -j2 with_llvm=no PG_CONFIG="$PG_CONFIG" >"$WORK/release-build.out" 2>&1 || return 1
 	for dir in "$bindir" "$sharedir" "$pkglibdir"; do
 		mkdir -p "$REL_ROOT$(dirname "$dir")" && cp -as "$dir" "$REL_ROOT$dir" || return 1
@@ -198,13 +177,13 @@ install_release() {
 release_ok=0
 install_release && release_ok=1
 if [ "$release_ok" -eq 1 ] &&
-	git_ diff --quiet "$REL" -- sql/clarky_activity--1.0.0.sql &&
+	repo_git diff --quiet "$REL" -- sql/clarky_activity--1.0.0.sql &&
 	grep -q "^default_version = '1.0.0'" "$REL_SRC/clarky_activity.control"; then
 	pass "upgrade: the released 1.0.0 (commit ${REL:0:12}) builds, and the tree's sql/clarky_activity--1.0.0.sql is still its"
 else
 	fail "upgrade: the released 1.0.0 (commit ${REL:0:12}) builds, and the tree's sql/clarky_activity--1.0.0.sql is still its"
 	diag "$(tail -n 20 "$WORK/release-build.out" 2>/dev/null)" \
-		"$(git_ diff --stat "$REL" -- sql/clarky_activity--1.0.0.sql)"
+		"$(repo_git diff --stat "$REL" -- sql/clarky_activity--1.0.0.sql)"
 	[ "$release_ok" -eq 1 ] || bail "the released 1.0.0 cannot be built"
 fi
 
