@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/stress.sh: the reliability ("stress") checks, from a fresh Debian 12
-# machine; about 6 minutes on 2 cores.
+# machine; about 7 minutes on 2 cores.
 #
 # Installs what is missing (the test suite's packages and sqlsmith), builds
 # and installs the extension, then runs each check of test/stress/ on private
@@ -24,12 +24,18 @@
 #   many_writers.sh  40 writers, several activities per transaction: no
 #                    deadlock (the regression check of the counts-stripe
 #                    deadlock fixed in docs/reliability.md, "Findings")
+#   failover.sh      a synchronous streaming replica: every read function
+#                    works on the hot standby, every write is refused there;
+#                    kill -9 of the primary under a load of logs and changes,
+#                    promotion of the replica: acknowledged writes and
+#                    changes all there, pg_amcheck clean, totals exact,
+#                    logging goes on with ids sorting after the old ones
 #
 # Each prints "ok N - ..." / "not ok N - ..." lines, numbered in one sequence,
 # and figures ("# figure name=value"); the run ends with the figures and
 # "N passed, N failed", and exits non-zero on any failure.
 #
-#   ./scripts/stress.sh                  the six checks above
+#   ./scripts/stress.sh                  the seven checks above
 #   ./scripts/stress.sh crash memory     some of them
 #
 # STRESS_KEEP=1 keeps the work directory (clusters, logs, outputs);
@@ -42,7 +48,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
 STRESS_DIR=$REPO_DIR/test/stress
-ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers)
+ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers failover)
 STRESS_PORT_BASE=${STRESS_PORT_BASE:-25470}
 if ! [[ $STRESS_PORT_BASE =~ ^[0-9]+$ ]] || [ "$STRESS_PORT_BASE" -lt 1024 ] ||
 	[ "$STRESS_PORT_BASE" -gt 32758 ]; then
@@ -52,9 +58,9 @@ fi
 export STRESS_PORT_BASE
 P=$STRESS_PORT_BASE
 declare -A PORTS=([crash]=$P [concurrency]=$((P + 1)) [dump_restore]="$((P + 2)) $((P + 3))"
-	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)))
+	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))")
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
-	[many_writers]=180)
+	[many_writers]=180 [failover]=180)
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${ALL_CHECKS[@]}")

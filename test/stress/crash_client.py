@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """test/stress/crash_client.py CLIENT WORKSPACE SENT_FILE [MAX]
+   test/stress/crash_client.py --record ACKED_FILE
 
 Writes to stdout, for psql to run in autocommit, one statement per line,
 for N = 1, 2, ... MAX (default 1,000,000): about seven in ten log an
@@ -35,8 +36,14 @@ statement whose result, and so whose commit, the server acknowledged; the
 crash check compares those with the table after recovery.  When psql exits
 (the server was killed), the next write fails and this generator ends
 quietly.
+
+With --record, it copies its input (psql's output, piped to it) to
+ACKED_FILE instead, appending, and fsyncs the file after each piece it
+reads, so that an acknowledgement once recorded outlives even the machine
+(failover.sh); it ends when psql does.
 """
 import json
+import os
 import random
 import signal
 import sys
@@ -117,7 +124,25 @@ def change(rnd, client, n, target, state):
     return "delete", None, None
 
 
+def record(path):
+    """Copy standard input to path, fsyncing after every read."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        while True:
+            data = os.read(0, 65536)
+            if not data:
+                break
+            while data:
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def main():
+    if sys.argv[1] == "--record":
+        record(sys.argv[2])
+        return
     client = int(sys.argv[1])
     workspace = sys.argv[2]
     sent_path = sys.argv[3]
