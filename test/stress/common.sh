@@ -153,6 +153,79 @@ pg() {
 	"$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"
 }
 
+# check_sound HOST PORT DB WORK OWNERS WHEN: the tests that a database a
+# crash or a failover left behind is sound, as TAP: pg_amcheck finds
+# nothing, clarky.activity_counts and every timeline's total equal count(*)
+# of live activities, and every timeline of OWNERS (an array literal of the
+# owners to read through, page by page) holds exactly its live activities,
+# newest first.  Needs test/stress/sql/crash_writes.sql's checks in DB; WHEN
+# ends the tests' names ("after recovery", "on the new primary").  Sets
+# checked (the timelines whose totals were compared) and deleted (the
+# deleted activities), for the caller's figures.
+check_sound() {
+	local host=$1 port=$2 db=$3 work=$4 owners=$5 when=$6 status=0
+	local count_bad total_bad timeline_bad timelines pages deleted_seen
+	sound_q() { pg -h "$host" -p "$port" -U postgres -d "$db" -c "SET TimeZone = 'UTC'" -c "$1"; }
+	timeout --foreground 120 "$PG_BIN/pg_amcheck" -h "$host" -p "$port" -U postgres -d "$db" \
+		--heapallindexed --parent-check --rootdescend >"$work/amcheck.out" 2>&1 || status=$?
+	ok_if "pg_amcheck --heapallindexed --parent-check --rootdescend finds nothing $when" \
+		test "$status" -eq 0 -a ! -s "$work/amcheck.out"
+	[ -s "$work/amcheck.out" ] && diag "$(head -n 20 "$work/amcheck.out")"
+
+	count_bad=$(sound_q "SELECT count(*) FROM stress.count_mismatches()")
+	is "$count_bad" 0 "clarky.activity_counts equals count(*) of live activities for every workspace, owner and type $when"
+	total_bad=$(sound_q "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
+	checked=$(sound_q "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
+	is "$total_bad" 0 "every timeline's total equals count(*) of live activities $when ($checked timelines, per owner and per type)"
+	[ "$total_bad" == 0 ] || diag "$(sound_q "SELECT * FROM stress.total_mismatches() LIMIT 10")"
+	deleted=$(sound_q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
+	sound_q "DROP TABLE IF EXISTS stress.timelines_read" >/dev/null
+	sound_q "CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('$owners')" >/dev/null
+	timeline_bad=$(sound_q "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
+	IFS='|' read -r timelines pages deleted_seen < <(sound_q "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")
+	is "$timeline_bad/$deleted_seen" 0/0 "every timeline read through $when ($timelines, $pages pages) holds exactly its live activities, newest first; none of the $deleted deleted ones"
+	[ "$timeline_bad" == 0 ] || diag "$(sound_q "SELECT * FROM stress.timelines_read LIMIT 10")"
+}
+
+# kill_cluster DIR: kill -9 the cluster's postmaster and every process it
+# forked at once, as a crash of the machine would.  Each child of the
+# postmaster is a session and process group of its own (InitPostmasterChild
+# calls setsid), so the postmaster's group is only itself: it is stopped
+# first, so that it forks nothing more, then it and its children are killed,
+# and anything left in their process groups (none is expected).  Sets
+# KILLED_PIDS, the postmaster's pid first; cluster_gone waits on them.
+kill_cluster() {
+	local pm p
+	pm=$(postmaster_pid "$1")
+	kill -STOP "$pm"
+	KILLED_PIDS="$pm $(ps -o pid= --ppid "$pm" | tr -d ' ' | tr '\n' ' ')"
+	# shellcheck disable=SC2086 # a list of pids
+	kill -9 $KILLED_PIDS
+	for p in $KILLED_PIDS; do
+		kill -9 -- "-$p" 2>/dev/null || true
+	done
+}
+
+# running PID: the process is there and not a zombie (a killed process whose
+# parent died too waits for init to reap it, which took seconds on this
+# project's machine: a zombie holds no socket, file or lock)
+running() {
+	local stat state
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+	state=${stat##*) }
+	[ "${state%% *}" != Z ]
+}
+
+# cluster_gone: every process kill_cluster killed is gone, and nothing is
+# left in their process groups
+cluster_gone() {
+	local p groups
+	groups=$(tr -s ' ' ',' <<<"$KILLED_PIDS" | sed 's/^,//; s/,$//')
+	for p in $KILLED_PIDS $(pgrep -g "$groups" || true); do
+		! running "$p" || return 1
+	done
+}
+
 # postmaster_pid DIR: the pid of the cluster's postmaster
 postmaster_pid() {
 	head -n 1 "$1/data/postmaster.pid"

@@ -78,27 +78,13 @@ sleep "$LOAD_SECONDS"
 before_kill=$(rows)
 
 # ---- the crash ------------------------------------------------------------
-PM=$(postmaster_pid "$DIR")
-# Each child of the postmaster is a session and process group of its own
-# (InitPostmasterChild calls setsid), so the postmaster's group is only
-# itself: stop it first, so that it forks nothing more, then SIGKILL it and
-# every process it had forked, all at once.
-kill -STOP "$PM"
-CHILDREN=$(ps -o pid= --ppid "$PM" | tr -d ' ' | tr '\n' ' ')
-diag "killing postmaster $PM and its $(wc -w <<<"$CHILDREN") processes with about $before_kill rows written"
-kill -9 "$PM" $CHILDREN
-# then any process left in their process groups (none is expected)
-for p in $PM $CHILDREN; do
-	kill -9 -- "-$p" 2>/dev/null || true
-done
-server_gone() {
-	local p
-	for p in $PM $CHILDREN; do
-		! kill -0 "$p" 2>/dev/null || return 1
-		! pgrep -g "$p" >/dev/null || return 1
-	done
-}
-wait_for 30 server_gone || true
+kill_cluster "$DIR"
+diag "killed postmaster ${KILLED_PIDS%% *} and its $(($(wc -w <<<"$KILLED_PIDS") - 1)) processes with about $before_kill rows written"
+wait_for 30 cluster_gone || true
+# and reaped: the restart refuses while the old postmaster's pid, in the lock
+# file, is a zombie
+reaped() { ! kill -0 "${KILLED_PIDS%% *}" 2>/dev/null; }
+wait_for 30 reaped || true
 killed_at=$(now_s)
 # the clients end on the lost connection
 for p in "${CLIENT_PIDS[@]}"; do
@@ -109,7 +95,7 @@ load_seconds=$(awk -v a="$start" -v b="$killed_at" 'BEGIN { printf "%.1f", b - a
 diag "client 1: $(head -c 300 "$WORK/client.1.err" | tr '\n' ' ')"
 diag "client 2: $(head -c 300 "$WORK/client.2.err" | tr '\n' ' ')"
 
-ok_if "the postmaster and all its processes are gone after kill -9" server_gone
+ok_if "the postmaster and all its processes are gone after kill -9" cluster_gone
 
 # ---- recovery -------------------------------------------------------------
 t0=$(now_s)
@@ -192,26 +178,7 @@ extra_bad=$(Q "SELECT count(*) FROM clarky.activities a
 ok_if "no row but the acknowledged ones and those in flight ($extra unacknowledged, each a payload sent intact)" \
 	test "$extra" -le 2 -a "$extra_bad" -eq 0
 
-amcheck_out=$WORK/amcheck.out
-amcheck_status=0
-timeout --foreground 120 "$PG_BIN/pg_amcheck" -h "$DIR" -p "$PORT" -U postgres -d "$DB" \
-	--heapallindexed --parent-check --rootdescend >"$amcheck_out" 2>&1 || amcheck_status=$?
-ok_if "pg_amcheck --heapallindexed --parent-check --rootdescend finds nothing" \
-	test "$amcheck_status" -eq 0 -a ! -s "$amcheck_out"
-[ -s "$amcheck_out" ] && diag "$(head -n 20 "$amcheck_out")"
-
-count_bad=$(Q "SELECT count(*) FROM stress.count_mismatches()")
-is "$count_bad" 0 "clarky.activity_counts equals count(*) of live activities for every workspace, owner and type after recovery"
-total_bad=$(Q "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
-checked=$(Q "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
-is "$total_bad" 0 "every timeline's total equals count(*) of live activities after recovery ($checked timelines, per owner and per type)"
-[ "$total_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.total_mismatches() LIMIT 10")"
-deleted=$(Q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
-Q "CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('{c_crash_0,co_crash_0}')" >/dev/null
-timeline_bad=$(Q "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
-IFS='|' read -r timelines pages deleted_seen < <(Q "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")
-is "$timeline_bad/$deleted_seen" 0/0 "every timeline read through after recovery ($timelines, $pages pages) holds exactly its live activities, newest first; none of the $deleted deleted ones"
-[ "$timeline_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.timelines_read LIMIT 10")"
+check_sound "$DIR" "$PORT" "$DB" "$WORK" '{c_crash_0,co_crash_0}' "after recovery"
 
 # the server takes writes again, and the totals follow
 after=$("${PSQL[@]}" -U stress_crash_writer -d "$DB" -c \

@@ -320,38 +320,13 @@ IFS='|' read -r waiting_at_kill unflushed < <(P "SELECT (SELECT count(*) FROM pg
 	(SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) FROM pg_stat_replication
 	 WHERE application_name = '$REPLICA_NAME')" 2>/dev/null || true)
 before_kill=$(rows)
-PM=$(postmaster_pid "$PRIMARY")
-# as crash.sh: the postmaster stopped first, so that it forks nothing more,
-# then it and every process it forked (each a session of its own) SIGKILLed
-# at once: its backends and the walsender die with it
-kill -STOP "$PM"
-CHILDREN=$(ps -o pid= --ppid "$PM" | tr -d ' ' | tr '\n' ' ')
-diag "killing the primary's postmaster $PM and its $(wc -w <<<"$CHILDREN") processes with about $before_kill rows written, $waiting_at_kill writers waiting for the stopped replica, which has not flushed the last $unflushed bytes of WAL (before the stall: flush lag $flush_lag ms, replay lag $replay_lag ms)"
-# shellcheck disable=SC2086 # CHILDREN is a list of pids
-kill -9 "$PM" $CHILDREN
+# its backends and the walsender die with it
+kill_cluster "$PRIMARY"
 killed_at=$(now_s)
-for p in $PM $CHILDREN; do
-	kill -9 -- "-$p" 2>/dev/null || true
-done
-# running PID: the process is there and not a zombie (a killed process whose
-# parent died too waits for init to reap it, which took seconds on this
-# project's machine: a zombie holds no socket, file or lock)
-running() {
-	local stat state
-	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
-	state=${stat##*) }
-	[ "${state%% *}" != Z ]
-}
-server_gone() {
-	local p
-	# (the processes, and any left in their process groups: none is expected)
-	for p in $PM $CHILDREN $(pgrep -g "$(tr ' ' , <<<"$PM $CHILDREN" | sed 's/,*$//')" || true); do
-		! running "$p" || return 1
-	done
-}
-wait_for 30 server_gone || true
+diag "killed the primary's postmaster ${KILLED_PIDS%% *} and its $(($(wc -w <<<"$KILLED_PIDS") - 1)) processes with about $before_kill rows written, $waiting_at_kill writers waiting for the stopped replica, which has not flushed the last $unflushed bytes of WAL (before the stall: flush lag $flush_lag ms, replay lag $replay_lag ms)"
+wait_for 30 cluster_gone || true
 gone_seconds=$(elapsed "$killed_at")
-killed_while_waiting() { server_gone && [ "$waiting_at_kill" -eq "${#CLIENTS[@]}" ]; }
+killed_while_waiting() { cluster_gone && [ "$waiting_at_kill" -eq "${#CLIENTS[@]}" ]; }
 ok_if "the primary's postmaster and all its processes are gone after kill -9, which came while the ${#CLIENTS[@]} writers waited for the stalled replica ($waiting_at_kill waiting, $unflushed bytes of WAL not flushed there)" \
 	killed_while_waiting
 # no stop at exit may signal a process that has the dead postmaster's pid since
@@ -524,25 +499,7 @@ bad_after=$(R "SELECT count(*) FROM stress.acked_logs k JOIN stress.sent s USING
 	WHERE stress.crash_mismatch(a, k.c, s.payload, k.answer) IS NOT NULL")
 is "$bad_after" 0 "every acknowledged activity, logged before or after the failover, is intact after the clients' changes on the new primary"
 
-amcheck_status=0
-timeout --foreground 120 "$PG_BIN/pg_amcheck" -h "$REPLICA" -p "$REPLICA_PORT" -U postgres -d "$DB" \
-	--heapallindexed --parent-check --rootdescend >"$WORK/amcheck.out" 2>&1 || amcheck_status=$?
-ok_if "pg_amcheck --heapallindexed --parent-check --rootdescend finds nothing on the new primary" \
-	test "$amcheck_status" -eq 0 -a ! -s "$WORK/amcheck.out"
-[ -s "$WORK/amcheck.out" ] && diag "$(head -n 20 "$WORK/amcheck.out")"
-
-count_bad=$(R "SELECT count(*) FROM stress.count_mismatches()")
-is "$count_bad" 0 "clarky.activity_counts equals count(*) of live activities for every workspace, owner and type on the new primary"
-total_bad=$(R "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
-checked=$(R "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
-is "$total_bad" 0 "every timeline's total equals count(*) of live activities on the new primary ($checked timelines, per owner and per type, 4 workspaces)"
-[ "$total_bad" == 0 ] || diag "$(R "SELECT * FROM stress.total_mismatches() LIMIT 10")"
-deleted=$(R "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
-R "CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('{c_crash_0,co_crash_0,c_fo_deep}')" >/dev/null
-timeline_bad=$(R "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
-IFS='|' read -r timelines pages deleted_seen < <(R "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")
-is "$timeline_bad/$deleted_seen" 0/0 "every timeline read through on the new primary ($timelines, $pages pages) holds exactly its live activities, newest first; none of the $deleted deleted ones"
-[ "$timeline_bad" == 0 ] || diag "$(R "SELECT * FROM stress.timelines_read LIMIT 10")"
+check_sound "$REPLICA" "$REPLICA_PORT" "$DB" "$WORK" '{c_crash_0,co_crash_0,c_fo_deep}' "on the new primary"
 
 rows_after=$(R "SELECT count(*) FROM clarky.activities")
 problems=$( (server_log_problems "$PRIMARY/postgres.log" && server_log_problems "$REPLICA/postgres.log") |
