@@ -187,6 +187,14 @@ check_sound() {
 	[ "$timeline_bad" == 0 ] || diag "$(sound_q "SELECT * FROM stress.timelines_read LIMIT 10")"
 }
 
+# clients_alive: every background client in CLIENT_PIDS still runs
+clients_alive() {
+	local p
+	for p in "${CLIENT_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null || return 1
+	done
+}
+
 # kill_cluster DIR: kill -9 the cluster's postmaster and every process it
 # forked at once, as a crash of the machine would.  Each child of the
 # postmaster is a session and process group of its own (InitPostmasterChild

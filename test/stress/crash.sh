@@ -66,12 +66,6 @@ start_client 2 ws_crash_b
 
 # let the load run: at least LOAD_SECONDS and 500 rows (60 s at most)
 rows() { "${PSQL[@]}" -d "$DB" -c "SELECT count(*) FROM clarky.activities" 2>/dev/null || echo 0; }
-clients_alive() {
-	local p
-	for p in "${CLIENT_PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null || return 1
-	done
-}
 enough_rows() { [ "$(rows)" -ge 500 ] || ! clients_alive; }
 wait_for 60 enough_rows || true
 sleep "$LOAD_SECONDS"

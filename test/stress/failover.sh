@@ -172,12 +172,6 @@ for c in "${CLIENTS[@]}"; do
 	CLIENT_PIDS+=($!)
 done
 rows() { P "SELECT count(*) FROM clarky.activities WHERE workspace_id <> '$SETTLED'" 2>/dev/null || echo 0; }
-clients_alive() {
-	local p
-	for p in "${CLIENT_PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null || return 1
-	done
-}
 enough_rows() { [ "$(rows)" -ge 300 ] || ! clients_alive; }
 wait_for 60 enough_rows || true
 

@@ -22,6 +22,18 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- The owners of workspace WS's timelines: each contact ('contact') and
+-- company ('company') with activities there, deleted ones included, and how
+-- many (the pages to read)
+CREATE FUNCTION stress.owners(ws text) RETURNS TABLE (kind text, owner text, n bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT 'contact', a.contact_id, count(*)
+	FROM clarky.activities a WHERE a.workspace_id = ws AND a.contact_id IS NOT NULL GROUP BY 2
+	UNION ALL
+	SELECT 'company', a.company_id, count(*)
+	FROM clarky.activities a WHERE a.workspace_id = ws AND a.company_id IS NOT NULL GROUP BY 2
+$$;
+
 -- Every read of workspace WS through the SQL API, as the caller (a role
 -- granted clarky_reader and trusted to bind WS): each owner's timeline
 -- (also an owner whose activities are all deleted), every page of 10 and two
@@ -38,18 +50,11 @@ DECLARE
 BEGIN
 	PERFORM clarky.use_workspace(ws, true);
 	FOR r IN
-		WITH owners AS (
-			SELECT 'contact' AS kind, a.contact_id AS owner, count(*) AS n
-			FROM clarky.activities a WHERE a.workspace_id = ws AND a.contact_id IS NOT NULL GROUP BY 2
-			UNION ALL
-			SELECT 'company', a.company_id, count(*)
-			FROM clarky.activities a WHERE a.workspace_id = ws AND a.company_id IS NOT NULL GROUP BY 2
-		)
 		SELECT format('clarky.%s_activities(%L, NULL, %s, 10)', o.kind, o.owner, p) AS c
-		FROM owners o, generate_series(1, o.n / 10 + 2) AS p
+		FROM stress.owners(ws) o, generate_series(1, o.n / 10 + 2) AS p
 		UNION ALL
 		SELECT format('clarky.%s_activities(%L, %L, 1, 100)', o.kind, o.owner, t)
-		FROM owners o, unnest(enum_range(NULL::clarky.activity_type)) AS t
+		FROM stress.owners(ws) o, unnest(enum_range(NULL::clarky.activity_type)) AS t
 		UNION ALL
 		SELECT format('clarky.get_activity(%L)', a.id) FROM clarky.activities a WHERE a.workspace_id = ws
 		UNION ALL
@@ -109,19 +114,12 @@ BEGIN
 	PERFORM clarky.use_workspace(ws, true);
 	SELECT min(a.id) INTO some_id FROM clarky.activities a WHERE a.workspace_id = ws;
 	SELECT array_agg(ARRAY[x.fn, x.args, x.id, x.k] ORDER BY x.fn, x.args, x.id, x.k) INTO calls FROM (
-		WITH owners AS (
-			SELECT 'contact' AS kind, a.contact_id AS owner, count(*) AS n
-			FROM clarky.activities a WHERE a.workspace_id = ws AND a.contact_id IS NOT NULL GROUP BY 2
-			UNION ALL
-			SELECT 'company', a.company_id, count(*)
-			FROM clarky.activities a WHERE a.workspace_id = ws AND a.company_id IS NOT NULL GROUP BY 2
-		)
 		SELECT format('%s_activities', o.kind) AS fn, format('%L, NULL, %L, ''10''', o.owner, p::text) AS args,
 			   NULL AS id, key AS k
-		FROM owners o, generate_series(1, o.n / 10 + 2) AS p
+		FROM stress.owners(ws) o, generate_series(1, o.n / 10 + 2) AS p
 		UNION ALL
 		SELECT format('%s_activities', o.kind), format('%L, %L, ''1'', ''100''', o.owner, t::text), NULL, key
-		FROM owners o, unnest(enum_range(NULL::clarky.activity_type)) AS t
+		FROM stress.owners(ws) o, unnest(enum_range(NULL::clarky.activity_type)) AS t
 		UNION ALL
 		SELECT 'get_activity', '', a.id, key FROM clarky.activities a WHERE a.workspace_id = ws
 		UNION ALL
