@@ -78,11 +78,9 @@ SQL
 load() {
 	local src=$1 db=$2
 	if [ "$db" = ab_release ]; then
-		run_psql -d "$db" -q -c "SET client_min_messages = warning" \
-			-c "CREATE EXTENSION clarky_activity VERSION '1.0.0'" \
-			-c "UPDATE pg_proc SET probin = '\$libdir/clarky_activity_release' WHERE probin = '\$libdir/clarky_activity'"
+		create_extension_beside "$db" 1.0.0 clarky_activity_release
 	else
-		run_psql -d "$db" -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION clarky_activity"
+		create_extension_beside "$db"
 	fi
 	log "generating $ROWS activities in $db ($src/bench/generate.sql)"
 	run_psql -d "$db" -q -v rows="$ROWS" -v contacts="$CONTACTS" -v companies="$COMPANIES" \

@@ -37,7 +37,7 @@ git -C "$REPO_DIR" archive "$BEFORE" | tar -x -C "$WORK"
 make -C "$WORK" -s PG_CONFIG="$PG_CONFIG" >/dev/null
 install -m 755 "$WORK/clarky_activity.so" "$PG_LIBDIR/clarky_activity_before.so"
 flock /tmp/clarky-build.lock make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-BEFORE_VERSION=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$WORK/clarky_activity.control")
+BEFORE_VERSION=$(control_version "$WORK")
 
 start_cluster "$DIR" "$PORT" >/dev/null
 run_psql -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET synchronous_commit = off" \
@@ -53,11 +53,9 @@ CREATE DATABASE ab_after;
 SQL
 for db in ab_before ab_after; do
 	if [ "$db" = ab_before ]; then
-		run_psql -d "$db" -q -c "SET client_min_messages = warning" \
-			-c "CREATE EXTENSION clarky_activity VERSION '$BEFORE_VERSION'" \
-			-c "UPDATE pg_proc SET probin = '\$libdir/clarky_activity_before' WHERE probin = '\$libdir/clarky_activity'"
+		create_extension_beside "$db" "$BEFORE_VERSION" clarky_activity_before
 	else
-		run_psql -d "$db" -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION clarky_activity"
+		create_extension_beside "$db"
 	fi
 	run_psql -d "$db" -q -v rows=300000 -v contacts=3000 -v companies=300 -v hot_rows=10000 -v deleted=0 \
 		-f "$REPO_DIR/bench/generate.sql" >/dev/null

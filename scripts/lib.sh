@@ -91,6 +91,26 @@ release_commit() {
 	[ -n "$seen" ] && repo_git rev-parse HEAD
 }
 
+# control_version [DIR]: the version the control file in DIR (this
+# repository) names, default_version: where the version is written
+control_version() {
+	sed -n "s/^default_version = '\(.*\)'$/\1/p" "${1:-$REPO_DIR}/clarky_activity.control"
+}
+
+# create_extension_beside DB [VERSION [LIBRARY]]: CREATE EXTENSION
+# clarky_activity in DB (psql against the current cluster), at VERSION where
+# one is given, and where LIBRARY is given (a library installed into the
+# pkglibdir beside the current one, say an older build as
+# clarky_activity_before.so), its functions served by LIBRARY instead: for
+# the benchmarks that compare an older build with the current one
+# (bench/tenancy_ab.sh, bench/release_ab.sh)
+create_extension_beside() {
+	run_psql -d "$1" -q -c "SET client_min_messages = warning" \
+		-c "CREATE EXTENSION clarky_activity${2:+ VERSION '$2'}"
+	[ -z "${3:-}" ] || run_psql -d "$1" -q \
+		-c "UPDATE pg_proc SET probin = '\$libdir/$3' WHERE probin = '\$libdir/clarky_activity'"
+}
+
 # Re-run the calling script as root where we are not root already.
 require_root() {
 	if [ "$(id -u)" -ne 0 ]; then

@@ -38,7 +38,7 @@ source "$REPO_DIR/test/tap.sh"
 
 PORT=${CLARKY_DEB_PORT:-25438}
 LOCK=/tmp/clarky-build.lock
-VERSION=$(sed -n "s/^default_version = '\\(.*\\)'$/\\1/p" "$REPO_DIR/clarky_activity.control")
+VERSION=$(control_version)
 PG_MAJOR=$("$PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
 PACKAGE=postgresql-$PG_MAJOR-clarky-activity
 SHAREDIR=$("$PG_CONFIG" --sharedir)

@@ -49,7 +49,7 @@ HTTP_PORT=$((PORT + 2))
 OLD_KEYS='id,contact_id,company_id,activity_type,title,description,due_date,duration_minutes,completed_at,metadata,created_at,occurred_at'
 NEW_KEYS="$OLD_KEYS,owner_id,updated_at,version"
 HINT_RE='^HINT: .*ALTER EXTENSION clarky_activity UPDATE'
-NEW_VERSION=$(sed -n "s/^default_version = '\\(.*\\)'$/\\1/p" "$REPO_DIR/clarky_activity.control")
+NEW_VERSION=$(control_version)
 WAIT=10	# seconds, at most, for anything polled
 
 WORK=$(mktemp -d /tmp/clarky-upgrade.XXXXXX)
