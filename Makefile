@@ -13,6 +13,7 @@ OBJS = \
 	src/http_api.o \
 	src/iso8601.o \
 	src/json_out.o \
+	src/links.o \
 	src/payload.o \
 	src/render.o \
 	src/timeline.o \

@@ -20,7 +20,11 @@
  * finds the version changed; likewise when the first one deleted it.  A
  * patch that changes no value writes nothing and keeps the version.
  * Completing and reopening need no current value: each is one UPDATE
- * returning the activity, as a delete and a restore are.
+ * returning the activity, as a delete and a restore are.  A patch of the
+ * activity's contacts or companies is sorted out by links.c, which then
+ * decides again which companies it reaches through its people; its links
+ * are rewritten when they change, or its place or type does.  A delete
+ * removes its links, a restore writes them again from the row.
  *
  *-------------------------------------------------------------------------
  */
@@ -56,6 +60,26 @@ static inline bool
 Patchable(int field)
 {
 	return ClarkyFields[field].on_patch != FIELD_FIXED;
+}
+
+/*
+ * Whether an update writes the field: what a patch may give, and the
+ * columns the server keeps for itself (the companies reached through
+ * people, decided again when the contacts change)
+ */
+static inline bool
+Written(int field)
+{
+	return Patchable(field) || ClarkyFields[field].rendered == RENDER_NEVER;
+}
+
+/* Whether the field is one of an activity's contacts or companies (links.c) */
+static bool
+TagField(ClarkyField field)
+{
+	return ClarkyFields[field].kind == FIELD_KIND_ID_LIST ||
+		field == ListPrimary(FIELD_CONTACT_IDS) ||
+		field == ListPrimary(FIELD_COMPANY_IDS);
 }
 
 /* " WHERE <the call's activity>": $1 its workspace, $2 its id */
@@ -101,10 +125,10 @@ StatementPlan(ActivityStatement statement)
 			appendStringInfoString(&sql, "UPDATE " CLARKY_SCHEMA ".activities SET ");
 			for (int f = 0; f < FIELD_COUNT; f++)
 			{
-				if (!Patchable(f))
+				if (!Written(f))
 					continue;
 				argtypes[nargs++] = ClarkyFieldParamType(f);
-				appendStringInfo(&sql, "%s = ", ClarkyFields[f].name);
+				appendStringInfo(&sql, "%s = ", ClarkyFields[f].column);
 				ClarkyAppendParam(&sql, f, nargs);
 				appendStringInfoString(&sql, ", ");
 			}
@@ -356,6 +380,8 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 	HeapTuple	tuple;
 	TupleDesc	tupdesc;
 	bool		changed = false;
+	bool		relink = false;
+	bool		had_links;
 	ValidationError error;
 	StringInfoData buf;
 	int			nargs = 2;
@@ -379,12 +405,13 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 		*expected_version != DatumGetInt32(row.values[FIELD_VERSION]))
 		VersionConflict(id, *expected_version, DatumGetInt32(row.values[FIELD_VERSION]));
 
+	had_links = ClarkyHasLinks(&row);
 	for (int f = 0; f < FIELD_COUNT; f++)
 	{
 		Datum		value = patch->values[f];
 		bool		isnull = patch->isnull[f];
 
-		if (!given[f])
+		if (!given[f] || TagField((ClarkyField) f))
 			continue;
 		if (ClarkyFields[f].on_patch == FIELD_MERGED)
 		{
@@ -397,7 +424,16 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 			row.values[f] = value;
 			row.isnull[f] = isnull;
 			changed = true;
+			/* the links keep their activity's place and type */
+			relink |= (f == FIELD_OCCURRED_AT || f == FIELD_ACTIVITY_TYPE);
 		}
+	}
+
+	/* new contacts or companies: decide which companies it reaches anew */
+	if (ClarkyResolveTags(&row, patch, given))
+	{
+		ClarkyAttributeToCompanies(values[0], &row);
+		changed = relink = true;
 	}
 
 	if (changed)
@@ -410,7 +446,7 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 
 		for (int f = 0; f < FIELD_COUNT; f++)
 		{
-			if (!Patchable(f))
+			if (!Written(f))
 				continue;
 			values[nargs] = row.values[f];
 			nulls[nargs++] = row.isnull[f] ? 'n' : ' ';
@@ -420,6 +456,11 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 		if (SPI_execute_plan(StatementPlan(STMT_UPDATE), values, nulls, false, 0) != SPI_OK_UPDATE ||
 			SPI_processed != 1)
 			elog(ERROR, "activity update did not update one row");
+		if (relink && had_links)
+			ClarkyDeleteLinks(values[0], values[1]);
+		if (relink)
+			ClarkyInsertLinks(values[0], &row,
+							  TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]));
 
 		row.values[FIELD_UPDATED_AT] = now;
 		row.values[FIELD_VERSION] = Int32GetDatum(DatumGetInt32(row.values[FIELD_VERSION]) + 1);
@@ -457,7 +498,12 @@ ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
 	Datum		values[4];
 	char		nulls[4];
 	StringInfoData buf;
+	ClarkyRow	row;
 	ClarkyRenderInfo info = {.show_deleted = (statement == STMT_DELETE)};
+
+	/* the activity's links leave with it, and come back with it */
+	if (statement == STMT_RESTORE)
+		info.row = &row;
 
 	BeginAnswer(&buf);
 	BeginCall(id, values, nulls);
@@ -471,6 +517,11 @@ ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
 		(statement != STMT_COMPLETE ||
 		 ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0))
 		NoLiveActivity(id, expected_version, values, nulls);
+	if (statement == STMT_DELETE)
+		ClarkyDeleteLinks(values[0], values[1]);
+	else if (statement == STMT_RESTORE)
+		ClarkyInsertLinks(values[0], &row,
+						  ClarkyActivityTypeLabel(DatumGetObjectId(row.values[FIELD_ACTIVITY_TYPE])));
 	SPI_finish();
 	*version = info.version;
 	return EndAnswer(&buf);
@@ -507,17 +558,6 @@ ClarkyRestoreActivity(text *id, int32 *version)
 	return ChangeActivity(STMT_RESTORE, id, (Datum) 0, true, NULL, version);
 }
 
-/* Refuse a NULL argument, naming the parameter */
-static void
-RequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("parameter \"%s\" must not be null", name),
-				 ClarkyErrorField(name)));
-}
-
 /* The optional expected_version argument, or NULL */
 static const int32 *
 ExpectedVersion(FunctionCallInfo fcinfo, int argno, int32 *buf)
@@ -536,7 +576,7 @@ clarky_get_activity(PG_FUNCTION_ARGS)
 {
 	int32		version;
 
-	RequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 0, "id");
 	PG_RETURN_TEXT_P(ClarkyGetActivity(PG_GETARG_TEXT_PP(0), &version));
 }
 
@@ -549,8 +589,8 @@ clarky_update_activity(PG_FUNCTION_ARGS)
 	int32		expected;
 	int32		version;
 
-	RequireArgument(fcinfo, 0, "id");
-	RequireArgument(fcinfo, 1, "patch");
+	ClarkyRequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 1, "patch");
 	PG_RETURN_TEXT_P(ClarkyUpdateActivity(PG_GETARG_TEXT_PP(0), PG_GETARG_JSONB_P(1),
 										  ExpectedVersion(fcinfo, 2, &expected),
 										  &version));
@@ -562,8 +602,8 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_complete_activity);
 Datum
 clarky_complete_activity(PG_FUNCTION_ARGS)
 {
-	RequireArgument(fcinfo, 0, "id");
-	RequireArgument(fcinfo, 1, "completed_at");
+	ClarkyRequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 1, "completed_at");
 	PG_RETURN_TEXT_P(SetCompletedAt(PG_GETARG_TEXT_PP(0), PG_GETARG_TIMESTAMPTZ(1), false));
 }
 
@@ -573,7 +613,7 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_reopen_activity);
 Datum
 clarky_reopen_activity(PG_FUNCTION_ARGS)
 {
-	RequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 0, "id");
 	PG_RETURN_TEXT_P(SetCompletedAt(PG_GETARG_TEXT_PP(0), 0, true));
 }
 
@@ -586,7 +626,7 @@ clarky_delete_activity(PG_FUNCTION_ARGS)
 	int32		expected;
 	int32		version;
 
-	RequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 0, "id");
 	PG_RETURN_TEXT_P(ClarkyDeleteActivity(PG_GETARG_TEXT_PP(0),
 										  ExpectedVersion(fcinfo, 1, &expected),
 										  &version));
@@ -600,6 +640,6 @@ clarky_restore_activity(PG_FUNCTION_ARGS)
 {
 	int32		version;
 
-	RequireArgument(fcinfo, 0, "id");
+	ClarkyRequireArgument(fcinfo, 0, "id");
 	PG_RETURN_TEXT_P(ClarkyRestoreActivity(PG_GETARG_TEXT_PP(0), &version));
 }

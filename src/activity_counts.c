@@ -37,6 +37,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/backendid.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/rel.h"
@@ -53,145 +54,236 @@
 /*
  * The statements that add to a count, prepared once per backend and type
  * (each adds to its type's column).  Parameters: $1 workspace, $2 owner
- * kind, $3 owner id, $4 stripe, $5 the number to add.  The UPDATE serves
- * every write but the first of a backend to an owner; the upsert creates
- * the row (or adds to one made meanwhile).
+ * kind, $3 owner id (COUNT_UPSERT_MANY: owner ids, a text[]), $4 stripe,
+ * $5 the number to add.  The UPDATE serves every write but the first of a
+ * backend to an owner; the upsert creates the row (or adds to one made
+ * meanwhile); COUNT_UPSERT_MANY adds to several owners of one kind at once.
  */
 typedef enum CountStatement
 {
 	COUNT_UPDATE,
-	COUNT_UPSERT
+	COUNT_UPSERT,
+	COUNT_UPSERT_MANY,
+	NUM_COUNT_STATEMENTS
 } CountStatement;
 
-static SPIPlanPtr count_plans[2][CLARKY_ACTIVITY_TYPE_COUNT];
+static SPIPlanPtr count_plans[NUM_COUNT_STATEMENTS][CLARKY_ACTIVITY_TYPE_COUNT];
 
 static SPIPlanPtr
 CountPlan(CountStatement statement, int type)
 {
 	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, INT8OID};
 	const char *label = ClarkyActivityTypes[type];
-	char	   *sql;
-	SPIPlanPtr	plan;
+	char	   *sql = NULL;
 
 	if (count_plans[statement][type] != NULL)
 		return count_plans[statement][type];
 
 	/* the type's column is its label and "s": notes, calls, ... */
-	if (statement == COUNT_UPDATE)
-		sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts "
-					   "SET %ss = %ss OPERATOR(pg_catalog.+) $5 "
-					   "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
-					   "AND owner_kind OPERATOR(pg_catalog.=) $2 "
-					   "AND owner_id OPERATOR(pg_catalog.=) $3 "
-					   "AND stripe OPERATOR(pg_catalog.=) $4",
-					   label, label);
-	else
-		sql = psprintf("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
-					   "(workspace_id, owner_kind, owner_id, stripe, %ss) "
-					   "VALUES ($1, $2, $3, $4, $5) "
-					   "ON CONFLICT (workspace_id, owner_kind, owner_id, stripe) "
-					   "DO UPDATE SET %ss = c.%ss OPERATOR(pg_catalog.+) EXCLUDED.%ss",
-					   label, label, label, label);
-	plan = SPI_prepare_cursor(sql, 5, argtypes, CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-			 sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
+	switch (statement)
+	{
+		case COUNT_UPDATE:
+			sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts "
+						   "SET %ss = %ss OPERATOR(pg_catalog.+) $5 "
+						   "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
+						   "AND owner_kind OPERATOR(pg_catalog.=) $2 "
+						   "AND owner_id OPERATOR(pg_catalog.=) $3 "
+						   "AND stripe OPERATOR(pg_catalog.=) $4",
+						   label, label);
+			break;
+		case COUNT_UPSERT:
+		case COUNT_UPSERT_MANY:
+			if (statement == COUNT_UPSERT_MANY)
+				argtypes[2] = TEXTARRAYOID;
+			sql = psprintf("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
+						   "(workspace_id, owner_kind, owner_id, stripe, %ss) "
+						   "%s "
+						   "ON CONFLICT (workspace_id, owner_kind, owner_id, stripe) "
+						   "DO UPDATE SET %ss = c.%ss OPERATOR(pg_catalog.+) EXCLUDED.%ss",
+						   label,
+						   statement == COUNT_UPSERT ? "VALUES ($1, $2, $3, $4, $5)" :
+						   "SELECT $1, $2, o, $4, $5 FROM pg_catalog.unnest($3) AS o",
+						   label, label, label);
+			break;
+		case NUM_COUNT_STATEMENTS:
+			pg_unreachable();
+	}
+	count_plans[statement][type] = ClarkyKeepPlan(sql, 5, argtypes);
 	pfree(sql);
-	count_plans[statement][type] = plan;
-	return plan;
+	return count_plans[statement][type];
 }
 
-/* The columns of clarky.activities that the counts follow */
+/*
+ * The owners an activity counts for, by the owner kinds of the counts:
+ * its contacts, its companies, and the companies it reaches through its
+ * people (see links.c)
+ */
+typedef enum CountKind
+{
+	COUNT_CONTACT,
+	COUNT_COMPANY,
+	COUNT_VIA_COMPANY,
+	NUM_COUNT_KINDS
+} CountKind;
+
+static const char *const count_kinds[NUM_COUNT_KINDS] = {
+	"contact", "company", "via_company"
+};
+
+/* What of a row of clarky.activities the counts follow */
 typedef struct CountKey
 {
-	Datum		values[4];		/* workspace_id, contact_id, company_id, type */
-	bool		nulls[4];
+	Datum		workspace;
+	Oid			type;
 	bool		live;			/* not soft-deleted: counted */
+	Datum	   *owners[NUM_COUNT_KINDS];	/* owner ids, of each kind */
+	int			n[NUM_COUNT_KINDS];
 } CountKey;
 
-static const char *const key_columns[4] = {
-	"workspace_id", "contact_id", "company_id", "activity_type"
-};
+/* A column's value, or NULL where the table (of an older version) has none */
+static Datum
+Column(HeapTuple tuple, TupleDesc tupdesc, const char *name, bool *isnull)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	*isnull = true;
+	if (attnum <= 0)
+		return (Datum) 0;
+	return SPI_getbinval(tuple, tupdesc, attnum, isnull);
+}
+
+/* Add a primary owner (a text, unless null) and the others (a text[]) */
+static void
+AddOwners(CountKey *key, CountKind kind, HeapTuple tuple, TupleDesc tupdesc,
+		  const char *primary, const char *others)
+{
+	bool		isnull;
+	Datum		value;
+	Datum	   *ids = NULL;
+	int			n = 0;
+
+	if (others != NULL)
+	{
+		value = Column(tuple, tupdesc, others, &isnull);
+		if (!isnull)
+			deconstruct_array(DatumGetArrayTypeP(value), TEXTOID, -1, false,
+							  TYPALIGN_INT, &ids, NULL, &n);
+	}
+	key->owners[kind] = palloc((n + 1) * sizeof(Datum));
+	key->n[kind] = 0;
+	if (primary != NULL)
+	{
+		value = Column(tuple, tupdesc, primary, &isnull);
+		if (!isnull)
+			key->owners[kind][key->n[kind]++] = value;
+	}
+	for (int i = 0; i < n; i++)
+		key->owners[kind][key->n[kind]++] = ids[i];
+}
 
 static void
 GetCountKey(HeapTuple tuple, TupleDesc tupdesc, CountKey *key)
 {
-	int			attnum;
+	bool		isnull;
 
-	for (int i = 0; i < 4; i++)
-	{
-		attnum = SPI_fnumber(tupdesc, key_columns[i]);
-
-		if (attnum <= 0)
-			elog(ERROR, "column \"%s\" of clarky.activities not found", key_columns[i]);
-		key->values[i] = SPI_getbinval(tuple, tupdesc, attnum, &key->nulls[i]);
-	}
+	key->workspace = Column(tuple, tupdesc, "workspace_id", &isnull);
+	key->type = DatumGetObjectId(Column(tuple, tupdesc, "activity_type", &isnull));
 
 	/* deleted activities are not counted (1.0.0's table has no deleted_at) */
-	key->live = true;
-	if ((attnum = SPI_fnumber(tupdesc, "deleted_at")) > 0)
-		(void) SPI_getbinval(tuple, tupdesc, attnum, &key->live);
+	(void) Column(tuple, tupdesc, "deleted_at", &key->live);
+
+	/* 1.2.0's table and older have the primary owners only */
+	AddOwners(key, COUNT_CONTACT, tuple, tupdesc, "contact_id", "other_contact_ids");
+	AddOwners(key, COUNT_COMPANY, tuple, tupdesc, "company_id", "other_company_ids");
+	AddOwners(key, COUNT_VIA_COMPANY, tuple, tupdesc, NULL, "via_company_ids");
 }
 
+/* Whether two text datums hold the same string */
 static bool
-SameCountKey(const CountKey *a, const CountKey *b, TupleDesc tupdesc)
+SameId(Datum a, Datum b)
 {
-	if (a->live != b->live)
-		return false;
-	for (int i = 0; i < 4; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, SPI_fnumber(tupdesc, key_columns[i]) - 1);
+	text	   *ta = DatumGetTextPP(a);
+	text	   *tb = DatumGetTextPP(b);
 
-		if (a->nulls[i] != b->nulls[i])
-			return false;
-		if (!a->nulls[i] &&
-			!datumIsEqual(a->values[i], b->values[i], att->attbyval, att->attlen))
-			return false;
-	}
-	return true;
+	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
+		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
 }
 
-/* Add delta to the counts of key's contact and company, if it is counted */
+/*
+ * The owners of key, of each kind, that other has not (both keys of the
+ * same workspace, type and liveness): what an update changes
+ */
+static CountKey
+OwnersNotIn(const CountKey *key, const CountKey *other)
+{
+	CountKey	result = *key;
+
+	for (int k = 0; k < NUM_COUNT_KINDS; k++)
+	{
+		result.owners[k] = palloc((key->n[k] + 1) * sizeof(Datum));
+		result.n[k] = 0;
+		for (int i = 0; i < key->n[k]; i++)
+		{
+			bool		common = false;
+
+			for (int j = 0; j < other->n[k] && !common; j++)
+				common = SameId(key->owners[k][i], other->owners[k][j]);
+			if (!common)
+				result.owners[k][result.n[k]++] = key->owners[k][i];
+		}
+	}
+	return result;
+}
+
+/* Add delta to the counts of each of key's owners, if it is counted */
 static void
 AddToCounts(const CountKey *key, int64 delta)
 {
-	static const char *const kinds[2] = {"contact", "company"};
 	int			type;
 	Datum		values[5];
 	const char	nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
 	if (!key->live)
 		return;
-	type = ClarkyActivityTypeIndex(DatumGetObjectId(key->values[3]));
+	type = ClarkyActivityTypeIndex(key->type);
 
 	if (type < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("activity type \"%s\" cannot be counted",
-						ClarkyActivityTypeLabel(DatumGetObjectId(key->values[3]))),
+						ClarkyActivityTypeLabel(key->type)),
 				 errdetail("clarky.activity_counts has a column for each of the seven activity types only.")));
 
-	values[0] = key->values[0];
+	values[0] = key->workspace;
 	values[3] = Int32GetDatum(COUNT_STRIPE());
 	values[4] = Int64GetDatum(delta);
 
-	for (int owner = 0; owner < 2; owner++)
+	for (int k = 0; k < NUM_COUNT_KINDS; k++)
 	{
-		/* key->values[1] is contact_id, [2] company_id */
-		if (key->nulls[1 + owner])
+		if (key->n[k] == 0)
 			continue;
-		values[1] = CStringGetTextDatum(kinds[owner]);
-		values[2] = key->values[1 + owner];
+		values[1] = CStringGetTextDatum(count_kinds[k]);
 
-		if (SPI_execute_plan(CountPlan(COUNT_UPDATE, type), values, nulls,
-							 false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "activity count update failed");
-		if (SPI_processed == 0 &&
-			SPI_execute_plan(CountPlan(COUNT_UPSERT, type), values, nulls,
+		/* one owner, the usual case: an UPDATE, and an upsert the first time */
+		if (key->n[k] == 1)
+		{
+			values[2] = key->owners[k][0];
+			if (SPI_execute_plan(CountPlan(COUNT_UPDATE, type), values, nulls,
+								 false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "activity count update failed");
+			if (SPI_processed == 0 &&
+				SPI_execute_plan(CountPlan(COUNT_UPSERT, type), values, nulls,
+								 false, 0) != SPI_OK_INSERT)
+				elog(ERROR, "activity count insert failed");
+			continue;
+		}
+
+		/* several: one upsert (the owners of a kind are distinct) */
+		values[2] = PointerGetDatum(construct_array(key->owners[k], key->n[k], TEXTOID,
+													-1, false, TYPALIGN_INT));
+		if (SPI_execute_plan(CountPlan(COUNT_UPSERT_MANY, type), values, nulls,
 							 false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "activity count insert failed");
+			elog(ERROR, "activity counts insert failed");
 	}
 }
 
@@ -213,13 +305,30 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 
-	/* an update that moves no activity between counts costs nothing more */
+	/*
+	 * An update that moves no activity between counts costs nothing more;
+	 * one that keeps its workspace, type and liveness changes the counts of
+	 * the owners it gains or loses only.
+	 */
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 	{
+		bool		changed = true;
+
 		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
 		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
-		if (SameCountKey(&old_key, &new_key, tupdesc))
+		if (old_key.type == new_key.type && old_key.live == new_key.live &&
+			SameId(old_key.workspace, new_key.workspace))
+		{
+			CountKey	lost = OwnersNotIn(&old_key, &new_key);
+
+			new_key = OwnersNotIn(&new_key, &old_key);
+			old_key = lost;
+			changed = false;
+			for (int k = 0; k < NUM_COUNT_KINDS; k++)
+				changed |= (old_key.n[k] > 0 || new_key.n[k] > 0);
+		}
+		if (!changed)
 			return PointerGetDatum(NULL);
 	}
 

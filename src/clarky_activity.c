@@ -12,6 +12,9 @@
  *	  log_activity.c	clarky.log_activity(): validate, insert, render
  *	  activity.c		one activity by id: get, update (merge patch),
  *						complete, reopen, delete, restore
+ *	  links.c			an activity's contacts and companies (the primary
+ *						ones and the others), the links that put it on
+ *						their timelines, and the contacts of companies
  *	  timeline.c		clarky.contact_activities() and company_activities()
  *	  render.c			an activity row as the seed's JSON object
  *	  activity_counts.c	the trigger keeping the timelines' totals
@@ -107,12 +110,19 @@ ClarkySelectList(void)
 		StringInfoData buf;
 
 		initStringInfo(&buf);
-		for (int f = 0; f < FIELD_COUNT; f++)
-			appendStringInfo(&buf, "%s%s", f ? ", " : "", ClarkyFields[f].name);
+		ClarkyAppendSelectList(&buf, "");
 		list = MemoryContextStrdup(TopMemoryContext, buf.data);
 		pfree(buf.data);
 	}
 	return list;
+}
+
+/* Append the fields' columns, each after prefix (a table's alias and ".") */
+void
+ClarkyAppendSelectList(StringInfo sql, const char *prefix)
+{
+	for (int f = 0; f < FIELD_COUNT; f++)
+		appendStringInfo(sql, "%s%s%s", f ? ", " : "", prefix, ClarkyFields[f].column);
 }
 
 /* The type of a field's value as a statement's parameter */
@@ -133,6 +143,8 @@ ClarkyFieldParamType(int field)
 			return JSONBOID;
 		case FIELD_KIND_VERSION:
 			return INT4OID;
+		case FIELD_KIND_ID_LIST:
+			return TEXTARRAYOID;
 	}
 	pg_unreachable();
 }
@@ -159,6 +171,17 @@ ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+/* Refuse a NULL argument of a SQL function, naming the parameter */
+void
+ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"%s\" must not be null", name),
+				 ClarkyErrorField(name)));
 }
 
 /*
@@ -229,7 +252,7 @@ ClarkyRequireCurrentSql(void)
 	{
 		activities_relid = ClarkyActivitiesRelid();
 		for (int f = 0; f < FIELD_COUNT && current; f++)
-			current = get_attnum(activities_relid, ClarkyFields[f].name) != InvalidAttrNumber;
+			current = get_attnum(activities_relid, ClarkyFields[f].column) != InvalidAttrNumber;
 		sql_is_current = current;
 	}
 	if (!sql_is_current)

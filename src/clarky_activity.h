@@ -74,12 +74,17 @@ typedef struct ClarkyRow
 	bool		isnull[FIELD_COUNT];
 } ClarkyRow;
 
-/* Whose timeline */
-typedef enum ClarkyOwner
+/*
+ * Whose timeline: a contact's, or a company's with the activities of its
+ * people (scope "all") or without them ("direct")
+ */
+typedef enum ClarkyTimelineKind
 {
-	CLARKY_OWNER_CONTACT,
-	CLARKY_OWNER_COMPANY
-} ClarkyOwner;
+	TIMELINE_CONTACT,
+	TIMELINE_COMPANY,
+	TIMELINE_COMPANY_DIRECT,
+	NUM_TIMELINE_KINDS
+} ClarkyTimelineKind;
 
 /* activity_id.c */
 extern void ClarkyNewActivityId(char *buf);
@@ -99,9 +104,25 @@ extern int	ClarkyErrorField(const char *field);
 
 /* timeline.c */
 extern void ClarkyTimelineInit(void);
-extern text *ClarkyTimeline(ClarkyOwner owner, text *owner_id,
+extern void ClarkyCheckPage(int32 page, int32 page_size);
+extern ClarkyTimelineKind ClarkyCompanyScope(text *scope);
+extern text *ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id,
 							const char *type_label, int32 page,
 							int32 page_size);
+
+/* links.c: an activity's contacts and companies, and their links */
+extern Datum ClarkyNoIds(void);
+extern bool ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch,
+							  const bool *given);
+extern void ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row);
+extern bool ClarkyHasLinks(const ClarkyRow *row);
+extern void ClarkyInsertLinks(Datum workspace, const ClarkyRow *row,
+							  const char *type_label);
+extern void ClarkyDeleteLinks(Datum workspace, Datum id);
+extern text *ClarkyAddContactToCompany(text *contact_id, text *company_id,
+									   bool backfill, bool *created);
+extern bool ClarkyRemoveContactFromCompany(text *contact_id, text *company_id);
+extern text *ClarkyCompanyContacts(text *company_id, int32 page, int32 page_size);
 
 /* log_activity.c */
 extern text *ClarkyLogActivity(Jsonb *payload);
@@ -123,9 +144,12 @@ extern text *ClarkyRestoreActivity(text *id, int32 *version);
 extern int	ClarkyActivityTypeIndex(Oid value);
 extern const char *ClarkyActivityTypeLabel(Oid value);
 extern const char *ClarkySelectList(void);
+extern void ClarkyAppendSelectList(StringInfo sql, const char *prefix);
 extern Oid	ClarkyFieldParamType(int field);
 extern void ClarkyAppendParam(StringInfo sql, int field, int paramno);
 extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
+extern void ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno,
+								  const char *name);
 extern Oid	ClarkyActivitiesRelid(void);
 extern void ClarkyRequireCurrentSql(void);
 
@@ -142,6 +166,8 @@ typedef struct ClarkyRenderInfo
 	bool		show_deleted;	/* render deleted_at */
 	int64		extra;			/* the first row's extra column */
 	int32		version;		/* the first row's version */
+	ClarkyRow  *row;			/* if not NULL: the first row's values, copied
+								 * into the caller's memory context */
 } ClarkyRenderInfo;
 
 extern uint64 ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values,

@@ -280,11 +280,12 @@ IntegerParameter(text *value, const char *name, int32 dflt)
 /* The arguments of a timeline call, as PostgREST passes them */
 typedef struct TimelineArgs
 {
-	ClarkyOwner owner;
+	ClarkyTimelineKind kind;
 	text	   *owner_id;
 	text	   *activity_type;
 	text	   *page;
 	text	   *page_size;
+	text	   *scope;			/* a company's, or NULL */
 } TimelineArgs;
 
 static text *
@@ -293,8 +294,9 @@ TimelineWork(void *arg)
 	TimelineArgs *args = (TimelineArgs *) arg;
 	const char *owner_field = "company_id";
 	const char *type_label = NULL;
+	ClarkyTimelineKind kind = args->kind;
 
-	if (args->owner == CLARKY_OWNER_CONTACT)
+	if (kind == TIMELINE_CONTACT)
 		owner_field = "contact_id";
 	if (args->owner_id == NULL)
 		ereport(ERROR,
@@ -315,7 +317,9 @@ TimelineWork(void *arg)
 		type_label = ClarkyActivityTypes[index];
 	}
 
-	return ClarkyTimeline(args->owner, args->owner_id, type_label,
+	if (kind != TIMELINE_CONTACT)
+		kind = ClarkyCompanyScope(args->scope);
+	return ClarkyTimeline(kind, args->owner_id, type_label,
 						  IntegerParameter(args->page, "page", 1),
 						  IntegerParameter(args->page_size, "page_size",
 										   CLARKY_DEFAULT_PAGE_SIZE));
@@ -323,7 +327,7 @@ TimelineWork(void *arg)
 
 /* The shared body of both HTTP timelines */
 static Datum
-TimelineHttp(FunctionCallInfo fcinfo, ClarkyOwner owner)
+TimelineHttp(FunctionCallInfo fcinfo, ClarkyTimelineKind kind)
 {
 	TimelineArgs args;
 	text	   *refusal = CheckCaller(SCOPE_READ);
@@ -331,11 +335,13 @@ TimelineHttp(FunctionCallInfo fcinfo, ClarkyOwner owner)
 	if (refusal != NULL)
 		PG_RETURN_TEXT_P(refusal);
 
-	args.owner = owner;
+	args.kind = kind;
 	args.owner_id = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
 	args.activity_type = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	args.page = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
 	args.page_size = PG_ARGISNULL(3) ? NULL : PG_GETARG_TEXT_PP(3);
+	/* 1.2.0's company timeline has no scope */
+	args.scope = (PG_NARGS() <= 4 || PG_ARGISNULL(4)) ? NULL : PG_GETARG_TEXT_PP(4);
 	PG_RETURN_TEXT_P(RunCall(TimelineWork, &args, "200", NULL));
 }
 
@@ -345,16 +351,19 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_contact_activities);
 Datum
 clarky_api_contact_activities(PG_FUNCTION_ARGS)
 {
-	return TimelineHttp(fcinfo, CLARKY_OWNER_CONTACT);
+	return TimelineHttp(fcinfo, TIMELINE_CONTACT);
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_company_activities);
 
-/* clarky_api.company_activities(company_id, activity_type, page, page_size) */
+/*
+ * clarky_api.company_activities(company_id, activity_type, page, page_size,
+ * scope)
+ */
 Datum
 clarky_api_company_activities(PG_FUNCTION_ARGS)
 {
-	return TimelineHttp(fcinfo, CLARKY_OWNER_COMPANY);
+	return TimelineHttp(fcinfo, TIMELINE_COMPANY);
 }
 
 static text *

@@ -3,10 +3,13 @@
  * log_activity.c
  *	  clarky.log_activity(payload jsonb): validate, insert, render.
  *
- * The payload is validated completely (payload.c) before the single INSERT,
- * so a bad payload writes nothing.  The INSERT goes through the planner with
- * the caller's privileges, so grants and row-level security apply.  The
- * answer is rendered from the values inserted.
+ * The payload is validated completely (payload.c, links.c) before the
+ * INSERT, so a bad payload writes nothing.  The activity's companies
+ * reached through its contacts are looked up first, and its links to
+ * contacts and companies other than the primary ones are written after it
+ * (links.c).  Every statement goes through the planner with the caller's
+ * privileges, so grants and row-level security apply.  The answer is
+ * rendered from the values inserted.
  *
  *-------------------------------------------------------------------------
  */
@@ -90,6 +93,7 @@ text *
 ClarkyLogActivity(Jsonb *payload)
 {
 	ClarkyRow	row;
+	ClarkyRow	given_values;
 	bool		given[FIELD_COUNT];
 	char		id[CLARKY_ACTIVITY_ID_LEN + 1];
 	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
@@ -98,7 +102,14 @@ ClarkyLogActivity(Jsonb *payload)
 	StringInfoData buf;
 
 	ClarkyRequireCurrentSql();
-	ClarkyParsePayload(payload, PAYLOAD_CREATE, &row, given);
+	ClarkyParsePayload(payload, PAYLOAD_CREATE, &given_values, given);
+
+	/* a new activity has no contact or company until the payload's apply */
+	row = given_values;
+	row.isnull[FIELD_CONTACT_ID] = row.isnull[FIELD_COMPANY_ID] = true;
+	SetField(&row, FIELD_CONTACT_IDS, ClarkyNoIds());
+	SetField(&row, FIELD_COMPANY_IDS, ClarkyNoIds());
+	(void) ClarkyResolveTags(&row, &given_values, given);
 	ClarkyNewActivityId(id);
 
 	SetField(&row, FIELD_ID, CStringGetTextDatum(id));
@@ -121,9 +132,14 @@ ClarkyLogActivity(Jsonb *payload)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	ClarkyAttributeToCompanies(values[ARG_WORKSPACE], &row);
+	values[FIELD_VIA_COMPANY_IDS] = row.values[FIELD_VIA_COMPANY_IDS];
+	nulls[FIELD_VIA_COMPANY_IDS] = ' ';
 	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT ||
 		SPI_processed != 1)
 		elog(ERROR, "activity insert did not insert one row");
+	ClarkyInsertLinks(values[ARG_WORKSPACE], &row,
+					  TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]));
 	SPI_finish();
 
 	/* the result is built in the caller's context, as a json varlena */

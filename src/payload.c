@@ -13,7 +13,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -54,6 +56,7 @@ ValidationSqlState(ValidationCode code)
 			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
 		case VALIDATION_TOO_LARGE:
 		case VALIDATION_TOO_DEEP:
+		case VALIDATION_TOO_MANY:
 			return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
 		case VALIDATION_NO_OWNER:
 			return ERRCODE_CHECK_VIOLATION;
@@ -65,6 +68,7 @@ ValidationSqlState(ValidationCode code)
 		case VALIDATION_NOT_A_CHOICE:
 		case VALIDATION_EMPTY:
 		case VALIDATION_FIXED:
+		case VALIDATION_DUPLICATE:
 			break;
 	}
 	return ERRCODE_INVALID_PARAMETER_VALUE;
@@ -123,13 +127,52 @@ NestingDepth(JsonbContainer *container)
 	return deepest;
 }
 
-/* A member for validate.c from one key and value of the payload */
+static void SetMember(PayloadMember *m, const JsonbValue *key,
+					  const JsonbValue *value);
+
+/*
+ * The elements of an id list's array, for validate.c: each one's kind and
+ * string, where the array has no more ids than the list's limit (one with
+ * more is refused for that alone)
+ */
+static void
+SetElements(PayloadMember *m, ClarkyField field, JsonbContainer *array)
+{
+	JsonbIterator *it;
+	JsonbIteratorToken token;
+	JsonbValue	v;
+	PayloadMember *elements;
+	int			n = 0;
+
+	m->element_count = JsonContainerSize(array);
+	if (m->element_count > ClarkyFields[field].limit)
+		return;
+	elements = palloc0(Max(m->element_count, 1) * sizeof(PayloadMember));
+	it = JsonbIteratorInit(array);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (token == WJB_ELEM && n < m->element_count)
+			SetMember(&elements[n++], NULL, &v);
+	}
+	m->elements = elements;
+}
+
+/*
+ * A member for validate.c from one key and value of the payload (or, with
+ * no key, one element of an id list)
+ */
 static void
 SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
 {
+	ClarkyField field = FIELD_COUNT;
+
 	memset(m, 0, sizeof(PayloadMember));
-	m->key = key->val.string.val;
-	m->key_len = key->val.string.len;
+	if (key != NULL)
+	{
+		m->key = key->val.string.val;
+		m->key_len = key->val.string.len;
+		field = FieldIndex(m->key, m->key_len);
+	}
 	switch (value->type)
 	{
 		case jbvString:
@@ -150,8 +193,10 @@ SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
 			m->kind = JsonContainerIsObject(value->val.binary.data) ?
 				JSON_OBJECT : JSON_ARRAY;
 			/* only metadata's size matters; measure no other object */
-			if (m->kind == JSON_OBJECT &&
-				FieldIndex(m->key, m->key_len) == FIELD_METADATA)
+			if (m->kind == JSON_ARRAY && field < FIELD_COUNT &&
+				ClarkyFields[field].kind == FIELD_KIND_ID_LIST)
+				SetElements(m, field, value->val.binary.data);
+			if (m->kind == JSON_OBJECT && field == FIELD_METADATA)
 			{
 				m->json_len = strlen(JsonbToCString(NULL, value->val.binary.data,
 													value->val.binary.len));
@@ -170,7 +215,8 @@ SetMember(PayloadMember *m, const JsonbValue *key, const JsonbValue *value)
  * says whether the payload names field f: in a patch, a field given with
  * isnull set is cleared.  Given values are as a statement takes them:
  * strings as text, the activity type as its label (text), timestamps,
- * duration_minutes as numeric, metadata as jsonb.
+ * duration_minutes as numeric, metadata as jsonb, an id list as the text[]
+ * of every id given (the caller sorts out the primary: see links.c).
  */
 void
 ClarkyParsePayload(Jsonb *payload, PayloadMode mode, ClarkyRow *row, bool *given)
@@ -242,6 +288,18 @@ ClarkyParsePayload(Jsonb *payload, PayloadMode mode, ClarkyRow *row, bool *given
 				break;
 			case FIELD_KIND_METADATA:
 				row->values[f] = JsonbPGetDatum(JsonbValueToJsonb((JsonbValue *) value));
+				break;
+			case FIELD_KIND_ID_LIST:
+				{
+					Datum	   *ids = palloc(Max(m->element_count, 1) * sizeof(Datum));
+
+					for (int i = 0; i < m->element_count; i++)
+						ids[i] = PointerGetDatum(cstring_to_text_with_len(m->elements[i].text,
+																		  m->elements[i].text_len));
+					row->values[f] = PointerGetDatum(construct_array(ids, m->element_count,
+																	 TEXTOID, -1, false,
+																	 TYPALIGN_INT));
+				}
 				break;
 			case FIELD_KIND_VERSION:
 				elog(ERROR, "a payload cannot give field \"%s\"", ClarkyFields[f].name);

@@ -20,7 +20,9 @@
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "nodes/params.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -45,7 +47,7 @@ static const struct
 	const char *str;
 	int			len;
 }			field_keys[FIELD_COUNT] = {
-#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) \
+#define CLARKY_FIELD(tag, name, column, kind, limit, on_create, on_patch, rendered) \
 	[tag] = {", \"" name "\": ", sizeof(", \"" name "\": ") - 1},
 #include "activity_fields.h"
 #undef CLARKY_FIELD
@@ -73,6 +75,43 @@ AppendTimestamp(StringInfo buf, Datum value)
 }
 
 /*
+ * An id list as a JSON array: the primary id (unless null) and then the
+ * others, the list's column
+ */
+static void
+AppendIdList(StringInfo buf, const Datum *values, const bool *isnull, int field)
+{
+	ClarkyField primary = ListPrimary((ClarkyField) field);
+	ArrayType  *others = isnull[field] ? NULL : DatumGetArrayTypeP(values[field]);
+	bool		first = true;
+
+	appendStringInfoChar(buf, '[');
+	if (primary < FIELD_COUNT && !isnull[primary])
+	{
+		AppendText(buf, values[primary]);
+		first = false;
+	}
+	if (others != NULL && ARR_NDIM(others) > 0)
+	{
+		ArrayIterator it = array_create_iterator(others, 0, NULL);
+		Datum		id;
+		bool		id_isnull;
+
+		while (array_iterate(it, &id, &id_isnull))
+		{
+			if (id_isnull)
+				continue;
+			if (!first)
+				appendBinaryStringInfo(buf, ", ", 2);
+			AppendText(buf, id);
+			first = false;
+		}
+		array_free_iterator(it);
+	}
+	appendStringInfoChar(buf, ']');
+}
+
+/*
  * Append the JSON object of one activity to buf, from the values of its
  * fields (numbered by ClarkyField) and the label of its activity_type.
  * Keys come in the order of activity_fields.h; deleted_at only where
@@ -84,7 +123,8 @@ ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
 {
 	for (int f = 0; f < FIELD_COUNT; f++)
 	{
-		if (ClarkyFields[f].rendered == RENDER_DELETED && !show_deleted)
+		if (ClarkyFields[f].rendered == RENDER_NEVER ||
+			(ClarkyFields[f].rendered == RENDER_DELETED && !show_deleted))
 			continue;
 		/* the first key opens the object instead of following a comma */
 		if (f == 0)
@@ -95,7 +135,7 @@ ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
 		else
 			appendBinaryStringInfo(buf, field_keys[f].str, field_keys[f].len);
 
-		if (isnull[f])
+		if (isnull[f] && ClarkyFields[f].kind != FIELD_KIND_ID_LIST)
 		{
 			APPEND_NULL(buf);
 			continue;
@@ -127,6 +167,9 @@ ClarkyRenderActivity(StringInfo buf, const Datum *values, const bool *isnull,
 			case FIELD_KIND_VERSION:
 				appendStringInfo(buf, "%d", DatumGetInt32(values[f]));
 				break;
+			case FIELD_KIND_ID_LIST:
+				AppendIdList(buf, values, isnull, f);
+				break;
 		}
 	}
 	appendStringInfoChar(buf, '}');
@@ -140,6 +183,7 @@ typedef struct RenderReceiver
 	MemoryContext rowcxt;		/* reset after every row */
 	uint64		rows;
 	ClarkyRenderInfo *info;		/* what the caller asks and learns, or NULL */
+	MemoryContext callercxt;	/* where info->row's values are copied */
 } RenderReceiver;
 
 static bool
@@ -158,6 +202,19 @@ RenderReceiveSlot(TupleTableSlot *slot, DestReceiver *self)
 			info->extra = slot->tts_isnull[CLARKY_COL_EXTRA] ? 0 :
 				DatumGetInt64(slot->tts_values[CLARKY_COL_EXTRA]);
 		info->version = DatumGetInt32(slot->tts_values[FIELD_VERSION]);
+		if (info->row != NULL)
+		{
+			MemoryContextSwitchTo(receiver->callercxt);
+			for (int f = 0; f < FIELD_COUNT; f++)
+			{
+				Form_pg_attribute att = TupleDescAttr(slot->tts_tupleDescriptor, f);
+
+				info->row->isnull[f] = slot->tts_isnull[f];
+				info->row->values[f] = slot->tts_isnull[f] ? (Datum) 0 :
+					datumCopy(slot->tts_values[f], att->attbyval, att->attlen);
+			}
+			MemoryContextSwitchTo(receiver->rowcxt);
+		}
 	}
 	if (receiver->rows++ > 0)
 		appendBinaryStringInfo(receiver->buf, ", ", 2);
@@ -224,6 +281,7 @@ ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	receiver->pub.mydest = DestNone;
 	receiver->buf = buf;
 	receiver->info = info;
+	receiver->callercxt = CurrentMemoryContext;
 	receiver->rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 											 "clarky rendered row",
 											 ALLOCSET_SMALL_SIZES);

@@ -23,11 +23,26 @@
 #include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/builtins.h"
+#include "mb/pg_wchar.h"
 #include "utils/memutils.h"
 
 #include "clarky_activity.h"
 
-static const char *const owner_columns[] = {"contact_id", "company_id"};
+/*
+ * The roads to each kind of timeline: the activities' own column of the
+ * primary owner, and the kinds of link to the others (links.c)
+ */
+static const struct
+{
+	const char *parameter;		/* the owner's parameter and primary column */
+	const char *links[2];		/* the owner kinds of its links, NULL-ended */
+}			roads[NUM_TIMELINE_KINDS] = {
+	[TIMELINE_CONTACT] = {"contact_id", {"contact", NULL}},
+	[TIMELINE_COMPANY] = {"company_id", {"company", "via_company"}},
+	[TIMELINE_COMPANY_DIRECT] = {"company_id", {"company", NULL}},
+};
+
+#define NUM_LINK_ROADS(kind) (roads[kind].links[1] ? 2 : 1)
 
 /*
  * Offsets from which a page is found by its ids first (a deferred join):
@@ -46,33 +61,86 @@ typedef enum TimelineQuery
 	NUM_TIMELINE_QUERIES
 } TimelineQuery;
 
-/* Prepared once per backend: [owner][filtered by type][query] */
-static SPIPlanPtr plans[2][2][NUM_TIMELINE_QUERIES];
+/* Prepared once per backend: [kind][filtered by type][query] */
+static SPIPlanPtr plans[NUM_TIMELINE_KINDS][2][NUM_TIMELINE_QUERIES];
+
+#define EQ " OPERATOR(pg_catalog.=) "
+#define TYPE_EQ " OPERATOR(" CLARKY_SCHEMA ".=) $3::" CLARKY_SCHEMA ".activity_type"
+
+/* What each road of a timeline yields */
+typedef enum RoadColumns
+{
+	ROAD_ROWS,					/* the activities' columns */
+	ROAD_KEYS,					/* occurred_at and id: index-only */
+	ROAD_COUNT					/* count(*) */
+} RoadColumns;
 
 /*
- * "WHERE ... AND <owner> = $2 AND deleted_at IS NULL [AND activity_type = $3]"
- * of the activities: the predicate of the timeline indexes, so that a page
- * reads live entries only
+ * One road: the activities whose primary owner is $2, or the activities
+ * linked to $2 by a link of owner kind link_kind (NULL: the primary road).
+ * $1 is the workspace, $3 the activity type where filtered.  Each is a
+ * range of a partial index of live entries, newest first.
  */
 static void
-AppendTimelineWhere(StringInfo sql, ClarkyOwner owner, bool filtered)
+AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
+		   bool filtered, RoadColumns columns)
 {
-	appendStringInfo(sql, " FROM " CLARKY_SCHEMA ".activities"
-					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-					 " AND %s OPERATOR(pg_catalog.=) $2"
-					 " AND deleted_at IS NULL", owner_columns[owner]);
-	if (filtered)
-		appendStringInfoString(sql, " AND activity_type OPERATOR(" CLARKY_SCHEMA ".=) "
-							   "$3::" CLARKY_SCHEMA ".activity_type");
+	if (link_kind == NULL)
+	{
+		appendStringInfo(sql, "SELECT %s FROM " CLARKY_SCHEMA ".activities"
+						 " WHERE workspace_id" EQ "$1 AND %s" EQ "$2"
+						 " AND deleted_at IS NULL%s",
+						 columns == ROAD_ROWS ? ClarkySelectList() :
+						 columns == ROAD_KEYS ? "occurred_at, id" : "pg_catalog.count(*)",
+						 roads[kind].parameter,
+						 filtered ? " AND activity_type" TYPE_EQ : "");
+		return;
+	}
+	appendStringInfoString(sql, "SELECT ");
+	if (columns == ROAD_ROWS)
+	{
+		/*
+		 * the link's occurred_at is its activity's: said, so that the rows
+		 * come in the link index's order
+		 */
+		ClarkyAppendSelectList(sql, "a.");
+		appendStringInfoString(sql, " FROM " CLARKY_SCHEMA ".activity_links AS l"
+							   " JOIN " CLARKY_SCHEMA ".activities AS a"
+							   " ON a.workspace_id" EQ "l.workspace_id"
+							   " AND a.id" EQ "l.activity_id"
+							   " AND a.occurred_at" EQ "l.occurred_at"
+							   " AND a.deleted_at IS NULL");
+	}
+	else
+		appendStringInfo(sql, "%s FROM " CLARKY_SCHEMA ".activity_links AS l",
+						 columns == ROAD_KEYS ? "l.occurred_at, l.activity_id" :
+						 "pg_catalog.count(*)");
+	appendStringInfo(sql, " WHERE l.workspace_id" EQ "$1 AND l.owner_kind" EQ "'%s'"
+					 " AND l.owner_id" EQ "$2%s",
+					 link_kind, filtered ? " AND l.activity_type" TYPE_EQ : "");
+}
+
+/* Every road of the timeline, as a UNION ALL */
+static void
+AppendRoads(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
+			RoadColumns columns)
+{
+	AppendRoad(sql, kind, NULL, filtered, columns);
+	for (int i = 0; i < NUM_LINK_ROADS(kind); i++)
+	{
+		appendStringInfoString(sql, " UNION ALL ");
+		AppendRoad(sql, kind, roads[kind].links[i], filtered, columns);
+	}
 }
 
 /*
- * The sum of the owner's kept counts: of every type's column, or, when
- * filtered, of the column of the type $3 (each type's column is its label
- * and "s")
+ * The sum of the owner's kept counts, of each owner kind of its roads (the
+ * counts' owner kinds are the links', the primary one's counted as one of
+ * them): of every type's column, or, when filtered, of the column of the
+ * type $3 (each type's column is its label and "s")
  */
 static void
-AppendKeptTotal(StringInfo sql, ClarkyOwner owner, bool filtered)
+AppendKeptTotal(StringInfo sql, ClarkyTimelineKind kind, bool filtered)
 {
 	appendStringInfoString(sql, "SELECT pg_catalog.sum(");
 	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
@@ -80,18 +148,18 @@ AppendKeptTotal(StringInfo sql, ClarkyOwner owner, bool filtered)
 		const char *label = ClarkyActivityTypes[i];
 
 		if (filtered)
-			appendStringInfo(sql, "%s $3 OPERATOR(pg_catalog.=) '%s' THEN %ss",
+			appendStringInfo(sql, "%s $3" EQ "'%s' THEN %ss",
 							 i == 0 ? "CASE WHEN" : " WHEN", label, label);
 		else
 			appendStringInfo(sql, "%s%ss", i == 0 ? "" : " OPERATOR(pg_catalog.+) ", label);
 	}
 	appendStringInfo(sql, "%s)::pg_catalog.int8"
 					 " FROM " CLARKY_SCHEMA ".activity_counts"
-					 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-					 " AND owner_kind OPERATOR(pg_catalog.=) '%s'"
-					 " AND owner_id OPERATOR(pg_catalog.=) $2",
-					 filtered ? " END" : "",
-					 owner == CLARKY_OWNER_CONTACT ? "contact" : "company");
+					 " WHERE workspace_id" EQ "$1 AND owner_id" EQ "$2"
+					 " AND owner_kind" EQ "ANY ('{%s%s%s}'::pg_catalog.text[])",
+					 filtered ? " END" : "", roads[kind].links[0],
+					 roads[kind].links[1] ? "," : "",
+					 roads[kind].links[1] ? roads[kind].links[1] : "");
 }
 
 /*
@@ -100,15 +168,16 @@ AppendKeptTotal(StringInfo sql, ClarkyOwner owner, bool filtered)
  * Operators and names are schema-qualified: the plans do not depend on
  * search_path.
  *
- * QUERY_PAGE_BY_IDS finds the page's ids with an index-only scan, which
- * skips the offset's entries without visiting the table, then fetches just
+ * A page merges the roads, each read newest first from its index.
+ * QUERY_PAGE_BY_IDS finds the page's ids with index-only scans, which skip
+ * the offset's entries without visiting the tables, then fetches just
  * those rows by primary key.  The _REVERSED form counts the offset from
- * the other end of the index, for pages past the middle.
+ * the other end of the indexes, for pages past the middle.
  */
 static SPIPlanPtr
-TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
+TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 {
-	SPIPlanPtr *slot = &plans[owner][filtered][query];
+	SPIPlanPtr *slot = &plans[kind][filtered][query];
 	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
 	StringInfoData sql;
 	SPIPlanPtr	plan;
@@ -130,33 +199,35 @@ TimelinePlan(ClarkyOwner owner, bool filtered, TimelineQuery query)
 			if (!filtered)
 			{
 				appendStringInfoString(&sql, ", (");
-				AppendKeptTotal(&sql, owner, false);
+				AppendKeptTotal(&sql, kind, false);
 				appendStringInfoChar(&sql, ')');
 			}
-			AppendTimelineWhere(&sql, owner, filtered);
-			appendStringInfoString(&sql, " ORDER BY occurred_at DESC, id DESC"
+			appendStringInfoString(&sql, " FROM (");
+			AppendRoads(&sql, kind, filtered, ROAD_ROWS);
+			appendStringInfoString(&sql, ") AS t ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
 			break;
 		case QUERY_PAGE_BY_IDS:
 		case QUERY_PAGE_BY_IDS_REVERSED:
 			appendStringInfo(&sql, "SELECT %s"
 							 " FROM " CLARKY_SCHEMA ".activities"
-							 " WHERE workspace_id OPERATOR(pg_catalog.=) $1"
-							 " AND id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT id",
+							 " WHERE workspace_id" EQ "$1 AND deleted_at IS NULL"
+							 " AND id" EQ "ANY (ARRAY(SELECT id FROM (",
 							 ClarkySelectList());
-			AppendTimelineWhere(&sql, owner, filtered);
+			AppendRoads(&sql, kind, filtered, ROAD_KEYS);
 			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS ?
-								   " ORDER BY occurred_at DESC, id DESC" :
-								   " ORDER BY occurred_at, id");
+								   ") AS t (occurred_at, id) ORDER BY occurred_at DESC, id DESC" :
+								   ") AS t (occurred_at, id) ORDER BY occurred_at, id");
 			appendStringInfoString(&sql, " LIMIT $4 OFFSET $5))"
 								   " ORDER BY occurred_at DESC, id DESC");
 			break;
 		case QUERY_TOTAL:
-			AppendKeptTotal(&sql, owner, filtered);
+			AppendKeptTotal(&sql, kind, filtered);
 			break;
 		case QUERY_COUNT_ROWS:
-			appendStringInfoString(&sql, "SELECT pg_catalog.count(*)");
-			AppendTimelineWhere(&sql, owner, filtered);
+			appendStringInfoString(&sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8 FROM (");
+			AppendRoads(&sql, kind, filtered, ROAD_COUNT);
+			appendStringInfoString(&sql, ") AS t (n)");
 			break;
 		case NUM_TIMELINE_QUERIES:
 			pg_unreachable();
@@ -225,13 +296,13 @@ CountsAreKept(void)
  * counts are not being kept, a count of its rows (an index-only scan).
  */
 static int64
-TimelineTotal(ClarkyOwner owner, bool filtered, Datum *values, char *nulls)
+TimelineTotal(ClarkyTimelineKind kind, bool filtered, Datum *values, char *nulls)
 {
 	bool		isnull;
 	Datum		total;
 	TimelineQuery query = CountsAreKept() ? QUERY_TOTAL : QUERY_COUNT_ROWS;
 
-	if (SPI_execute_plan(TimelinePlan(owner, filtered, query), values, nulls,
+	if (SPI_execute_plan(TimelinePlan(kind, filtered, query), values, nulls,
 						 true, 0) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "timeline total query failed");
 	total = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -246,20 +317,10 @@ TimelineTotal(ClarkyOwner owner, bool filtered, Datum *values, char *nulls)
  * All statements run read-only in the function's snapshot, so the total
  * always agrees with the page.
  */
-text *
-ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
-			   int32 page, int32 page_size)
+/* Check a page's parameters */
+void
+ClarkyCheckPage(int32 page, int32 page_size)
 {
-	bool		filtered = (type_label != NULL);
-	int64		offset;
-	int64		total = -1;		/* not known yet */
-	uint64		nrows = 0;
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	StringInfoData buf;
-
-	ClarkyRequireCurrentSql();
-	ClarkyCheckOwnerId(owner_columns[owner], owner_id);
 	if (page < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -273,6 +334,23 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 						CLARKY_MAX_PAGE_SIZE),
 				 errdetail("Got %d.", page_size),
 				 ClarkyErrorField("page_size")));
+}
+
+text *
+ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id, const char *type_label,
+			   int32 page, int32 page_size)
+{
+	bool		filtered = (type_label != NULL);
+	int64		offset;
+	int64		total = -1;		/* not known yet */
+	uint64		nrows = 0;
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	StringInfoData buf;
+
+	ClarkyRequireCurrentSql();
+	ClarkyCheckOwnerId(roads[kind].parameter, owner_id);
+	ClarkyCheckPage(page, page_size);
 	offset = (int64) (page - 1) * page_size;
 
 	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
@@ -306,7 +384,7 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	{
 		ClarkyRenderInfo info = {.want_extra = !filtered};
 
-		nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, QUERY_PAGE),
+		nrows = ClarkyRenderQuery(TimelinePlan(kind, filtered, QUERY_PAGE),
 								  values, nulls, true, &buf, &info);
 		if (nrows < (uint64) page_size && (nrows > 0 || offset == 0))
 			total = offset + (int64) nrows;
@@ -315,7 +393,7 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	}
 	else
 	{
-		total = TimelineTotal(owner, filtered, values, nulls);
+		total = TimelineTotal(kind, filtered, values, nulls);
 		if (offset < total)
 		{
 			int64		from_end = total - offset - page_size;
@@ -328,13 +406,13 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 				values[3] = Int64GetDatum(Min(page_size, total - offset));
 				values[4] = Int64GetDatum(Max(from_end, 0));
 			}
-			nrows = ClarkyRenderQuery(TimelinePlan(owner, filtered, query),
+			nrows = ClarkyRenderQuery(TimelinePlan(kind, filtered, query),
 									  values, nulls, true, &buf, NULL);
 		}
 	}
 
 	if (total < 0)
-		total = TimelineTotal(owner, filtered, values, nulls);
+		total = TimelineTotal(kind, filtered, values, nulls);
 	SPI_finish();
 
 	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
@@ -344,30 +422,41 @@ ClarkyTimeline(ClarkyOwner owner, text *owner_id, const char *type_label,
 	return (text *) buf.data;
 }
 
-/* Refuse a NULL argument, naming the parameter */
-static void
-CheckNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+/* A company timeline's scope: "all" (NULL too) or "direct" */
+ClarkyTimelineKind
+ClarkyCompanyScope(text *value)
 {
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("parameter \"%s\" must not be null", name),
-				 ClarkyErrorField(name)));
+	const char *scope;
+
+	if (value == NULL)
+		return TIMELINE_COMPANY;
+	scope = text_to_cstring(value);
+	if (strcmp(scope, "all") == 0)
+		return TIMELINE_COMPANY;
+	if (strcmp(scope, "direct") == 0)
+		return TIMELINE_COMPANY_DIRECT;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("parameter \"scope\" must be all or direct"),
+			 errdetail("Got \"%s\".", pnstrdup(scope, pg_mbcliplen(scope, strlen(scope), 100))),
+			 errhint("all: the activities logged against the company and those of its people; direct: the company's own."),
+			 ClarkyErrorField("scope")));
+	pg_unreachable();
 }
 
-/* The SQL face of both timelines: typed arguments, errors raised */
+/* The SQL face of the timelines: typed arguments, errors raised */
 static Datum
-TimelineSql(FunctionCallInfo fcinfo, ClarkyOwner owner)
+TimelineSql(FunctionCallInfo fcinfo, ClarkyTimelineKind kind)
 {
 	const char *type_label = NULL;
 
-	CheckNotNull(fcinfo, 0, owner_columns[owner]);
-	CheckNotNull(fcinfo, 2, "page");
-	CheckNotNull(fcinfo, 3, "page_size");
+	ClarkyRequireArgument(fcinfo, 0, roads[kind].parameter);
+	ClarkyRequireArgument(fcinfo, 2, "page");
+	ClarkyRequireArgument(fcinfo, 3, "page_size");
 	if (!PG_ARGISNULL(1))
 		type_label = ClarkyActivityTypeLabel(PG_GETARG_OID(1));
 
-	PG_RETURN_TEXT_P(ClarkyTimeline(owner, PG_GETARG_TEXT_PP(0), type_label,
+	PG_RETURN_TEXT_P(ClarkyTimeline(kind, PG_GETARG_TEXT_PP(0), type_label,
 									PG_GETARG_INT32(2), PG_GETARG_INT32(3)));
 }
 
@@ -377,14 +466,18 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_contact_activities);
 Datum
 clarky_contact_activities(PG_FUNCTION_ARGS)
 {
-	return TimelineSql(fcinfo, CLARKY_OWNER_CONTACT);
+	return TimelineSql(fcinfo, TIMELINE_CONTACT);
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_company_activities);
 
-/* clarky.company_activities(company_id, activity_type, page, page_size) */
+/*
+ * clarky.company_activities(company_id, activity_type, page, page_size,
+ * scope); 1.2.0's has no scope, and is a company's whole timeline
+ */
 Datum
 clarky_company_activities(PG_FUNCTION_ARGS)
 {
-	return TimelineSql(fcinfo, CLARKY_OWNER_COMPANY);
+	return TimelineSql(fcinfo, ClarkyCompanyScope((PG_NARGS() <= 4 || PG_ARGISNULL(4)) ?
+												  NULL : PG_GETARG_TEXT_PP(4)));
 }

@@ -25,8 +25,8 @@ const char *const ClarkyActivityTypes[CLARKY_ACTIVITY_TYPE_COUNT] = {
 };
 
 const FieldDesc ClarkyFields[FIELD_COUNT] = {
-#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) \
-	[tag] = {name, kind, limit, on_create, on_patch, rendered},
+#define CLARKY_FIELD(tag, name, column, kind, limit, on_create, on_patch, rendered) \
+	[tag] = {name, column, kind, limit, on_create, on_patch, rendered},
 #include "activity_fields.h"
 #undef CLARKY_FIELD
 };
@@ -104,12 +104,14 @@ ActivityTypeIndex(const char *label, size_t len)
 	return -1;
 }
 
+/* The field of a payload's key, or FIELD_COUNT if it names none */
 ClarkyField
 FieldIndex(const char *key, size_t len)
 {
 	for (int i = 0; i < FIELD_COUNT; i++)
 	{
-		if (strlen(ClarkyFields[i].name) == len &&
+		if (ClarkyFields[i].rendered != RENDER_NEVER &&
+			strlen(ClarkyFields[i].name) == len &&
 			memcmp(ClarkyFields[i].name, key, len) == 0)
 			return (ClarkyField) i;
 	}
@@ -299,6 +301,89 @@ DurationField(const PayloadMember *m, ValidationError *error)
 	return Detail(error, "Got %.*s.", (int) m->text_len, m->text);
 }
 
+/*
+ * The field an id list's primary id is given in: contact_ids' is
+ * contact_id, company_ids' company_id.  (via_company_ids has none.)
+ */
+ClarkyField
+ListPrimary(ClarkyField list)
+{
+	switch (list)
+	{
+		case FIELD_CONTACT_IDS:
+			return FIELD_CONTACT_ID;
+		case FIELD_COMPANY_IDS:
+			return FIELD_COMPANY_ID;
+		default:
+			return FIELD_COUNT;
+	}
+}
+
+/* An id list's number of ids, with its primary, within the limit */
+bool
+ValidateTagCount(ClarkyField list, int count, ValidationError *error)
+{
+	const FieldDesc *desc = &ClarkyFields[list];
+
+	if (count <= desc->limit)
+		return true;
+	Fail(error, VALIDATION_TOO_MANY, desc->name, "field \"%s\" has too many ids",
+		 desc->name);
+	return Detail(error, "It has %d, with %s; the limit is %d.", count,
+				  ClarkyFields[ListPrimary(list)].name, desc->limit);
+}
+
+/*
+ * An id list: an array of at most limit distinct ids, each one as an id
+ * field is; an error names the element ("contact_ids[2]", counting from 0)
+ */
+static bool
+IdListField(ClarkyField field, const PayloadMember *m,
+			const TextEncoding *encoding, ValidationError *error)
+{
+	const FieldDesc *desc = &ClarkyFields[field];
+
+	if (m->kind != JSON_ARRAY)
+		return WrongType(field, m, "an array of ids", error);
+	if (m->element_count > desc->limit)
+	{
+		Fail(error, VALIDATION_TOO_MANY, desc->name,
+			 "field \"%s\" has too many ids", desc->name);
+		return Detail(error, "It has %d; the limit is %d.", m->element_count,
+					  desc->limit);
+	}
+	for (int i = 0; i < m->element_count; i++)
+	{
+		const PayloadMember *e = &m->elements[i];
+		char		name[64];
+
+		snprintf(name, sizeof(name), "%s[%d]", desc->name, i);
+		if (e->kind != JSON_STRING)
+		{
+			Fail(error, VALIDATION_WRONG_TYPE, name, "field \"%s\" must be a string", name);
+			return Detail(error, "Got a JSON %s.", KindName(e->kind));
+		}
+		if (!CheckNotEmpty("field", name, e->text_len, error) ||
+			!CheckLength("field", name, e->text, e->text_len, CLARKY_MAX_ID_CHARS,
+						 encoding, error))
+			return false;
+		for (int j = 0; j < i; j++)
+		{
+			const PayloadMember *earlier = &m->elements[j];
+			char		quoted[QUOTED_VALUE_BYTES + 8];
+
+			if (earlier->text_len != e->text_len ||
+				memcmp(earlier->text, e->text, e->text_len) != 0)
+				continue;
+			Quote(quoted, sizeof(quoted), e->text, e->text_len, encoding);
+			Fail(error, VALIDATION_DUPLICATE, name,
+				 "field \"%s\" repeats %s[%d]", name, desc->name, j);
+			return Detail(error, "Got %s twice; the ids of a list are distinct.", quoted);
+		}
+	}
+	return true;
+}
+
 /* metadata's size as JSON text and its nesting depth, within their limits */
 bool
 ValidateMetadataSize(size_t json_len, int depth, ValidationError *error)
@@ -377,6 +462,8 @@ JudgeField(ClarkyField field, const PayloadMember *m, ValidatedPayload *payload,
 			return DurationField(m, error);
 		case FIELD_KIND_METADATA:
 			return MetadataField(m, error);
+		case FIELD_KIND_ID_LIST:
+			return IdListField(field, m, encoding, error);
 		case FIELD_KIND_VERSION:
 			break;
 	}
@@ -466,8 +553,13 @@ ValidatePayload(const PayloadMember *members, int count, PayloadMode mode,
 	}
 
 	if (mode == PAYLOAD_CREATE)
-		return ValidateContactOrCompany(f[FIELD_CONTACT_ID] != NULL,
-										f[FIELD_COMPANY_ID] != NULL, error);
+		return ValidateContactOrCompany(f[FIELD_CONTACT_ID] != NULL ||
+										(f[FIELD_CONTACT_IDS] != NULL &&
+										 f[FIELD_CONTACT_IDS]->element_count > 0),
+										f[FIELD_COMPANY_ID] != NULL ||
+										(f[FIELD_COMPANY_IDS] != NULL &&
+										 f[FIELD_COMPANY_IDS]->element_count > 0),
+										error);
 	return true;
 }
 

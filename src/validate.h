@@ -25,6 +25,7 @@
 #define CLARKY_MAX_METADATA_BYTES 65536
 #define CLARKY_MAX_METADATA_DEPTH 32	/* nesting of objects and arrays */
 #define CLARKY_MAX_DURATION_MINUTES 1000000
+#define CLARKY_MAX_TAGS 50		/* contacts (or companies) of one activity */
 
 /* The seven activity types, in the order of the enum clarky.activity_type */
 #define CLARKY_ACTIVITY_TYPE_COUNT 7
@@ -41,7 +42,8 @@ typedef enum FieldKind
 	FIELD_KIND_TIMESTAMP,
 	FIELD_KIND_DURATION,
 	FIELD_KIND_METADATA,
-	FIELD_KIND_VERSION
+	FIELD_KIND_VERSION,
+	FIELD_KIND_ID_LIST
 } FieldKind;
 
 typedef enum FieldOnCreate
@@ -62,13 +64,14 @@ typedef enum FieldOnPatch
 typedef enum FieldRender
 {
 	RENDER_ALWAYS,
-	RENDER_DELETED
+	RENDER_DELETED,
+	RENDER_NEVER
 } FieldRender;
 
 /* The fields of an activity, in the order of activity_fields.h */
 typedef enum ClarkyField
 {
-#define CLARKY_FIELD(tag, name, kind, limit, on_create, on_patch, rendered) tag,
+#define CLARKY_FIELD(tag, name, column, kind, limit, on_create, on_patch, rendered) tag,
 #include "activity_fields.h"
 #undef CLARKY_FIELD
 	FIELD_COUNT
@@ -78,6 +81,7 @@ typedef enum ClarkyField
 typedef struct FieldDesc
 {
 	const char *name;
+	const char *column;
 	FieldKind	kind;
 	int			limit;
 	FieldOnCreate on_create;
@@ -122,6 +126,8 @@ typedef struct PayloadMember
 	size_t		text_len;
 	size_t		json_len;		/* an object's length as JSON text */
 	int			depth;			/* an object's nesting depth (itself: 1) */
+	const struct PayloadMember *elements;	/* an id list's first elements */
+	int			element_count;	/* an array's number of elements */
 } PayloadMember;
 
 /* What ValidatePayload and ValidateIdParameter find wrong */
@@ -141,7 +147,9 @@ typedef enum ValidationCode
 	VALIDATION_TOO_DEEP,		/* metadata nested beyond its limit */
 	VALIDATION_NO_OWNER,		/* neither contact_id nor company_id */
 	VALIDATION_FIXED,			/* a patch of a field the server sets */
-	VALIDATION_NOT_NULL			/* a patch clearing a field that must stay set */
+	VALIDATION_NOT_NULL,		/* a patch clearing a field that must stay set */
+	VALIDATION_TOO_MANY,		/* an id list over its limit */
+	VALIDATION_DUPLICATE		/* an id twice in a list */
 } ValidationCode;
 
 #define VALIDATION_TEXT_LEN 400
@@ -188,6 +196,8 @@ extern bool ValidateMetadataSize(size_t json_len, int depth,
 extern bool ValidateIdParameter(const char *name, const char *value, size_t len,
 								const TextEncoding *encoding,
 								ValidationError *error);
+extern bool ValidateTagCount(ClarkyField list, int count, ValidationError *error);
+extern ClarkyField ListPrimary(ClarkyField list);
 extern int	ActivityTypeIndex(const char *label, size_t len);
 extern ClarkyField FieldIndex(const char *key, size_t len);
 

@@ -1,0 +1,622 @@
+/*-------------------------------------------------------------------------
+ *
+ * links.c
+ *	  An activity's contacts and companies, the links that put it on their
+ *	  timelines, and which contacts belong to which companies.
+ *
+ * An activity has a primary contact (contact_id) and a primary company
+ * (company_id), and up to 49 others of each (contact_ids and company_ids
+ * render the primary first).  clarky.activities keeps the primary ones in
+ * contact_id and company_id, the others in other_contact_ids and
+ * other_company_ids, and in via_company_ids the companies the activity
+ * reached through its contacts when it was written: those its contacts
+ * belonged to then (clarky.company_memberships), less the companies it is
+ * logged against itself.  The row is the whole truth; the rest derives
+ * from it.
+ *
+ * A primary contact's or company's timeline is a range of the activities'
+ * own indexes, as in 1.0.  Every other road to a timeline is a row of
+ * clarky.activity_links: ("contact", c) for each other contact,
+ * ("company", c) for each other company, ("via_company", c) for each
+ * company reached through people.  A live activity has exactly those
+ * links; a deleted one none, so timelines read live entries only.  The
+ * functions here write them in the statement after the activity's own,
+ * in the same transaction; no trigger is needed.  A company reaches an
+ * activity by at most one road (primary, other, or through people), so its
+ * timeline and its total count each activity once.
+ *
+ * The rules of the lists (see ResolveList): given only contact_ids, its
+ * first id is the primary one; given contact_id too, that one is, and is
+ * taken out of the others (so it is added where the array lacks it).  A
+ * patch of contact_ids replaces the set; a patch of contact_id alone
+ * replaces the primary contact (the old one leaves), and clearing it makes
+ * the first of the others primary.  Likewise for companies.
+ *
+ * Attribution is decided when an activity is written: logging it, or an
+ * update that changes its contacts or companies, looks the memberships up.
+ * Adding a contact to a company changes no past activity unless a backfill
+ * is asked for; removing one changes none.
+ *
+ * Every statement names the call's workspace and runs with the caller's
+ * privileges.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/timestamp.h"
+
+#include "clarky_activity.h"
+#include "iso8601.h"
+
+/* The statements, prepared once per backend */
+typedef enum LinkStatement
+{
+	STMT_VIA_COMPANIES,			/* $1 ws, $2 contacts, $3 company, $4 others */
+	STMT_INSERT_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4 type, $5-$7 */
+	STMT_DELETE_LINKS,			/* $1 ws, $2 id */
+	STMT_ADD_MEMBER,			/* $1 ws, $2 company, $3 contact, $4 now */
+	STMT_MEMBER_SINCE,			/* $1 ws, $2 company, $3 contact */
+	STMT_REMOVE_MEMBER,			/* $1 ws, $2 company, $3 contact */
+	STMT_CONTACT_LINKED,		/* $1 ws, $2 contact: ids linked to it */
+	STMT_BACKFILL,				/* $1 ws, $2 company, $3 contact, $4 linked ids */
+	STMT_INSERT_VIA_LINKS,		/* $1 ws, $2 company, $3 ids, $4 times, $5 types */
+	STMT_MEMBERS_PAGE,			/* $1 ws, $2 company, $3 limit, $4 offset */
+	STMT_MEMBERS_COUNT,			/* $1 ws, $2 company */
+	NUM_LINK_STATEMENTS
+} LinkStatement;
+
+static SPIPlanPtr plans[NUM_LINK_STATEMENTS];
+
+#define EQ " OPERATOR(pg_catalog.=) "
+#define NE " OPERATOR(pg_catalog.<>) "
+#define LINKS CLARKY_SCHEMA ".activity_links"
+#define MEMBERSHIPS CLARKY_SCHEMA ".company_memberships"
+#define LINK_COLUMNS "(workspace_id, owner_kind, owner_id, activity_id, occurred_at, activity_type)"
+
+static SPIPlanPtr
+LinkPlan(LinkStatement statement)
+{
+	static const struct
+	{
+		const char *sql;
+		int			nargs;
+		Oid			argtypes[7];
+	}			statements[NUM_LINK_STATEMENTS] = {
+		[STMT_VIA_COMPANIES] = {
+			"SELECT pg_catalog.array_agg(DISTINCT m.company_id ORDER BY m.company_id)"
+			" FROM " MEMBERSHIPS " AS m"
+			" WHERE m.workspace_id" EQ "$1 AND m.contact_id" EQ "ANY ($2)"
+			" AND ($3 IS NULL OR m.company_id" NE "$3)"
+			" AND m.company_id" NE "ALL ($4)",
+			4, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTARRAYOID}
+		},
+		[STMT_INSERT_LINKS] = {
+			"INSERT INTO " LINKS " " LINK_COLUMNS
+			" SELECT $1, k.kind, k.owner_id, $2, $3, $4::" CLARKY_SCHEMA ".activity_type"
+			" FROM (SELECT 'contact', o FROM pg_catalog.unnest($5) AS o"
+			" UNION ALL SELECT 'company', o FROM pg_catalog.unnest($6) AS o"
+			" UNION ALL SELECT 'via_company', o FROM pg_catalog.unnest($7) AS o)"
+			" AS k (kind, owner_id)",
+			7, {TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
+		},
+		[STMT_DELETE_LINKS] = {
+			"DELETE FROM " LINKS " WHERE workspace_id" EQ "$1 AND activity_id" EQ "$2",
+			2, {TEXTOID, TEXTOID}
+		},
+		[STMT_ADD_MEMBER] = {
+			"INSERT INTO " MEMBERSHIPS " (workspace_id, company_id, contact_id, added_at)"
+			" VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING added_at",
+			4, {TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID}
+		},
+		[STMT_MEMBER_SINCE] = {
+			"SELECT added_at FROM " MEMBERSHIPS
+			" WHERE workspace_id" EQ "$1 AND company_id" EQ "$2 AND contact_id" EQ "$3",
+			3, {TEXTOID, TEXTOID, TEXTOID}
+		},
+		[STMT_REMOVE_MEMBER] = {
+			"DELETE FROM " MEMBERSHIPS
+			" WHERE workspace_id" EQ "$1 AND company_id" EQ "$2 AND contact_id" EQ "$3",
+			3, {TEXTOID, TEXTOID, TEXTOID}
+		},
+		[STMT_CONTACT_LINKED] = {
+			"SELECT pg_catalog.array_agg(activity_id) FROM " LINKS
+			" WHERE workspace_id" EQ "$1 AND owner_kind" EQ "'contact' AND owner_id" EQ "$2",
+			2, {TEXTOID, TEXTOID}
+		},
+
+		/*
+		 * The contact's live activities that do not reach the company yet
+		 * gain it as a company reached through people; their version stays,
+		 * for nothing they render changes
+		 */
+		[STMT_BACKFILL] = {
+			"UPDATE " CLARKY_SCHEMA ".activities"
+			" SET via_company_ids = pg_catalog.array_append(via_company_ids, $2)"
+			" WHERE workspace_id" EQ "$1 AND deleted_at IS NULL"
+			" AND (contact_id" EQ "$3 OR id" EQ "ANY ($4))"
+			" AND (company_id IS NULL OR company_id" NE "$2)"
+			" AND $2" NE "ALL (other_company_ids) AND $2" NE "ALL (via_company_ids)"
+			" RETURNING id, occurred_at, activity_type::pg_catalog.text",
+			4, {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID}
+		},
+		[STMT_INSERT_VIA_LINKS] = {
+			"INSERT INTO " LINKS " " LINK_COLUMNS
+			" SELECT $1, 'via_company', $2, u.id, u.occurred_at,"
+			" u.activity_type::" CLARKY_SCHEMA ".activity_type"
+			" FROM pg_catalog.unnest($3, $4, $5) AS u (id, occurred_at, activity_type)",
+			5, {TEXTOID, TEXTOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID}
+		},
+		[STMT_MEMBERS_PAGE] = {
+			"SELECT contact_id, added_at FROM " MEMBERSHIPS
+			" WHERE workspace_id" EQ "$1 AND company_id" EQ "$2"
+			" ORDER BY contact_id LIMIT $3 OFFSET $4",
+			4, {TEXTOID, TEXTOID, INT8OID, INT8OID}
+		},
+		[STMT_MEMBERS_COUNT] = {
+			"SELECT pg_catalog.count(*) FROM " MEMBERSHIPS
+			" WHERE workspace_id" EQ "$1 AND company_id" EQ "$2",
+			2, {TEXTOID, TEXTOID}
+		},
+	};
+
+	if (plans[statement] == NULL)
+		plans[statement] = ClarkyKeepPlan(statements[statement].sql,
+										  statements[statement].nargs,
+										  (Oid *) statements[statement].argtypes);
+	return plans[statement];
+}
+
+/* Whether two text datums hold the same string */
+static bool
+SameText(Datum a, Datum b)
+{
+	text	   *ta = DatumGetTextPP(a);
+	text	   *tb = DatumGetTextPP(b);
+
+	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
+		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
+}
+
+/* The ids of a text[] datum (NULL or empty: none) */
+static int
+IdsOf(Datum array, bool isnull, Datum **ids)
+{
+	int			n = 0;
+
+	*ids = NULL;
+	if (!isnull)
+		deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
+						  TYPALIGN_INT, ids, NULL, &n);
+	return n;
+}
+
+/* A text[] datum of ids[0..n) */
+static Datum
+IdArray(Datum *ids, int n)
+{
+	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* An empty text[] datum */
+Datum
+ClarkyNoIds(void)
+{
+	return PointerGetDatum(construct_empty_array(TEXTOID));
+}
+
+/* Whether a text[] datum has ids */
+static bool
+HasIds(Datum array)
+{
+	return ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(array)),
+						  ARR_DIMS(DatumGetArrayTypeP(array))) > 0;
+}
+
+/*
+ * Apply what a payload gives of one list (contact_ids or company_ids) and
+ * its primary field to row, by the rules in the file's header.  patch holds
+ * the given values: the primary as text (or null), the list as the text[]
+ * of every id given (or null).  Returns whether the primary or the others
+ * changed.
+ */
+static bool
+ResolveList(ClarkyRow *row, const ClarkyRow *patch, const bool *given,
+			ClarkyField list)
+{
+	ClarkyField primary = ListPrimary(list);
+	Datum	   *ids;
+	int			n;
+	Datum		new_primary = (Datum) 0;
+	bool		has_primary = false;
+	Datum	   *others;
+	int			count = 0;
+	bool		changed;
+	ValidationError error;
+
+	if (!given[primary] && !given[list])
+		return false;
+
+	/* the ids to sort out: the list given, or else the current others */
+	if (given[list])
+		n = IdsOf(patch->values[list], patch->isnull[list], &ids);
+	else
+		n = IdsOf(row->values[list], row->isnull[list], &ids);
+
+	if (given[primary] && !patch->isnull[primary])
+	{
+		new_primary = patch->values[primary];
+		has_primary = true;
+	}
+	else if (n > 0)
+	{
+		/* the first id given, or the first of the others, is primary */
+		new_primary = ids[0];
+		has_primary = true;
+		ids++;
+		n--;
+	}
+
+	others = palloc(Max(n, 1) * sizeof(Datum));
+	for (int i = 0; i < n; i++)
+	{
+		if (!has_primary || !SameText(ids[i], new_primary))
+			others[count++] = ids[i];
+	}
+	if (!ValidateTagCount(list, count + (has_primary ? 1 : 0), &error))
+		ClarkyReportValidationError(&error);
+
+	changed = (has_primary == row->isnull[primary]) ||
+		(has_primary && !SameText(new_primary, row->values[primary]));
+	if (!changed)
+	{
+		Datum	   *old;
+		int			n_old = IdsOf(row->values[list], row->isnull[list], &old);
+
+		changed = (n_old != count);
+		for (int i = 0; i < count && !changed; i++)
+			changed = !SameText(old[i], others[i]);
+	}
+
+	row->values[primary] = new_primary;
+	row->isnull[primary] = !has_primary;
+	row->values[list] = IdArray(others, count);
+	row->isnull[list] = false;
+	return changed;
+}
+
+/*
+ * Apply a payload's contact_id, company_id, contact_ids and company_ids to
+ * row (for a new activity: one whose primary ids are null and lists
+ * empty).  Returns whether the activity's contacts or companies changed.
+ */
+bool
+ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch, const bool *given)
+{
+	bool		contacts = ResolveList(row, patch, given, FIELD_CONTACT_IDS);
+	bool		companies = ResolveList(row, patch, given, FIELD_COMPANY_IDS);
+
+	return contacts || companies;
+}
+
+/*
+ * Decide the companies row reaches through its contacts, now: into
+ * row's via_company_ids.  Within SPI.
+ */
+void
+ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
+{
+	Datum	   *others;
+	int			n = IdsOf(row->values[FIELD_CONTACT_IDS], row->isnull[FIELD_CONTACT_IDS], &others);
+	Datum	   *contacts = palloc((n + 1) * sizeof(Datum));
+	int			count = 0;
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		isnull;
+	Datum		via;
+
+	row->values[FIELD_VIA_COMPANY_IDS] = ClarkyNoIds();
+	row->isnull[FIELD_VIA_COMPANY_IDS] = false;
+	if (!row->isnull[FIELD_CONTACT_ID])
+		contacts[count++] = row->values[FIELD_CONTACT_ID];
+	for (int i = 0; i < n; i++)
+		contacts[count++] = others[i];
+	if (count == 0)
+		return;
+
+	values[0] = workspace;
+	values[1] = IdArray(contacts, count);
+	values[2] = row->values[FIELD_COMPANY_ID];
+	nulls[2] = row->isnull[FIELD_COMPANY_ID] ? 'n' : ' ';
+	values[3] = row->values[FIELD_COMPANY_IDS];
+	if (SPI_execute_plan(LinkPlan(STMT_VIA_COMPANIES), values, nulls, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "company membership lookup failed");
+	via = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		row->values[FIELD_VIA_COMPANY_IDS] = SPI_datumTransfer(via, false, -1);
+}
+
+/* Whether a live activity of these values has links */
+bool
+ClarkyHasLinks(const ClarkyRow *row)
+{
+	return HasIds(row->values[FIELD_CONTACT_IDS]) ||
+		HasIds(row->values[FIELD_COMPANY_IDS]) ||
+		HasIds(row->values[FIELD_VIA_COMPANY_IDS]);
+}
+
+/*
+ * Write the links of the live activity row (its id, occurred_at, activity
+ * type label and lists), if it has any.  Within SPI.
+ */
+void
+ClarkyInsertLinks(Datum workspace, const ClarkyRow *row, const char *type_label)
+{
+	Datum		values[7];
+	const char	nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+
+	if (!ClarkyHasLinks(row))
+		return;
+	values[0] = workspace;
+	values[1] = row->values[FIELD_ID];
+	values[2] = row->values[FIELD_OCCURRED_AT];
+	values[3] = CStringGetTextDatum(type_label);
+	values[4] = row->values[FIELD_CONTACT_IDS];
+	values[5] = row->values[FIELD_COMPANY_IDS];
+	values[6] = row->values[FIELD_VIA_COMPANY_IDS];
+	if (SPI_execute_plan(LinkPlan(STMT_INSERT_LINKS), values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "activity links insert failed");
+}
+
+/* Remove every link of activity id.  Within SPI. */
+void
+ClarkyDeleteLinks(Datum workspace, Datum id)
+{
+	Datum		values[2] = {workspace, id};
+
+	if (SPI_execute_plan(LinkPlan(STMT_DELETE_LINKS), values, "  ", false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "activity links delete failed");
+}
+
+/* Check a contact and a company id parameter; the first parameters */
+static void
+BeginMembershipCall(text *contact_id, text *company_id, Datum *values)
+{
+	ClarkyRequireCurrentSql();
+	ClarkyCheckOwnerId("contact_id", contact_id);
+	ClarkyCheckOwnerId("company_id", company_id);
+	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
+	values[1] = PointerGetDatum(company_id);
+	values[2] = PointerGetDatum(contact_id);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+}
+
+/* Append a membership's JSON object's keys (after "{") */
+static void
+AppendMembership(StringInfo buf, text *company_id, text *contact_id, TimestampTz added_at)
+{
+	char		when[ISO8601_FORMAT_LEN + 1];
+
+	if (Iso8601Format(added_at, when) == 0)
+		elog(ERROR, "timestamp out of range for rendering");
+	appendStringInfoString(buf, "\"company_id\": ");
+	ClarkyAppendJsonString(buf, VARDATA_ANY(company_id), VARSIZE_ANY_EXHDR(company_id));
+	appendStringInfoString(buf, ", \"contact_id\": ");
+	ClarkyAppendJsonString(buf, VARDATA_ANY(contact_id), VARSIZE_ANY_EXHDR(contact_id));
+	appendStringInfo(buf, ", \"added_at\": \"%s\"", when);
+}
+
+/*
+ * Backfill: the contact's live activities that do not reach the company
+ * yet reach it through people from now on.  Returns how many.  values
+ * holds the workspace, the company and the contact.
+ */
+static uint64
+Backfill(Datum *values)
+{
+	Datum		args[5];
+	bool		isnull;
+	uint64		n;
+	Datum	   *ids;
+	Datum	   *times;
+	Datum	   *types;
+
+	/* the activities the contact is on as one of the others */
+	if (SPI_execute_plan(LinkPlan(STMT_CONTACT_LINKED), (Datum[]) {values[0], values[2]},
+						 "  ", false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "contact links lookup failed");
+	args[0] = values[0];
+	args[1] = values[1];
+	args[2] = values[2];
+	args[3] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		args[3] = ClarkyNoIds();
+	else
+		args[3] = SPI_datumTransfer(args[3], false, -1);
+
+	if (SPI_execute_plan(LinkPlan(STMT_BACKFILL), args, "    ", false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "backfill update failed");
+	n = SPI_processed;
+	if (n == 0)
+		return 0;
+
+	ids = palloc(n * sizeof(Datum));
+	times = palloc(n * sizeof(Datum));
+	types = palloc(n * sizeof(Datum));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		ids[i] = SPI_getbinval(tuple, desc, 1, &isnull);
+		times[i] = SPI_getbinval(tuple, desc, 2, &isnull);
+		types[i] = SPI_getbinval(tuple, desc, 3, &isnull);
+	}
+	args[2] = IdArray(ids, (int) n);
+	args[3] = PointerGetDatum(construct_array(times, (int) n, TIMESTAMPTZOID, 8,
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[4] = IdArray(types, (int) n);
+	if (SPI_execute_plan(LinkPlan(STMT_INSERT_VIA_LINKS), args, "     ", false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "backfill links insert failed");
+	return n;
+}
+
+/*
+ * Make contact_id one of company_id's contacts (nothing changes if it is
+ * already), backfilling its past activities if asked.  *created says
+ * whether the membership is new.  Returns {"data": membership}.
+ */
+text *
+ClarkyAddContactToCompany(text *contact_id, text *company_id, bool backfill,
+						  bool *created)
+{
+	Datum		values[4];
+	bool		isnull;
+	TimestampTz added_at;
+	uint64		backfilled = 0;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	BeginMembershipCall(contact_id, company_id, values);
+	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	if (SPI_execute_plan(LinkPlan(STMT_ADD_MEMBER), values, "    ", false, 0) != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "company membership insert failed");
+	*created = (SPI_processed == 1);
+	if (!*created &&
+		(SPI_execute_plan(LinkPlan(STMT_MEMBER_SINCE), values, "   ", false, 1) != SPI_OK_SELECT ||
+		 SPI_processed != 1))
+		elog(ERROR, "company membership lookup failed");
+	added_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1, &isnull));
+	if (backfill)
+		backfilled = Backfill(values);
+	SPI_finish();
+
+	appendStringInfoString(&buf, "{\"data\": {");
+	AppendMembership(&buf, company_id, contact_id, added_at);
+	appendStringInfo(&buf, ", \"backfilled\": " UINT64_FORMAT "}}", backfilled);
+	SET_VARSIZE(buf.data, buf.len);
+	return (text *) buf.data;
+}
+
+/* Take contact_id out of company_id's contacts; whether it was in them */
+bool
+ClarkyRemoveContactFromCompany(text *contact_id, text *company_id)
+{
+	Datum		values[3];
+	bool		removed;
+
+	BeginMembershipCall(contact_id, company_id, values);
+	if (SPI_execute_plan(LinkPlan(STMT_REMOVE_MEMBER), values, "   ", false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "company membership delete failed");
+	removed = (SPI_processed > 0);
+	SPI_finish();
+	return removed;
+}
+
+/*
+ * One page of company_id's contacts, by contact id: {"data": [membership,
+ * ...], "pagination": {...}}.  The page and its total are read in one
+ * snapshot.
+ */
+text *
+ClarkyCompanyContacts(text *company_id, int32 page, int32 page_size)
+{
+	Datum		values[4];
+	const char	nulls[4] = {' ', ' ', ' ', ' '};
+	int64		total;
+	bool		isnull;
+	StringInfoData buf;
+
+	ClarkyRequireCurrentSql();
+	ClarkyCheckOwnerId("company_id", company_id);
+	ClarkyCheckPage(page, page_size);
+
+	initStringInfo(&buf);
+	appendStringInfoSpaces(&buf, VARHDRSZ);
+	appendStringInfoString(&buf, "{\"data\": [");
+	values[0] = PointerGetDatum(ClarkyCurrentWorkspace());
+	values[1] = PointerGetDatum(company_id);
+	values[2] = Int64GetDatum(page_size);
+	values[3] = Int64GetDatum((int64) (page - 1) * page_size);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(LinkPlan(STMT_MEMBERS_PAGE), values, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "company contacts query failed");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		text	   *contact = DatumGetTextPP(SPI_getbinval(tuple, desc, 1, &isnull));
+		TimestampTz added_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 2, &isnull));
+
+		appendStringInfoString(&buf, i ? ", {" : "{");
+		AppendMembership(&buf, company_id, contact, added_at);
+		appendStringInfoChar(&buf, '}');
+	}
+	if (SPI_processed > 0 && SPI_processed < (uint64) page_size)
+		total = DatumGetInt64(values[3]) + (int64) SPI_processed;
+	else
+	{
+		if (SPI_execute_plan(LinkPlan(STMT_MEMBERS_COUNT), values, nulls, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "company contacts count failed");
+		total = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											&isnull));
+	}
+	SPI_finish();
+
+	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
+					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
+					 page, page_size, total, (total + page_size - 1) / page_size);
+	SET_VARSIZE(buf.data, buf.len);
+	return (text *) buf.data;
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_add_contact_to_company);
+
+/* clarky.add_contact_to_company(contact_id, company_id, backfill) */
+Datum
+clarky_add_contact_to_company(PG_FUNCTION_ARGS)
+{
+	bool		created;
+
+	ClarkyRequireArgument(fcinfo, 0, "contact_id");
+	ClarkyRequireArgument(fcinfo, 1, "company_id");
+	ClarkyRequireArgument(fcinfo, 2, "backfill");
+	PG_RETURN_TEXT_P(ClarkyAddContactToCompany(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1),
+											   PG_GETARG_BOOL(2), &created));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_remove_contact_from_company);
+
+/* clarky.remove_contact_from_company(contact_id, company_id) */
+Datum
+clarky_remove_contact_from_company(PG_FUNCTION_ARGS)
+{
+	ClarkyRequireArgument(fcinfo, 0, "contact_id");
+	ClarkyRequireArgument(fcinfo, 1, "company_id");
+	PG_RETURN_BOOL(ClarkyRemoveContactFromCompany(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1)));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_company_contacts);
+
+/* clarky.company_contacts(company_id, page, page_size) */
+Datum
+clarky_company_contacts(PG_FUNCTION_ARGS)
+{
+	ClarkyRequireArgument(fcinfo, 0, "company_id");
+	ClarkyRequireArgument(fcinfo, 1, "page");
+	ClarkyRequireArgument(fcinfo, 2, "page_size");
+	PG_RETURN_TEXT_P(ClarkyCompanyContacts(PG_GETARG_TEXT_PP(0), PG_GETARG_INT32(1),
+										   PG_GETARG_INT32(2)));
+}
