@@ -92,6 +92,11 @@ CREATE TABLE clarky.activity_links (
 		REFERENCES clarky.activities (workspace_id, id) ON DELETE CASCADE
 );
 
+-- pg_dump keeps the links with the activities (pg_dump restores the data
+-- of extension tables in the order of their foreign keys), so that a
+-- restored database needs no rebuild.
+SELECT pg_catalog.pg_extension_config_dump('clarky.activity_links', '');
+
 CREATE INDEX activity_links_timeline ON clarky.activity_links
 	(workspace_id, owner_kind, owner_id, occurred_at DESC, activity_id DESC);
 CREATE INDEX activity_links_type_timeline ON clarky.activity_links
