@@ -120,16 +120,31 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
 					 link_kind, filtered ? " AND l.activity_type" TYPE_EQ : "");
 }
 
-/* Every road of the timeline, as a UNION ALL */
+/*
+ * Every road of the timeline, as a UNION ALL.  For a page (order "DESC",
+ * newest first, or "" from the oldest end), each road is read in its
+ * index's order and cut at the page's end ($4 and $5): the planner then
+ * reads each one's index in order, as far as the page needs, whatever its
+ * estimates of a generic plan, and sorts a few rows.
+ */
 static void
 AppendRoads(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
-			RoadColumns columns)
+			RoadColumns columns, const char *order)
 {
-	AppendRoad(sql, kind, NULL, filtered, columns);
-	for (int i = 0; i < NUM_LINK_ROADS(kind); i++)
+	for (int i = -1; i < NUM_LINK_ROADS(kind); i++)
 	{
-		appendStringInfoString(sql, " UNION ALL ");
-		AppendRoad(sql, kind, roads[kind].links[i], filtered, columns);
+		const char *link_kind = (i < 0) ? NULL : roads[kind].links[i];
+
+		if (i >= 0)
+			appendStringInfoString(sql, " UNION ALL ");
+		if (order != NULL)
+			appendStringInfoChar(sql, '(');
+		AppendRoad(sql, kind, link_kind, filtered, columns);
+		if (order != NULL)
+			appendStringInfo(sql, " ORDER BY %s %s, %s %s"
+							 " LIMIT $4 OPERATOR(pg_catalog.+) $5)",
+							 link_kind ? "l.occurred_at" : "occurred_at", order,
+							 link_kind ? "l.activity_id" : "id", order);
 	}
 }
 
@@ -168,7 +183,8 @@ AppendKeptTotal(StringInfo sql, ClarkyTimelineKind kind, bool filtered)
  * Operators and names are schema-qualified: the plans do not depend on
  * search_path.
  *
- * A page merges the roads, each read newest first from its index.
+ * A page merges the roads, each read newest first from its index (see
+ * AppendRoads).
  * QUERY_PAGE_BY_IDS finds the page's ids with index-only scans, which skip
  * the offset's entries without visiting the tables, then fetches just
  * those rows by primary key.  The _REVERSED form counts the offset from
@@ -203,7 +219,7 @@ TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 				appendStringInfoChar(&sql, ')');
 			}
 			appendStringInfoString(&sql, " FROM (");
-			AppendRoads(&sql, kind, filtered, ROAD_ROWS);
+			AppendRoads(&sql, kind, filtered, ROAD_ROWS, "DESC");
 			appendStringInfoString(&sql, ") AS t ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
 			break;
@@ -214,7 +230,8 @@ TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 							 " WHERE workspace_id" EQ "$1 AND deleted_at IS NULL"
 							 " AND id" EQ "ANY (ARRAY(SELECT id FROM (",
 							 ClarkySelectList());
-			AppendRoads(&sql, kind, filtered, ROAD_KEYS);
+			AppendRoads(&sql, kind, filtered, ROAD_KEYS,
+						query == QUERY_PAGE_BY_IDS ? "DESC" : "");
 			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS ?
 								   ") AS t (occurred_at, id) ORDER BY occurred_at DESC, id DESC" :
 								   ") AS t (occurred_at, id) ORDER BY occurred_at, id");
@@ -226,7 +243,7 @@ TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 			break;
 		case QUERY_COUNT_ROWS:
 			appendStringInfoString(&sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8 FROM (");
-			AppendRoads(&sql, kind, filtered, ROAD_COUNT);
+			AppendRoads(&sql, kind, filtered, ROAD_COUNT, NULL);
 			appendStringInfoString(&sql, ") AS t (n)");
 			break;
 		case NUM_TIMELINE_QUERIES:
