@@ -306,9 +306,9 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 
 	/*
-	 * An update that moves no activity between counts costs nothing more;
-	 * one that keeps its workspace, type and liveness changes the counts of
-	 * the owners it gains or loses only.
+	 * An update that moves no activity between counts costs nothing more; one
+	 * that keeps its workspace, type and liveness changes the counts of the
+	 * owners it gains or loses only.
 	 */
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
 		TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))

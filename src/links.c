@@ -59,14 +59,17 @@
 typedef enum LinkStatement
 {
 	STMT_VIA_COMPANIES,			/* $1 ws, $2 contacts, $3 company, $4 others */
-	STMT_INSERT_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4 type, $5-$7 */
+	STMT_INSERT_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4 type,
+								 * $5-$7 */
 	STMT_DELETE_LINKS,			/* $1 ws, $2 id */
 	STMT_ADD_MEMBER,			/* $1 ws, $2 company, $3 contact, $4 now */
 	STMT_MEMBER_SINCE,			/* $1 ws, $2 company, $3 contact */
 	STMT_REMOVE_MEMBER,			/* $1 ws, $2 company, $3 contact */
 	STMT_CONTACT_LINKED,		/* $1 ws, $2 contact: ids linked to it */
-	STMT_BACKFILL,				/* $1 ws, $2 company, $3 contact, $4 linked ids */
-	STMT_INSERT_VIA_LINKS,		/* $1 ws, $2 company, $3 ids, $4 times, $5 types */
+	STMT_BACKFILL,				/* $1 ws, $2 company, $3 contact, $4 linked
+								 * ids */
+	STMT_INSERT_VIA_LINKS,		/* $1 ws, $2 company, $3 ids, $4 times, $5
+								 * types */
 	STMT_MEMBERS_PAGE,			/* $1 ws, $2 company, $3 limit, $4 offset */
 	STMT_MEMBERS_COUNT,			/* $1 ws, $2 company */
 	NUM_LINK_STATEMENTS
@@ -423,6 +426,7 @@ static uint64
 Backfill(Datum *values)
 {
 	Datum		args[5];
+	Datum		contact[2] = {values[0], values[2]};
 	bool		isnull;
 	uint64		n;
 	Datum	   *ids;
@@ -430,8 +434,8 @@ Backfill(Datum *values)
 	Datum	   *types;
 
 	/* the activities the contact is on as one of the others */
-	if (SPI_execute_plan(LinkPlan(STMT_CONTACT_LINKED), (Datum[]) {values[0], values[2]},
-						 "  ", false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute_plan(LinkPlan(STMT_CONTACT_LINKED), contact, "  ", false, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
 		elog(ERROR, "contact links lookup failed");
 	args[0] = values[0];
 	args[1] = values[1];

@@ -4,13 +4,17 @@
  *	  clarky.contact_activities() and clarky.company_activities(): one page
  *	  of an owner's timeline, newest first, with the pagination totals.
  *
- * Each page is one index range scan, newest first by occurred_at with ties
- * by id descending, so pages never overlap or skip.  "total" is the sum of
- * the owner's rows in clarky.activity_counts (see activity_counts.c), read
- * only where the page alone cannot tell it.  Deep pages find their ids
- * with an index-only scan from the nearer end of the owner's range before
- * fetching the rows.  Every query names the call's workspace as a
- * parameter.
+ * A timeline's roads (links.c) are the activities' own index of the
+ * primary owner and the owner's ranges of clarky.activity_links: a
+ * contact's other activities, a company's other activities and, in scope
+ * "all", those reaching it through its people.  Each page reads each road
+ * newest first by occurred_at with ties by id descending, and merges them,
+ * so pages never overlap or skip; an activity reaches an owner by one road
+ * only, so it appears once.  "total" is the sum of the owner's rows in
+ * clarky.activity_counts (see activity_counts.c), read only where the page
+ * alone cannot tell it.  Deep pages find their ids with index-only scans
+ * from the nearer end of the owner's ranges before fetching the rows.
+ * Every query names the call's workspace as a parameter.
  *
  *-------------------------------------------------------------------------
  */
