@@ -153,7 +153,8 @@ LinkPlan(LinkStatement statement)
 			"INSERT INTO " LINKS " " LINK_COLUMNS
 			" SELECT $1, 'via_company', $2, u.id, u.occurred_at,"
 			" u.activity_type::" CLARKY_SCHEMA ".activity_type"
-			" FROM pg_catalog.unnest($3, $4, $5) AS u (id, occurred_at, activity_type)",
+			" FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5))"
+			" AS u (id, occurred_at, activity_type)",
 			5, {TEXTOID, TEXTOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID}
 		},
 		[STMT_MEMBERS_PAGE] = {
