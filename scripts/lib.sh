@@ -8,7 +8,10 @@
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/15/bin
+# CLARKY_PG_BIN: another PostgreSQL 15 tree's bin directory (a relocated
+# copy of Debian's, say, so that two checkouts on one machine each install
+# their own build)
+PG_BIN=${CLARKY_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=$PG_BIN/pg_config
 export PG_CONFIG
 
