@@ -1,6 +1,6 @@
 -- 010_catalog.sql: what CREATE EXTENSION clarky_activity puts in the catalog.
 BEGIN;
-SELECT plan(98);
+SELECT plan(118);
 
 SET LOCAL search_path = public, pg_catalog;
 
@@ -32,8 +32,14 @@ SELECT is(
 		AND proname IN ('use_workspace', 'may_use_workspace', 'use_api_key')),
 	3::bigint,
 	'schema clarky has the three functions of 1.2.0, each once (no overloads)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.2.0',
-	'the installed version is 1.2.0');
+SELECT is(
+	(SELECT count(*) FROM pg_proc WHERE pronamespace = 'clarky'::regnamespace
+		AND proname IN ('add_contact_to_company', 'remove_contact_from_company', 'company_contacts',
+						'rebuild_activity_links')),
+	4::bigint,
+	'schema clarky has the four functions of 1.3.0, each once (no overloads)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.3.0',
+	'the installed version is 1.3.0');
 SELECT enums_are('clarky', ARRAY['activity_type'], 'schema clarky has exactly one enum, activity_type');
 
 ------------------------------------------------------------------------------
@@ -55,8 +61,9 @@ SELECT is(
 	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND NOT attisdropped),
 	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'activity_type', 'title',
 		  'description', 'due_date', 'duration_minutes', 'completed_at', 'metadata',
-		  'created_at', 'occurred_at', 'owner_id', 'updated_at', 'version', 'deleted_at'],
-	'clarky.activities has exactly the seventeen columns, in order');
+		  'created_at', 'occurred_at', 'owner_id', 'updated_at', 'version', 'deleted_at',
+		  'other_contact_ids', 'other_company_ids', 'via_company_ids'],
+	'clarky.activities has exactly the twenty columns, in order');
 
 SELECT col_type_is('clarky', 'activities', 'workspace_id', 'text', 'workspace_id is text');
 SELECT col_type_is('clarky', 'activities', 'id', 'text', 'id is text');
@@ -83,13 +90,16 @@ SELECT col_type_is('clarky', 'activities', 'updated_at', 'timestamp with time zo
 SELECT col_type_is('clarky', 'activities', 'version', 'integer', 'version is integer');
 SELECT col_type_is('clarky', 'activities', 'deleted_at', 'timestamp with time zone',
 	'deleted_at is timestamptz');
+SELECT col_type_is('clarky', 'activities', 'other_contact_ids', 'text[]', 'other_contact_ids is text[]');
+SELECT col_type_is('clarky', 'activities', 'other_company_ids', 'text[]', 'other_company_ids is text[]');
+SELECT col_type_is('clarky', 'activities', 'via_company_ids', 'text[]', 'via_company_ids is text[]');
 
 SELECT is(
 	(SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
 	  WHERE attrelid = 'clarky.activities'::regclass AND attnum > 0 AND attnotnull),
 	ARRAY['workspace_id', 'id', 'activity_type', 'metadata', 'created_at', 'occurred_at',
-		  'updated_at', 'version'],
-	'exactly workspace_id, id, activity_type, metadata, created_at, occurred_at, updated_at, version are NOT NULL');
+		  'updated_at', 'version', 'other_contact_ids', 'other_company_ids', 'via_company_ids'],
+	'exactly workspace_id, id, activity_type, metadata, created_at, occurred_at, updated_at, version and the three id arrays are NOT NULL');
 SELECT col_not_null('clarky', 'activities', 'metadata', 'metadata is NOT NULL');
 SELECT col_default_is('clarky', 'activities', 'metadata', '{}'::jsonb,
 	'metadata defaults to the empty object');
@@ -104,11 +114,19 @@ SELECT col_default_is('clarky', 'activities', 'version', 1, 'version defaults to
 SELECT col_hasnt_default('clarky', 'activities', 'deleted_at', 'deleted_at has no default (live)');
 SELECT col_hasnt_default('clarky', 'activities', 'owner_id', 'owner_id has no default');
 SELECT is(
+	(SELECT array_agg(a.attname::text || ' ' || pg_get_expr(d.adbin, d.adrelid) ORDER BY a.attnum)
+	   FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attname LIKE '%\_ids'),
+	ARRAY['other_contact_ids ''{}''::text[]', 'other_company_ids ''{}''::text[]',
+		  'via_company_ids ''{}''::text[]'],
+	'the three id arrays default to the empty array');
+SELECT is(
 	(SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
 	  JOIN pg_collation c ON c.oid = a.attcollation
 	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0 AND c.collname = 'C'),
-	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'owner_id'],
-	'the id columns (workspace_id, id, contact_id, company_id, owner_id) use COLLATE "C"');
+	ARRAY['workspace_id', 'id', 'contact_id', 'company_id', 'owner_id', 'other_contact_ids',
+		  'other_company_ids', 'via_company_ids'],
+	'the id columns (workspace_id, id, contact_id, company_id, owner_id and the id arrays) use COLLATE "C"');
 
 ------------------------------------------------------------------------------
 -- Constraints
@@ -133,8 +151,11 @@ SELECT bag_eq(
 			 ('activities_owner_id_not_empty', 'c'),
 			 ('activities_version_positive', 'c'),
 			 ('activities_updated_at_range', 'c'),
-			 ('activities_deleted_at_range', 'c')$$,
-	'clarky.activities has the primary key and the thirteen CHECK constraints');
+			 ('activities_deleted_at_range', 'c'),
+			 ('activities_other_contact_ids_valid', 'c'),
+			 ('activities_other_company_ids_valid', 'c'),
+			 ('activities_via_company_ids_valid', 'c')$$,
+	'clarky.activities has the primary key and the sixteen CHECK constraints');
 SELECT is(
 	(SELECT pg_get_constraintdef(oid) FROM pg_constraint
 	  WHERE conrelid = 'clarky.activities'::regclass AND conname = 'activities_contact_or_company'),
@@ -286,7 +307,7 @@ SELECT cmp_ok(
 	(SELECT count(*) FROM pg_attribute a
 	  WHERE a.attrelid = 'clarky.activities'::regclass AND a.attnum > 0
 		AND col_description(a.attrelid, a.attnum) IS NOT NULL),
-	'=', 17::bigint, 'all seventeen columns of clarky.activities have comments');
+	'=', 20::bigint, 'all twenty columns of clarky.activities have comments');
 SELECT is(
 	(SELECT array_agg(conname::text) FROM pg_constraint
 	  WHERE connamespace = 'clarky'::regnamespace
@@ -322,10 +343,10 @@ SELECT function_returns('clarky', 'contact_activities',
 	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'], 'json',
 	'clarky.contact_activities(...) returns json');
 SELECT has_function('clarky', 'company_activities',
-	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'],
-	'clarky.company_activities(text, clarky.activity_type, integer, integer) exists');
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer', 'text'],
+	'clarky.company_activities(text, clarky.activity_type, integer, integer, text) exists');
 SELECT function_returns('clarky', 'company_activities',
-	ARRAY['text', 'clarky.activity_type', 'integer', 'integer'], 'json',
+	ARRAY['text', 'clarky.activity_type', 'integer', 'integer', 'text'], 'json',
 	'clarky.company_activities(...) returns json');
 SELECT has_function('clarky', 'get_activity', ARRAY['text'], 'clarky.get_activity(text) exists');
 SELECT function_returns('clarky', 'get_activity', ARRAY['text'], 'json',
@@ -348,6 +369,14 @@ SELECT function_returns('clarky', 'may_use_workspace', ARRAY['text'], 'boolean',
 	'clarky.may_use_workspace(text) returns boolean');
 SELECT function_returns('clarky', 'use_api_key', ARRAY['text'], 'text',
 	'clarky.use_api_key(text) returns text');
+SELECT function_returns('clarky', 'add_contact_to_company', ARRAY['text', 'text', 'boolean'], 'json',
+	'clarky.add_contact_to_company(text, text, boolean) returns json');
+SELECT function_returns('clarky', 'remove_contact_from_company', ARRAY['text', 'text'], 'boolean',
+	'clarky.remove_contact_from_company(text, text) returns boolean');
+SELECT function_returns('clarky', 'company_contacts', ARRAY['text', 'integer', 'integer'], 'json',
+	'clarky.company_contacts(text, integer, integer) returns json');
+SELECT function_returns('clarky', 'rebuild_activity_links', ARRAY[]::text[], 'bigint',
+	'clarky.rebuild_activity_links() returns bigint');
 SELECT bag_eq(
 	$$SELECT p.oid::regprocedure::text AS signature, coalesce(p.proargnames, '{}') AS names,
 			 coalesce(pg_get_expr(p.proargdefaults, 0), '') AS defaults
@@ -356,14 +385,15 @@ SELECT bag_eq(
 						   'contact_activities', 'company_activities', 'get_activity',
 						   'update_activity', 'complete_activity', 'reopen_activity',
 						   'delete_activity', 'restore_activity', 'purge_deleted_activities',
-						   'use_workspace', 'may_use_workspace', 'use_api_key')$$,
+						   'use_workspace', 'may_use_workspace', 'use_api_key',
+						   'add_contact_to_company', 'remove_contact_from_company', 'company_contacts')$$,
 	$$VALUES ('clarky.new_activity_id()', '{}'::text[], ''),
 			 ('clarky.current_workspace()', '{}', ''),
 			 ('clarky.log_activity(jsonb)', '{payload}', ''),
 			 ('clarky.contact_activities(text,clarky.activity_type,integer,integer)',
 			  '{contact_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25'),
-			 ('clarky.company_activities(text,clarky.activity_type,integer,integer)',
-			  '{company_id,activity_type,page,page_size}', 'NULL::clarky.activity_type, 1, 25'),
+			 ('clarky.company_activities(text,clarky.activity_type,integer,integer,text)',
+			  '{company_id,activity_type,page,page_size,scope}', 'NULL::clarky.activity_type, 1, 25, ''all''::text'),
 			 ('clarky.get_activity(text)', '{id}', ''),
 			 ('clarky.update_activity(text,jsonb,integer)', '{id,patch,expected_version}', 'NULL::integer'),
 			 ('clarky.complete_activity(text,timestamp with time zone)', '{id,completed_at}', 'now()'),
@@ -373,8 +403,11 @@ SELECT bag_eq(
 			 ('clarky.purge_deleted_activities(interval)', '{older_than}', ''),
 			 ('clarky.use_workspace(text,boolean)', '{workspace_id,is_local}', 'false'),
 			 ('clarky.may_use_workspace(text)', '{workspace_id}', ''),
-			 ('clarky.use_api_key(text)', '{api_key}', '')$$,
-	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25, expected_version NULL, completed_at now(), is_local false)');
+			 ('clarky.use_api_key(text)', '{api_key}', ''),
+			 ('clarky.add_contact_to_company(text,text,boolean)', '{contact_id,company_id,backfill}', 'false'),
+			 ('clarky.remove_contact_from_company(text,text)', '{contact_id,company_id}', ''),
+			 ('clarky.company_contacts(text,integer,integer)', '{company_id,page,page_size}', '1, 25')$$,
+	'the functions have the documented parameter names and defaults (type NULL, page 1, page_size 25, scope all, expected_version NULL, completed_at now(), is_local false, backfill false)');
 SELECT bag_eq(
 	$$SELECT p.proname::text, p.provolatile::text FROM pg_proc p
 	   WHERE p.pronamespace = 'clarky'::regnamespace
@@ -382,13 +415,69 @@ SELECT bag_eq(
 						   'contact_activities', 'company_activities', 'get_activity',
 						   'update_activity', 'complete_activity', 'reopen_activity',
 						   'delete_activity', 'restore_activity', 'purge_deleted_activities',
-						   'use_workspace', 'may_use_workspace', 'use_api_key')$$,
+						   'use_workspace', 'may_use_workspace', 'use_api_key',
+						   'add_contact_to_company', 'remove_contact_from_company', 'company_contacts')$$,
 	$$VALUES ('new_activity_id', 'v'), ('current_workspace', 's'), ('log_activity', 'v'),
 			 ('contact_activities', 's'), ('company_activities', 's'), ('get_activity', 's'),
 			 ('update_activity', 'v'), ('complete_activity', 'v'), ('reopen_activity', 'v'),
 			 ('delete_activity', 'v'), ('restore_activity', 'v'), ('purge_deleted_activities', 'v'),
-			 ('use_workspace', 'v'), ('may_use_workspace', 's'), ('use_api_key', 'v')$$,
+			 ('use_workspace', 'v'), ('may_use_workspace', 's'), ('use_api_key', 'v'),
+			 ('add_contact_to_company', 'v'), ('remove_contact_from_company', 'v'),
+			 ('company_contacts', 's')$$,
 	'the writers, the binders and new_activity_id are VOLATILE, the readers (get_activity too) STABLE');
+
+------------------------------------------------------------------------------
+-- The tables of 1.3.0: links and memberships, led by workspace_id
+------------------------------------------------------------------------------
+
+SELECT columns_are('clarky', 'activity_links',
+	ARRAY['workspace_id', 'owner_kind', 'owner_id', 'activity_id', 'occurred_at', 'activity_type'],
+	'clarky.activity_links has exactly its six columns');
+SELECT col_is_pk('clarky', 'activity_links', ARRAY['workspace_id', 'activity_id', 'owner_kind', 'owner_id'],
+	'the links'' primary key is (workspace_id, activity_id, owner_kind, owner_id)');
+SELECT fk_ok('clarky', 'activity_links', ARRAY['workspace_id', 'activity_id'],
+	'clarky', 'activities', ARRAY['workspace_id', 'id'],
+	'a link references its activity by (workspace_id, id)');
+SELECT is(
+	(SELECT confdeltype::text FROM pg_constraint WHERE conname = 'activity_links_activity_fkey'),
+	'c', 'and goes with it (ON DELETE CASCADE)');
+SELECT columns_are('clarky', 'company_memberships',
+	ARRAY['workspace_id', 'company_id', 'contact_id', 'added_at'],
+	'clarky.company_memberships has exactly its four columns');
+SELECT col_is_pk('clarky', 'company_memberships', ARRAY['workspace_id', 'company_id', 'contact_id'],
+	'the memberships'' primary key is (workspace_id, company_id, contact_id)');
+SELECT is(
+	(SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_index i
+	   JOIN pg_class c ON c.oid = i.indexrelid
+	  WHERE i.indrelid IN ('clarky.activity_links'::regclass, 'clarky.company_memberships'::regclass)
+		AND (SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0])
+			<> 'workspace_id'),
+	NULL, 'every index of the links and the memberships leads with workspace_id (co-located under Citus)');
+SELECT bag_eq(
+	$$SELECT pg_get_indexdef(indexrelid) FROM pg_index
+	   WHERE indrelid IN ('clarky.activity_links'::regclass, 'clarky.company_memberships'::regclass)
+		 AND NOT indisprimary$$,
+	$$VALUES ('CREATE INDEX activity_links_timeline ON clarky.activity_links USING btree (workspace_id, owner_kind, owner_id, occurred_at DESC, activity_id DESC)'),
+			 ('CREATE INDEX activity_links_type_timeline ON clarky.activity_links USING btree (workspace_id, owner_kind, owner_id, activity_type, occurred_at DESC, activity_id DESC)'),
+			 ('CREATE INDEX company_memberships_contact ON clarky.company_memberships USING btree (workspace_id, contact_id, company_id)')$$,
+	'the links have a timeline index per road (and per type); memberships are found by contact too');
+SELECT is(
+	(SELECT array_agg(relname::text ORDER BY relname) FROM pg_class
+	  WHERE oid IN ('clarky.activity_links'::regclass, 'clarky.company_memberships'::regclass)
+		AND relrowsecurity),
+	ARRAY['activity_links', 'company_memberships'], 'both have row-level security enabled');
+SELECT is(
+	(SELECT array_agg(c.relname::text ORDER BY c.relname) FROM pg_trigger t
+	   JOIN pg_class c ON c.oid = t.tgrelid
+	  WHERE t.tgrelid IN ('clarky.activity_links'::regclass, 'clarky.company_memberships'::regclass)
+		AND NOT t.tgisinternal),
+	NULL, 'and no trigger: the C functions write them');
+SELECT is(
+	(SELECT array_agg(extcondition IS NOT NULL ORDER BY 1) FROM pg_extension,
+		 unnest(extconfig) AS cfg(oid)
+	  WHERE extname = 'clarky_activity'
+		AND cfg.oid IN ('clarky.activity_links'::regclass, 'clarky.company_memberships'::regclass)),
+	ARRAY[true, true], 'pg_dump keeps the rows of both');
 
 SELECT * FROM finish();
 ROLLBACK;

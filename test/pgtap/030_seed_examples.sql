@@ -27,12 +27,12 @@ SELECT is(json_typeof((SELECT response -> 'data' FROM responses WHERE example = 
 SELECT is(keys_of((SELECT response -> 'data' FROM responses WHERE example = 'note')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
-	'log a note: the activity has every key, in the seed''s order, then occurred_at, owner_id, updated_at, version');
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
+	'log a note: the activity has every key, in the seed''s order, then occurred_at, owner_id, updated_at, version, contact_ids, company_ids');
 SELECT is(types_of((SELECT response -> 'data' FROM responses WHERE example = 'note')),
 	'id:string contact_id:string company_id:null activity_type:string title:string '
 	'description:string due_date:null duration_minutes:null completed_at:null '
-	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number',
+	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number contact_ids:array company_ids:array',
 	'log a note: every value has the documented JSON type, absent values null');
 SELECT matches((SELECT response -> 'data' ->> 'id' FROM responses WHERE example = 'note'),
 	'^a_[0-7][0-9A-HJKMNP-TV-Z]{25}$', 'log a note: id is "a_" and a ULID');
@@ -59,7 +59,7 @@ SELECT is((SELECT response::text FROM responses WHERE example = 'note'),
 		   '"description": "Customer asked about migration help next quarter.", '
 		   '"due_date": null, "duration_minutes": null, "completed_at": null, '
 		   '"metadata": {}, "created_at": "%s", "occurred_at": "%s", '
-		   '"owner_id": null, "updated_at": "%s", "version": 1}}',
+		   '"owner_id": null, "updated_at": "%s", "version": 1, "contact_ids": ["c_01HXYZ"], "company_ids": []}}',
 		   (SELECT id FROM clarky.activities WHERE contact_id = 'c_01HXYZ' AND activity_type = 'note'),
 		   now_rendered(), now_rendered(), now_rendered()),
 	'log a note: the whole response text');
@@ -89,12 +89,12 @@ SELECT is(keys_of((SELECT response FROM responses WHERE example = 'task')),
 SELECT is(keys_of((SELECT response -> 'data' FROM responses WHERE example = 'task')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'schedule a task: the activity has every key, in order');
 SELECT is(types_of((SELECT response -> 'data' FROM responses WHERE example = 'task')),
 	'id:string contact_id:string company_id:null activity_type:string title:string '
 	'description:null due_date:string duration_minutes:null completed_at:null '
-	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number',
+	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number contact_ids:array company_ids:array',
 	'schedule a task: every value has the documented JSON type');
 SELECT is((SELECT response -> 'data' ->> 'activity_type' FROM responses WHERE example = 'task'),
 	'task', 'schedule a task: activity_type task');
@@ -145,12 +145,12 @@ SELECT is(types_of((SELECT response -> 'pagination' FROM responses WHERE example
 SELECT is(keys_of((SELECT response -> 'data' -> 0 FROM responses WHERE example = 'list')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'list calls: the activity has every key, in order');
 SELECT is(types_of((SELECT response -> 'data' -> 0 FROM responses WHERE example = 'list')),
 	'id:string contact_id:string company_id:null activity_type:string title:string '
 	'description:string due_date:null duration_minutes:number completed_at:string '
-	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number',
+	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number contact_ids:array company_ids:array',
 	'list calls: duration_minutes is a number, metadata an object, absent values null');
 SELECT is((SELECT response -> 'data' -> 0 ->> 'id' FROM responses WHERE example = 'list'),
 	(SELECT response -> 'data' ->> 'id' FROM responses WHERE example = 'call'),
@@ -179,7 +179,7 @@ SELECT is((SELECT response::text FROM responses WHERE example = 'list'),
 		   '"description": "Walked through the platform, customer is interested in the Pro plan.", '
 		   '"due_date": null, "duration_minutes": 32, "completed_at": "2026-04-29T15:30:00.000Z", '
 		   '"metadata": {"outcome": "qualified"}, "created_at": "%s", "occurred_at": "%s", '
-		   '"owner_id": null, "updated_at": "%s", "version": 1}], '
+		   '"owner_id": null, "updated_at": "%s", "version": 1, "contact_ids": ["c_01HXYZ"], "company_ids": []}], '
 		   '"pagination": {"page": 1, "page_size": 25, "total": 1, "total_pages": 1}}',
 		   (SELECT id FROM clarky.activities WHERE contact_id = 'c_01HXYZ' AND activity_type = 'call'),
 		   now_rendered(), now_rendered(), now_rendered()),
@@ -243,7 +243,7 @@ INSERT INTO responses SELECT 'company call', clarky.log_activity('{
 SELECT is(types_of((SELECT response -> 'data' FROM responses WHERE example = 'company call')),
 	'id:string contact_id:null company_id:string activity_type:string title:null '
 	'description:null due_date:null duration_minutes:number completed_at:string '
-	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number',
+	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string version:number contact_ids:array company_ids:array',
 	'a call logged against a company only: contact_id null, company_id a string');
 SELECT is((clarky.company_activities('co_01HACME', 'call') -> 'data' -> 0)::text,
 	(SELECT (response -> 'data')::text FROM responses WHERE example = 'company call'),

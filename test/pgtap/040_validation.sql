@@ -199,7 +199,7 @@ SELECT is(
 		- 'id' - 'created_at' - 'occurred_at' - 'updated_at',
 	'{"contact_id": "c_null", "company_id": null, "activity_type": "note", "title": null,
 	  "description": null, "due_date": null, "duration_minutes": null, "completed_at": null,
-	  "metadata": {}, "owner_id": null, "version": 1}'::jsonb,
+	  "metadata": {}, "owner_id": null, "version": 1, "contact_ids": ["c_null"], "company_ids": []}'::jsonb,
 	'every optional field null: all absent, metadata {}, version 1');
 SELECT is(
 	(SELECT occurred_at FROM clarky.activities WHERE contact_id = 'c_null'), now(),

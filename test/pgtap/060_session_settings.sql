@@ -102,7 +102,8 @@ CREATE FUNCTION expected_log(id text) RETURNS text LANGUAGE sql STABLE AS $$
 				  '"completed_at": "2026-11-01T05:30:00.000Z", '
 				  '"metadata": {"big": 100000000000000000000, "when": "2026-01-01", "score": 0.1}, '
 				  '"created_at": "%s", "occurred_at": "2026-03-08T07:30:00.123Z", '
-				  '"owner_id": null, "updated_at": "%s", "version": 1}}',
+				  '"owner_id": null, "updated_at": "%s", "version": 1, '
+				  '"contact_ids": ["c_tz"], "company_ids": []}}',
 				  id, now_rendered(), now_rendered())
 $$;
 

@@ -99,7 +99,7 @@ SELECT is(status, 201, 'a write key logs an activity: 201') FROM r WHERE name = 
 SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json -> 'data') k),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description', 'due_date',
 		  'duration_minutes', 'completed_at', 'metadata', 'created_at', 'occurred_at',
-		  'owner_id', 'updated_at', 'version'],
+		  'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'the created activity has the seed''s keys in order, then occurred_at, owner_id, updated_at, version') FROM r WHERE name = 'log note';
 SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json) k), ARRAY['data'],
 	'the answer is {"data": ...}') FROM r WHERE name = 'log note';

@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(80);
+SELECT plan(84);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -23,7 +23,7 @@ INSERT INTO allowed VALUES
 	('clarky.new_activity_id()', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.current_workspace()', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.contact_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
-	('clarky.company_activities(text,clarky.activity_type,integer,integer)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
+	('clarky.company_activities(text,clarky.activity_type,integer,integer,text)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.activity_type_eq(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.activity_type_ne(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.activity_type_lt(clarky.activity_type,clarky.activity_type)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
@@ -41,6 +41,10 @@ INSERT INTO allowed VALUES
 	('clarky.purge_deleted_activities(interval)', '{clarky_admin}'),
 	('clarky.activity_counts_trigger()', '{}'),
 	('clarky.rebuild_activity_counts()', '{}'),
+	('clarky.rebuild_activity_links()', '{}'),
+	('clarky.add_contact_to_company(text,text,boolean)', '{clarky_writer}'),
+	('clarky.remove_contact_from_company(text,text)', '{clarky_writer}'),
+	('clarky.company_contacts(text,integer,integer)', '{clarky_reader,clarky_writer,clarky_analyst}'),
 	('clarky.generate_api_key()', '{clarky_admin}'),
 	('clarky.create_api_key(text,text[],text)', '{clarky_admin}'),
 	('clarky.list_api_keys()', '{clarky_admin}'),
@@ -50,7 +54,7 @@ INSERT INTO allowed VALUES
 	('clarky.use_workspace(text,boolean)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.may_use_workspace(text)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky_api.contact_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
-	('clarky_api.company_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.company_activities(text,text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.log_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.pre_request()', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.get_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),

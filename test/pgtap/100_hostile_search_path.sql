@@ -46,8 +46,8 @@ CREATE SCHEMA trap_clarky;
 CREATE TABLE trap_clarky.activities (LIKE clarky.activities);
 CREATE TEMP TABLE activities (LIKE clarky.activities);
 INSERT INTO pg_temp.activities (workspace_id, id, contact_id, activity_type, metadata, created_at, occurred_at,
-								updated_at, version)
-VALUES ('ws_hostile', 'a_temp', 'c_h', 'note', '{}', now(), now(), now(), 1);
+								updated_at, version, other_contact_ids, other_company_ids, via_company_ids)
+VALUES ('ws_hostile', 'a_temp', 'c_h', 'note', '{}', now(), now(), now(), 1, '{}', '{}', '{}');
 
 -- Every call runs under the hostile path; the assertions (pgTAP itself
 -- would fall into the traps) run after it is reset.

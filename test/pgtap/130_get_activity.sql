@@ -65,13 +65,13 @@ INSERT INTO logged SELECT 'raw', id, NULL FROM clarky.activities WHERE title = '
 SELECT is(keys_of((SELECT response -> 'data' FROM logged WHERE name = 'call')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'log_activity: the seed''s keys, then occurred_at, owner_id, updated_at, version');
 SELECT is(types_of((SELECT response -> 'data' FROM logged WHERE name = 'note')),
 	'id:string contact_id:null company_id:string activity_type:string title:null '
 	'description:null due_date:null duration_minutes:null completed_at:null '
 	'metadata:object created_at:string occurred_at:string owner_id:null updated_at:string '
-	'version:number',
+	'version:number contact_ids:array company_ids:array',
 	'without owner_id: owner_id null, updated_at a string, version a number');
 SELECT is(
 	(SELECT jsonb_build_object('owner_id', response #> '{data,owner_id}', 'version', response #> '{data,version}',
@@ -103,7 +103,7 @@ SELECT is(clarky.get_activity(id_of('note'))::text,
 	format('{"data": {"id": "%s", "contact_id": null, "company_id": "co_get", "activity_type": "note", '
 		   '"title": null, "description": null, "due_date": null, "duration_minutes": null, '
 		   '"completed_at": null, "metadata": {}, "created_at": "%s", "occurred_at": "%s", '
-		   '"owner_id": null, "updated_at": "%s", "version": 1}}',
+		   '"owner_id": null, "updated_at": "%s", "version": 1, "contact_ids": [], "company_ids": ["co_get"]}}',
 		   id_of('note'), now_rendered(), now_rendered(), now_rendered()),
 	'get_activity: the whole text');
 SELECT is((clarky.get_activity(id_of('call')) -> 'data' ->> 'occurred_at'), '2026-04-29T13:00:00.000Z',
@@ -113,7 +113,8 @@ SELECT is(clarky.get_activity(id_of('raw'))::text,
 		   '"title": "raw", "description": null, "due_date": null, "duration_minutes": null, '
 		   '"completed_at": null, "metadata": {}, "created_at": "2020-02-02T02:02:02.500Z", '
 		   '"occurred_at": "2020-02-01T00:00:00.000Z", "owner_id": null, '
-		   '"updated_at": "2020-02-03T00:00:00.000Z", "version": 1}}', id_of('raw')),
+		   '"updated_at": "2020-02-03T00:00:00.000Z", "version": 1, "contact_ids": ["c_get"], '
+		   '"company_ids": []}}', id_of('raw')),
 	'get_activity renders a row written with plain SQL, its updated_at as stored');
 SELECT is(
 	(SELECT array_agg(e::text ORDER BY e ->> 'id')

@@ -91,7 +91,7 @@ SELECT is(keys_of((SELECT answer FROM answers WHERE n = 1)), ARRAY['data'],
 SELECT is(keys_of((SELECT answer -> 'data' FROM answers WHERE n = 1)),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'the activity has every key, in order, and no deleted_at');
 SELECT is(diff((SELECT answer -> 'data' FROM answers WHERE n = 0)::jsonb,
 			   (SELECT answer -> 'data' FROM answers WHERE n = 1)::jsonb),
@@ -129,8 +129,8 @@ SELECT is((clarky.update_activity(id => id_of('basic'), patch => '{"title": "nam
 
 SELECT is(patched(full_payload(), p::jsonb), bumped(d::jsonb), 'a value replaces ' || what)
 FROM (VALUES
-	('contact_id', '{"contact_id": "c_new"}', '{"contact_id": "c_new"}'),
-	('company_id', '{"company_id": "co_new"}', '{"company_id": "co_new"}'),
+	('contact_id (and contact_ids with it)', '{"contact_id": "c_new"}', '{"contact_id": "c_new", "contact_ids": ["c_new"]}'),
+	('company_id (and company_ids with it)', '{"company_id": "co_new"}', '{"company_id": "co_new", "company_ids": ["co_new"]}'),
 	('activity_type', '{"activity_type": "meeting"}', '{"activity_type": "meeting"}'),
 	('title', '{"title": "New title"}', '{"title": "New title"}'),
 	('title, by the empty string', '{"title": ""}', '{"title": ""}'),
@@ -149,7 +149,7 @@ FROM (VALUES
 
 SELECT is(patched(bare_payload(), p::jsonb), bumped(d::jsonb), 'a value sets ' || what)
 FROM (VALUES
-	('an absent company_id', '{"company_id": "co_new"}', '{"company_id": "co_new"}'),
+	('an absent company_id', '{"company_id": "co_new"}', '{"company_id": "co_new", "company_ids": ["co_new"]}'),
 	('an absent title', '{"title": "T"}', '{"title": "T"}'),
 	('an absent due_date', '{"due_date": "2026-06-01"}', '{"due_date": "2026-06-01T00:00:00.000Z"}'),
 	('an absent duration_minutes', '{"duration_minutes": 5}', '{"duration_minutes": 5}'),
@@ -168,8 +168,8 @@ SELECT is(patched(full_payload(), jsonb_build_object('title', repeat('€', 1000
 
 SELECT is(patched(full_payload(), p::jsonb), bumped(d::jsonb), 'null clears ' || what)
 FROM (VALUES
-	('contact_id (the company remains)', '{"contact_id": null}', '{"contact_id": null}'),
-	('company_id (the contact remains)', '{"company_id": null}', '{"company_id": null}'),
+	('contact_id (the company remains)', '{"contact_id": null}', '{"contact_id": null, "contact_ids": []}'),
+	('company_id (the contact remains)', '{"company_id": null}', '{"company_id": null, "company_ids": []}'),
 	('title', '{"title": null}', '{"title": null}'),
 	('description', '{"description": null}', '{"description": null}'),
 	('due_date', '{"due_date": null}', '{"due_date": null}'),
@@ -180,11 +180,11 @@ FROM (VALUES
 	('several fields at once', '{"title": null, "description": null, "owner_id": null}',
 	 '{"title": null, "description": null, "owner_id": null}'),
 	('one owner while setting the other', '{"contact_id": null, "company_id": "co_other"}',
-	 '{"contact_id": null, "company_id": "co_other"}')
+	 '{"contact_id": null, "contact_ids": [], "company_id": "co_other", "company_ids": ["co_other"]}')
 ) AS t(what, p, d);
 
 SELECT is(patched('{"activity_type": "note", "contact_id": "c_up"}', '{"contact_id": null, "company_id": "co_x"}'),
-	bumped('{"contact_id": null, "company_id": "co_x"}'),
+	bumped('{"contact_id": null, "contact_ids": [], "company_id": "co_x", "company_ids": ["co_x"]}'),
 	'a contact-only activity moved to a company in one patch');
 
 ------------------------------------------------------------------------------

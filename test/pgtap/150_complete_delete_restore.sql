@@ -90,7 +90,7 @@ SELECT is(keys_of((SELECT answer FROM answers WHERE name = 'completed')), ARRAY[
 SELECT is(keys_of((SELECT answer -> 'data' FROM answers WHERE name = 'completed')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'with every key in order, and no deleted_at');
 SELECT is(diff(answer('task before'), answer('completed')),
 	'{"completed_at": "now", "version": 2, "updated_at": "now"}'::jsonb,
@@ -188,7 +188,7 @@ SELECT is(keys_of((SELECT answer FROM answers WHERE name = 'deleted')), ARRAY['d
 SELECT is(keys_of((SELECT answer -> 'data' FROM answers WHERE name = 'deleted')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version', 'deleted_at'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'deleted_at', 'contact_ids', 'company_ids'],
 	'with every key in order, and deleted_at last');
 SELECT is(diff(answer('life 6 before'), answer('deleted')) - 'deleted_at',
 	'{"version": 2, "updated_at": "now"}'::jsonb,
@@ -226,7 +226,7 @@ INSERT INTO answers SELECT 'restored', clarky.restore_activity(id_of('life 6'));
 SELECT is(keys_of((SELECT answer -> 'data' FROM answers WHERE name = 'restored')),
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description',
 		  'due_date', 'duration_minutes', 'completed_at', 'metadata', 'created_at',
-		  'occurred_at', 'owner_id', 'updated_at', 'version'],
+		  'occurred_at', 'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
 	'restore_activity answers the activity without deleted_at');
 SELECT is(diff(answer('life 6 before'), answer('restored')), '{"version": 3, "updated_at": "now"}'::jsonb,
 	'a restore is a change: version 3; every field as before the delete');

@@ -1,13 +1,14 @@
 -- 170_upgrade.sql: ALTER EXTENSION clarky_activity UPDATE from 1.0.0 through
--- 1.1.0 to 1.2.0 keeps every activity, count and API key, and builds the
--- very catalog a fresh install builds.  Under the 1.0.0 SQL the new library refuses its
--- activity functions with 55000, and plain SQL keeps working.
+-- 1.1.0 and 1.2.0 to 1.3.0 keeps every activity, count and API key, and
+-- builds the very catalog a fresh install builds.  Under older SQL (1.0.0,
+-- 1.2.0) the new library refuses its activity functions with 55000, and
+-- plain SQL keeps working.
 --
 -- The extension is dropped and created again inside this transaction, which
 -- is rolled back: this file must call no function of the extension before
 -- the extension it tests is in place (the library keeps plans per backend).
 BEGIN;
-SELECT plan(31);
+SELECT plan(40);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -132,7 +133,7 @@ $$;
 DROP EXTENSION clarky_activity;
 CREATE EXTENSION clarky_activity;
 CREATE TEMP TABLE fresh AS SELECT catalog() AS c;
-SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.2.0', 'a fresh install is version 1.2.0');
+SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.3.0', 'a fresh install is version 1.3.0');
 
 ------------------------------------------------------------------------------
 -- 1.0.0, with data, under the new library
@@ -185,7 +186,7 @@ SELECT lives_ok($$SET LOCAL clarky.workspace_id = 'ws_old_other'$$,
 	'under the 1.1.0 SQL, a writer may still set clarky.workspace_id (1.1.0''s rule)');
 SELECT is(clarky.current_workspace(), 'ws_old_other', 'and acts in that workspace');
 RESET ROLE;
-SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE$$, 'ALTER EXTENSION clarky_activity UPDATE (to the default version)');
+SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE TO '1.2.0'$$, 'ALTER EXTENSION clarky_activity UPDATE TO ''1.2.0''');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.2.0',
 	'the extension is at version 1.2.0');
 SELECT is(clarky.current_workspace(), 'default',
@@ -195,6 +196,17 @@ SELECT throws_ok($$SET LOCAL clarky.workspace_id = 'ws_old_other'$$, '42501',
 	'permission denied to set parameter "clarky.workspace_id"', 'and the writer may no longer set it');
 RESET ROLE;
 SELECT set_config('clarky.workspace_id', 'ws_old', true) \g /dev/null
+-- Under the 1.2.0 SQL (no tags, no links) the 1.3.0 library refuses, and
+-- plain SQL goes on
+SELECT is(error_of($$SELECT clarky.log_activity('{"activity_type": "note", "contact_id": "c_old"}')$$) ->> 'sqlstate',
+	'55000', 'under the 1.2.0 SQL, log_activity refuses with 55000');
+SELECT is(error_of($$SELECT clarky.company_activities('co_old')$$) ->> 'sqlstate', '55000',
+	'and so does the 1.2.0 company_activities');
+SELECT lives_ok($$UPDATE clarky.activities SET title = 'old call' WHERE id = 'a_01ARYZ6S41TSV4RRFFQ69G5FA1'$$,
+	'a plain UPDATE works under the 1.2.0 SQL');
+SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE$$, 'ALTER EXTENSION clarky_activity UPDATE (to the default version)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.3.0',
+	'the extension is at version 1.3.0');
 SELECT is(catalog_diff((SELECT c FROM fresh), catalog()), '{}'::jsonb,
 	'the upgraded catalog is the fresh install''s: every object, definition, privilege and comment');
 
@@ -211,7 +223,8 @@ SELECT is(clarky.get_activity('a_01ARYZ6S41TSV4RRFFQ69G5FA1')::text,
 	'"activity_type": "call", "title": "old call", "description": null, "due_date": null, '
 	'"duration_minutes": null, "completed_at": null, "metadata": {"k": [1]}, '
 	'"created_at": "2021-03-04T05:06:07.891Z", "occurred_at": "2021-03-01T00:00:00.000Z", '
-	'"owner_id": null, "updated_at": "2021-03-04T05:06:07.891Z", "version": 1}}',
+	'"owner_id": null, "updated_at": "2021-03-04T05:06:07.891Z", "version": 1, '
+	'"contact_ids": ["c_old"], "company_ids": ["co_old"]}}',
 	'get_activity renders an activity of 1.0.0, updated_at its created_at');
 SELECT is(totals('c_old'), ARRAY[2, 2, 2], 'the totals kept under 1.0.0 are exact (read three ways)');
 SELECT is((SELECT array_agg(e ->> 'title' ORDER BY o)
@@ -222,7 +235,7 @@ SELECT is((SELECT workspace_id FROM clarky.resolve_api_key((SELECT key FROM old_
 
 SELECT is((clarky.update_activity('a_01ARYZ6S41TSV4RRFFQ69G5FA1', '{"owner_id": "u_1"}', 1) -> 'data')::jsonb
 		  - 'id' - 'contact_id' - 'company_id' - 'activity_type' - 'title' - 'description' - 'due_date'
-		  - 'duration_minutes' - 'completed_at' - 'metadata' - 'occurred_at',
+		  - 'duration_minutes' - 'completed_at' - 'metadata' - 'occurred_at' - 'contact_ids' - 'company_ids',
 	jsonb_build_object('created_at', '2021-03-04T05:06:07.891Z', 'owner_id', 'u_1', 'version', 2,
 		'updated_at', now_rendered()),
 	'an activity of 1.0.0 is updated: version 2, updated_at now');
@@ -235,6 +248,21 @@ SELECT is((clarky.log_activity('{"activity_type": "note", "contact_id": "c_old",
 SELECT is(totals('c_old'), ARRAY[3, 3, 3], 'and is counted');
 SELECT set_config('clarky.workspace_id', 'ws_old_other', true) \g /dev/null
 SELECT is(totals('c_old'), ARRAY[1, 1, 1], 'the other workspace keeps its own total');
+
+-- 1.3.0 on the upgraded data: the activities of 1.0.0 have their contact and
+-- company as the primary ones, no links; a membership with backfill carries
+-- them onto the company
+SELECT set_config('clarky.workspace_id', 'ws_old', true) \g /dev/null
+SELECT is((SELECT count(*)::int FROM clarky.activity_links), 0,
+	'the upgrade wrote no links: every activity of 1.0.0 has only its primary contact and company');
+SELECT is((clarky.company_activities('co_old') #>> '{pagination,total}')::int, 1,
+	'the company timeline of 1.0.0''s company lists what was logged against it');
+SELECT is(clarky.add_contact_to_company('c_old', 'co_people', true) #>> '{data,backfilled}', '3',
+	'a membership with backfill on upgraded data carries the contact''s three live activities');
+SELECT is(ARRAY[(clarky.company_activities('co_people') #>> '{pagination,total}')::int,
+				json_array_length(clarky.company_activities('co_people') -> 'data'),
+				(clarky.company_activities('co_people', scope => 'direct') #>> '{pagination,total}')::int],
+	ARRAY[3, 3, 0], 'onto the company''s whole timeline (total and page), not onto its direct one');
 
 SELECT * FROM finish();
 ROLLBACK;
