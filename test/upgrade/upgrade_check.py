@@ -20,10 +20,13 @@ Checks:
               same ids in the same order in BEFORE and AFTER
   appended    each activity in AFTER is its BEFORE rendering, key for key and
               value for value, followed by owner_id null, updated_at equal
-              to created_at and version 1, in that order, and nothing else
+              to created_at, version 1 (1.1.0), contact_ids and company_ids
+              its one contact and company or [] (1.3.0), in that order, and
+              nothing else
   text        each activity's AFTER text is exactly its BEFORE text with
-              ', "owner_id": null, "updated_at": "<created_at>", "version": 1'
-              inserted before the closing brace
+              ', "owner_id": null, "updated_at": "<created_at>", "version": 1,
+              "contact_ids": [...], "company_ids": [...]' inserted before the
+              closing brace
   pagination  every page's pagination object is the same text in both
   totals      in the (last) snapshot: every timeline's total, untyped
               and per type, is the count of its live rows, total_pages is
@@ -45,7 +48,7 @@ import sys
 OLD_KEYS = ["id", "contact_id", "company_id", "activity_type", "title",
             "description", "due_date", "duration_minutes", "completed_at",
             "metadata", "created_at", "occurred_at"]
-NEW_KEYS = ["owner_id", "updated_at", "version"]
+NEW_KEYS = ["owner_id", "updated_at", "version", "contact_ids", "company_ids"]
 MAX_SHOWN = 5
 
 
@@ -258,11 +261,19 @@ def check_totals(snap):
     return p.report()
 
 
+def id_list(one):
+    """an upgraded activity's contact_ids or company_ids: its one id, or []"""
+    return [] if one is None else [one]
+
+
 def expected_text(before_text, created_at):
     if not before_text.endswith("}"):
         return None
+    b = json.loads(before_text)
     return (before_text[:-1] + ', "owner_id": null, "updated_at": '
-            + json.dumps(created_at) + ', "version": 1}')
+            + json.dumps(created_at) + ', "version": 1, "contact_ids": '
+            + json.dumps(id_list(b["contact_id"])) + ', "company_ids": '
+            + json.dumps(id_list(b["company_id"])) + '}')
 
 
 def matched(before, after, p):
@@ -287,7 +298,7 @@ def check_appended(before, after):
         ob, oa = pairs(b["elem"]), pairs(a["elem"])
         keys = [x for x, _ in oa]
         if keys != OLD_KEYS + NEW_KEYS:
-            p.add("not the 1.0.0 keys followed by owner_id, updated_at, version",
+            p.add("not the 1.0.0 keys followed by owner_id, updated_at, version, contact_ids, company_ids",
                   f"{b['id']}: {keys}")
             continue
         if oa[:len(OLD_KEYS)] != ob:
@@ -301,6 +312,9 @@ def check_appended(before, after):
                   f"{b['id']}: updated_at {d['updated_at']!r}, created_at {d['created_at']!r}")
         if d["version"] != 1 or isinstance(d["version"], bool) or not isinstance(d["version"], int):
             p.add("version is not 1", f"{b['id']}: {d['version']!r}")
+        for lst, one in (("contact_ids", "contact_id"), ("company_ids", "company_id")):
+            if d[lst] != id_list(d[one]):
+                p.add(f"{lst} is not [{one}]", f"{b['id']}: {d[lst]!r}, {one} {d[one]!r}")
     return p.report()
 
 
@@ -310,7 +324,7 @@ def check_text(before, after):
         created = dict(pairs(b["elem"])).get("created_at")
         want = expected_text(b["elem"], created)
         if a["elem"] != want:
-            p.add("differs from the 1.0.0 text with the three keys appended",
+            p.add("differs from the 1.0.0 text with the five keys appended",
                   f"{b['id']}:\n  got:      {a['elem']}\n  expected: {want}")
     return p.report()
 
