@@ -198,17 +198,6 @@ GetCountKey(HeapTuple tuple, TupleDesc tupdesc, CountKey *key)
 	AddOwners(key, COUNT_VIA_COMPANY, tuple, tupdesc, NULL, "via_company_ids");
 }
 
-/* Whether two text datums hold the same string */
-static bool
-SameId(Datum a, Datum b)
-{
-	text	   *ta = DatumGetTextPP(a);
-	text	   *tb = DatumGetTextPP(b);
-
-	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
-		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
-}
-
 /*
  * The owners of key, of each kind, that other has not (both keys of the
  * same workspace, type and liveness): what an update changes
@@ -227,7 +216,7 @@ OwnersNotIn(const CountKey *key, const CountKey *other)
 			bool		common = false;
 
 			for (int j = 0; j < other->n[k] && !common; j++)
-				common = SameId(key->owners[k][i], other->owners[k][j]);
+				common = ClarkyTextEqual(key->owners[k][i], other->owners[k][j]);
 			if (!common)
 				result.owners[k][result.n[k]++] = key->owners[k][i];
 		}
@@ -318,7 +307,7 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 		GetCountKey(trigdata->tg_trigtuple, tupdesc, &old_key);
 		GetCountKey(trigdata->tg_newtuple, tupdesc, &new_key);
 		if (old_key.type == new_key.type && old_key.live == new_key.live &&
-			SameId(old_key.workspace, new_key.workspace))
+			ClarkyTextEqual(old_key.workspace, new_key.workspace))
 		{
 			CountKey	lost = OwnersNotIn(&old_key, &new_key);
 

@@ -173,6 +173,17 @@ ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes)
 	return plan;
 }
 
+/* Whether two text datums hold the same string */
+bool
+ClarkyTextEqual(Datum a, Datum b)
+{
+	text	   *ta = DatumGetTextPP(a);
+	text	   *tb = DatumGetTextPP(b);
+
+	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
+		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
+}
+
 /* Refuse a NULL argument of a SQL function, naming the parameter */
 void
 ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno, const char *name)

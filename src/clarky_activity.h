@@ -150,11 +150,14 @@ extern void ClarkyAppendParam(StringInfo sql, int field, int paramno);
 extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
 extern void ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno,
 								  const char *name);
+extern bool ClarkyTextEqual(Datum a, Datum b);
 extern Oid	ClarkyActivitiesRelid(void);
 extern void ClarkyRequireCurrentSql(void);
 
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);
+extern text *ClarkyFinishPage(StringInfo buf, int32 page, int32 page_size,
+							  int64 total);
 extern void ClarkyRenderActivity(StringInfo buf, const Datum *values,
 								 const bool *isnull, const char *label,
 								 bool show_deleted);

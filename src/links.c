@@ -177,17 +177,6 @@ LinkPlan(LinkStatement statement)
 	return plans[statement];
 }
 
-/* Whether two text datums hold the same string */
-static bool
-SameText(Datum a, Datum b)
-{
-	text	   *ta = DatumGetTextPP(a);
-	text	   *tb = DatumGetTextPP(b);
-
-	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
-		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
-}
-
 /* The ids of a text[] datum (NULL or empty: none) */
 static int
 IdsOf(Datum array, bool isnull, Datum **ids)
@@ -270,14 +259,14 @@ ResolveList(ClarkyRow *row, const ClarkyRow *patch, const bool *given,
 	others = palloc(Max(n, 1) * sizeof(Datum));
 	for (int i = 0; i < n; i++)
 	{
-		if (!has_primary || !SameText(ids[i], new_primary))
+		if (!has_primary || !ClarkyTextEqual(ids[i], new_primary))
 			others[count++] = ids[i];
 	}
 	if (!ValidateTagCount(list, count + (has_primary ? 1 : 0), &error))
 		ClarkyReportValidationError(&error);
 
 	changed = (has_primary == row->isnull[primary]) ||
-		(has_primary && !SameText(new_primary, row->values[primary]));
+		(has_primary && !ClarkyTextEqual(new_primary, row->values[primary]));
 	if (!changed)
 	{
 		Datum	   *old;
@@ -285,7 +274,7 @@ ResolveList(ClarkyRow *row, const ClarkyRow *patch, const bool *given,
 
 		changed = (n_old != count);
 		for (int i = 0; i < count && !changed; i++)
-			changed = !SameText(old[i], others[i]);
+			changed = !ClarkyTextEqual(old[i], others[i]);
 	}
 
 	row->values[primary] = new_primary;
@@ -580,11 +569,7 @@ ClarkyCompanyContacts(text *company_id, int32 page, int32 page_size)
 	}
 	SPI_finish();
 
-	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
-					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
-					 page, page_size, total, (total + page_size - 1) / page_size);
-	SET_VARSIZE(buf.data, buf.len);
-	return (text *) buf.data;
+	return ClarkyFinishPage(&buf, page, page_size, total);
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_add_contact_to_company);

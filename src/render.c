@@ -299,3 +299,17 @@ ClarkyRenderQuery(SPIPlanPtr plan, const Datum *values, const char *nulls,
 	pfree(receiver);
 	return rows;
 }
+
+/*
+ * Close a page's response whose buf (with room for a varlena header) holds
+ * '{"data": [' and the items: the pagination object, and the text
+ */
+text *
+ClarkyFinishPage(StringInfo buf, int32 page, int32 page_size, int64 total)
+{
+	appendStringInfo(buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
+					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
+					 page, page_size, total, (total + page_size - 1) / page_size);
+	SET_VARSIZE(buf->data, buf->len);
+	return (text *) buf->data;
+}

@@ -436,11 +436,7 @@ ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id, const char *type_label,
 		total = TimelineTotal(kind, filtered, values, nulls);
 	SPI_finish();
 
-	appendStringInfo(&buf, "], \"pagination\": {\"page\": %d, \"page_size\": %d, "
-					 "\"total\": " INT64_FORMAT ", \"total_pages\": " INT64_FORMAT "}}",
-					 page, page_size, total, (total + page_size - 1) / page_size);
-	SET_VARSIZE(buf.data, buf.len);
-	return (text *) buf.data;
+	return ClarkyFinishPage(&buf, page, page_size, total);
 }
 
 /* A company timeline's scope: "all" (NULL too) or "direct" */
