@@ -727,17 +727,21 @@ TestIdLists(void)
 
 	/* at most 50 ids; payload.c builds no elements for more */
 	{
-		PayloadMember ids[CLARKY_MAX_TAGS];
-		char		texts[CLARKY_MAX_TAGS][8];
+		PayloadMember ids[CLARKY_MAX_TAGS + 1];
+		char		texts[CLARKY_MAX_TAGS + 1][8];
 		PayloadMember m[] = {STR("activity_type", "call"), ARRAY("contact_ids", ids, 50)};
 
-		for (int i = 0; i < CLARKY_MAX_TAGS; i++)
+		for (int i = 0; i < CLARKY_MAX_TAGS + 1; i++)
 		{
 			int			n = snprintf(texts[i], sizeof(texts[i]), "c%d", i);
 
 			ids[i] = (PayloadMember) ELEM(JSON_STRING, texts[i], (size_t) n);
 		}
 		Expect(m, 2, PAYLOAD_CREATE, "ok", "50 distinct contact_ids are accepted");
+		m[1].element_count = 51;
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "TOO_MANY contact_ids: field \"contact_ids\" has too many ids",
+			   "51 distinct contact_ids are too many");
 		m[1] = (PayloadMember) ARRAY("contact_ids", NULL, 51);
 		ExpectDetail(m, 2, PAYLOAD_CREATE,
 					 "TOO_MANY contact_ids: field \"contact_ids\" has too many ids",
