@@ -7,8 +7,9 @@
  *
  * The input is decoded into up to 16 PayloadMembers, as payload.c builds
  * them from a jsonb object (layout below); every key and text is copied to
- * a block of exactly its size, without a terminating NUL, so that
- * AddressSanitizer sees any read past its length.  The input chooses the
+ * a block of exactly its size, without a terminating NUL, and so is every
+ * id list's array of elements, so that AddressSanitizer sees any read past
+ * its length.  The input chooses the
  * mode: a new activity (PAYLOAD_CREATE) or a merge patch (PAYLOAD_PATCH).
  * ValidatePayload judges the members with one of three TextEncodings: UTF-8
  * that is well defined on invalid UTF-8 too (mostly), the unit tests' UTF-8
@@ -25,28 +26,36 @@
  *	  sentences; with UTF-8 input, every text is valid UTF-8 (values are cut
  *	  on character boundaries); an unknown key's message speaks of the
  *	  activity "payload" or "patch" as the mode is; REQUIRED and NO_OWNER
- *	  come only from a new activity, FIXED and NOT_NULL only from a patch;
+ *	  come only from a new activity, FIXED and NOT_NULL only from a patch,
+ *	  TOO_MANY and DUPLICATE only from contact_ids or company_ids;
  *	- on success: every fields[] pointer is NULL or points into the members
  *	  array (at the last member with that key), no field the server sets is
  *	  there, a JSON null only in a patch and only for a field it may clear;
  *	  activity_type, where given, is in 0..6; each timestamp given lies
  *	  within ISO8601_MIN_USEC..MAX; a new activity has a contact or a
- *	  company;
+ *	  company (an id, or a list of at least one); an id list given is an
+ *	  array of at most 50 distinct non-empty strings;
  *	- the verdict (code and field) agrees with a reference model written
  *	  from the README's rules and validate.c's header comment, with its own
  *	  table of the fields' rules: unknown keys (and, in a patch, keys the
  *	  server sets and workspace_id) first, in the members' order; the last
  *	  of repeated keys counts; a new activity's null means absent, a patch's
- *	  is kept and clears; then the fields, activity_type first and the
- *	  others in the description's order (required activity_type in a new
- *	  activity; activity_type and occurred_at not cleared by a patch); then,
- *	  for a new activity only, the contact-or-company rule.  The reference
- *	  has its own decimal range check and calls nothing of validate.c;
- *	- the members are left unchanged;
+ *	  is kept and clears; via_company_ids, no key of the object, is unknown
+ *	  in both; then the fields, activity_type first and the others in the
+ *	  description's order (required activity_type in a new activity;
+ *	  activity_type and occurred_at not cleared by a patch; contact_ids and
+ *	  company_ids arrays of at most 50 ids, each element judged in turn,
+ *	  named "contact_ids[i]" from 0: a string, non-empty, at most 255
+ *	  characters, none equal to an earlier one); then, for a new activity
+ *	  only, the contact-or-company rule, where a non-empty list counts as
+ *	  a contact (or a company).  The reference has its own decimal range
+ *	  check and calls nothing of validate.c;
+ *	- the members and the id lists' elements are left unchanged;
  *	- ValidateMetadataSize, on every object member, agrees with the limits;
  *	  ValidateContactOrCompany refuses only neither;
- *	- ValidateIdParameter, on every string value and key: non-empty and at
- *	  most 255 characters, else EMPTY or TOO_LONG naming the parameter.
+ *	- ValidateIdParameter, on every string value (an id list's elements
+ *	  too) and key: non-empty and at most 255 characters, else EMPTY or
+ *	  TOO_LONG naming the parameter.
  *
  * Input layout (every read past the end gives zero bytes):
  *
@@ -56,8 +65,8 @@
  *	  byte		member count, modulo 17
  *	  per member:
  *		byte	kind (JsonKind), modulo 6
- *		byte	key: below 204, one of the seventeen names of key_names
- *				(modulo 17: the sixteen fields in the order of
+ *		byte	key: below 240, one of the twenty names of KeyName
+ *				(modulo 20: the nineteen fields in the order of
  *				activity_fields.h, then workspace_id); else a fuzzed key of
  *				(byte | (selector & 1) << 8) bytes
  *		string	byte mode, modulo 5: 0 raw (u16 length), 1 a timestamp built
@@ -70,6 +79,15 @@
  *				2 raw text (u8 length), 3 digits with leading zeros and "1."
  *		object	byte: odd, 65536 + (int8) byte; even, u24 json_len; then
  *				byte depth, modulo 40
+ *		array	for the keys contact_ids and company_ids only (as payload.c
+ *				builds elements for them alone): byte, the element count
+ *				(below 128: modulo 8; else 44 + modulo 12, around the
+ *				limit); over 50, no elements (as payload.c); else per
+ *				element a byte, modulo 8: 0 the id "c<index>", 1 the id
+ *				"c<byte modulo 4>", 2 a copy of an earlier element's text
+ *				(byte modulo index; the first: empty), 3 a string as a
+ *				member's, 4 null, 5 a number as a member's, 6 a boolean,
+ *				7 an object or (byte even) an array
  *		others	nothing (text NULL, as payload.c leaves them)
  *
  *-------------------------------------------------------------------------
@@ -92,9 +110,11 @@
  * The README's fields and their rules, written out again: the reference's
  * own table, checked against validate.c's ClarkyFields once (CheckTables).
  */
-#define REF_FIELDS 16
+#define REF_FIELDS 19
 #define REF_MAX_METADATA_BYTES 65536
 #define REF_MAX_METADATA_DEPTH 32
+#define REF_MAX_IDS 50			/* ids of a contact_ids or company_ids */
+#define REF_MAX_ID_CHARS 255	/* characters of an id, and of a list's */
 
 typedef enum RefKind
 {
@@ -104,6 +124,7 @@ typedef enum RefKind
 	REF_TIMESTAMP,				/* an ISO 8601 string */
 	REF_DURATION,				/* a number from 0 to limit */
 	REF_METADATA,				/* an object within the size and depth limits */
+	REF_ID_LIST,				/* an array of at most limit distinct ids */
 	REF_SERVER					/* set by the server only */
 } RefKind;
 
@@ -114,39 +135,43 @@ typedef struct RefField
 	long		limit;
 	bool		server;			/* unknown in a new activity, fixed in a patch */
 	bool		not_null;		/* a patch cannot clear it */
+	bool		hidden;			/* no key of the object, unknown to patches */
 } RefField;
 
 static const RefField ref_fields[REF_FIELDS] = {
-	{"id", REF_SERVER, 0, true, false},
-	{"contact_id", REF_ID, 255, false, false},
-	{"company_id", REF_ID, 255, false, false},
-	{"activity_type", REF_TYPE, 0, false, true},
-	{"title", REF_TEXT, 1000, false, false},
-	{"description", REF_TEXT, 100000, false, false},
-	{"due_date", REF_TIMESTAMP, 0, false, false},
-	{"duration_minutes", REF_DURATION, 1000000, false, false},
-	{"completed_at", REF_TIMESTAMP, 0, false, false},
-	{"metadata", REF_METADATA, REF_MAX_METADATA_BYTES, false, false},
-	{"created_at", REF_SERVER, 0, true, false},
-	{"occurred_at", REF_TIMESTAMP, 0, false, true},
-	{"owner_id", REF_ID, 255, false, false},
-	{"updated_at", REF_SERVER, 0, true, false},
-	{"version", REF_SERVER, 0, true, false},
-	{"deleted_at", REF_SERVER, 0, true, false},
+	{"id", REF_SERVER, 0, true, false, false},
+	{"contact_id", REF_ID, 255, false, false, false},
+	{"company_id", REF_ID, 255, false, false, false},
+	{"activity_type", REF_TYPE, 0, false, true, false},
+	{"title", REF_TEXT, 1000, false, false, false},
+	{"description", REF_TEXT, 100000, false, false, false},
+	{"due_date", REF_TIMESTAMP, 0, false, false, false},
+	{"duration_minutes", REF_DURATION, 1000000, false, false, false},
+	{"completed_at", REF_TIMESTAMP, 0, false, false, false},
+	{"metadata", REF_METADATA, REF_MAX_METADATA_BYTES, false, false, false},
+	{"created_at", REF_SERVER, 0, true, false, false},
+	{"occurred_at", REF_TIMESTAMP, 0, false, true, false},
+	{"owner_id", REF_ID, 255, false, false, false},
+	{"updated_at", REF_SERVER, 0, true, false, false},
+	{"version", REF_SERVER, 0, true, false, false},
+	{"deleted_at", REF_SERVER, 0, true, false, false},
+	{"contact_ids", REF_ID_LIST, REF_MAX_IDS, false, false, false},
+	{"company_ids", REF_ID_LIST, REF_MAX_IDS, false, false, false},
+	{"via_company_ids", REF_ID_LIST, 0, true, false, true},
 };
 
 /* The order in which the fields of a payload are judged (README's table) */
 static const char *const judged_order[] = {
 	"activity_type", "contact_id", "company_id", "title", "description",
 	"due_date", "duration_minutes", "completed_at", "metadata", "occurred_at",
-	"owner_id"
+	"owner_id", "contact_ids", "company_ids"
 };
 
 #define WORKSPACE_KEY "workspace_id"
 
 /* The keys the input names by number: the fields, then workspace_id */
 #define KEY_NAMES (REF_FIELDS + 1)
-#define KEY_NAME_SELECTORS (12 * KEY_NAMES) /* 204: each name 12 times */
+#define KEY_NAME_SELECTORS (12 * KEY_NAMES) /* 240: each name 12 times */
 
 static const char *
 KeyName(unsigned i)
@@ -211,7 +236,8 @@ typedef struct Block
 	size_t		len;
 } Block;
 
-static Block blocks[2 * MAX_MEMBERS + 2];
+/* each member's key and text, and each element's text */
+static Block blocks[2 * MAX_MEMBERS + 2 + MAX_MEMBERS * REF_MAX_IDS];
 static int	nblocks;
 static size_t repeat_budget;
 
@@ -565,6 +591,136 @@ RawText(Reader *r, size_t want, size_t *len)
 	return NewBlock(p, *len);
 }
 
+/* A string value: its text by the string's byte mode */
+static void
+DecodeString(Reader *r, PayloadMember *m)
+{
+	switch (Byte(r) % 5)
+	{
+		case 0:
+			m->text = RawText(r, U16(r), &m->text_len);
+			break;
+		case 1:
+			m->text = BuildTimestamp(r, &m->text_len);
+			break;
+		case 2:
+			{
+				unsigned	t = Byte(r) % 8;
+				const char *label = t < 7 ? activity_types[t] : "Note";
+
+				m->text_len = strlen(label);
+				m->text = NewBlock(label, m->text_len);
+			}
+			break;
+		case 3:
+			m->text = BuildRepeat(r, &m->text_len);
+			break;
+		default:
+			m->text = RawText(r, Byte(r), &m->text_len);
+			break;
+	}
+}
+
+/* A number value: its digits by the number's byte mode */
+static void
+DecodeNumber(Reader *r, PayloadMember *m)
+{
+	unsigned	mode = Byte(r) % 4;
+
+	if (mode == 2)
+		m->text = RawText(r, Byte(r), &m->text_len);
+	else
+		m->text = BuildNumber(r, mode, &m->text_len);
+}
+
+/* The id lists' elements, each array of exactly its size, and a copy */
+typedef struct ElementArray
+{
+	PayloadMember *p;
+	int			n;
+	PayloadMember before[REF_MAX_IDS];
+} ElementArray;
+
+static ElementArray element_arrays[MAX_MEMBERS];
+static int	nelement_arrays;
+
+/* One element of an id list: elements[0..i) are decoded already */
+static void
+DecodeElement(Reader *r, PayloadMember *elements, int i)
+{
+	PayloadMember *e = &elements[i];
+	unsigned	sel = Byte(r) % 8;
+	char		buf[16];
+
+	memset(e, 0, sizeof(PayloadMember));
+	e->kind = JSON_STRING;
+	switch (sel)
+	{
+		case 0:					/* an id of its own */
+		case 1:					/* one of four ids: repeats are likely */
+			e->text_len = (size_t) snprintf(buf, sizeof(buf), "c%u",
+											sel == 0 ? (unsigned) i : Byte(r) % 4);
+			e->text = NewBlock(buf, e->text_len);
+			break;
+		case 2:					/* a copy of an earlier element's text */
+			{
+				const PayloadMember *earlier = i > 0 ? &elements[Byte(r) % (unsigned) i] : NULL;
+				const char *chars = earlier ? earlier->text : NULL;
+
+				/* (no text, the first element or one of another kind: empty) */
+				e->text_len = chars ? earlier->text_len : 0;
+				e->text = NewBlock(chars ? chars : "", e->text_len);
+			}
+			break;
+		case 3:
+			DecodeString(r, e);
+			break;
+		case 4:
+			e->kind = JSON_NULL;
+			break;
+		case 5:
+			e->kind = JSON_NUMBER;
+			DecodeNumber(r, e);
+			break;
+		case 6:
+			e->kind = JSON_BOOL;
+			break;
+		default:
+			e->kind = (Byte(r) & 1) ? JSON_OBJECT : JSON_ARRAY;
+			break;
+	}
+}
+
+static int	RefFieldOf(const char *key, size_t len);
+
+/*
+ * An array: for contact_ids and company_ids (by the key's bytes), as
+ * payload.c builds them, its count and, within the limit, its elements;
+ * any other array has neither
+ */
+static void
+DecodeArray(Reader *r, PayloadMember *m)
+{
+	int			f = RefFieldOf(m->key, m->key_len);
+	unsigned	sel;
+	PayloadMember elements[REF_MAX_IDS];
+	ElementArray *a;
+
+	if (f < 0 || ref_fields[f].kind != REF_ID_LIST || ref_fields[f].hidden)
+		return;
+	sel = Byte(r);
+	m->element_count = (int) (sel < 128 ? sel % 8 : 44 + sel % 12);
+	if (m->element_count > REF_MAX_IDS)
+		return;
+	for (int i = 0; i < m->element_count; i++)
+		DecodeElement(r, elements, i);
+	a = &element_arrays[nelement_arrays++];
+	a->n = m->element_count;
+	a->p = (PayloadMember *) FuzzCopy(elements, (size_t) a->n * sizeof(PayloadMember));
+	memcpy(a->before, elements, (size_t) a->n * sizeof(PayloadMember));
+	m->elements = a->p;
+}
+
 static void
 DecodeMember(Reader *r, PayloadMember *m)
 {
@@ -586,40 +742,10 @@ DecodeMember(Reader *r, PayloadMember *m)
 	switch (m->kind)
 	{
 		case JSON_STRING:
-			switch (Byte(r) % 5)
-			{
-				case 0:
-					m->text = RawText(r, U16(r), &m->text_len);
-					break;
-				case 1:
-					m->text = BuildTimestamp(r, &m->text_len);
-					break;
-				case 2:
-					{
-						unsigned	t = Byte(r) % 8;
-						const char *label = t < 7 ? activity_types[t] : "Note";
-
-						m->text_len = strlen(label);
-						m->text = NewBlock(label, m->text_len);
-					}
-					break;
-				case 3:
-					m->text = BuildRepeat(r, &m->text_len);
-					break;
-				default:
-					m->text = RawText(r, Byte(r), &m->text_len);
-					break;
-			}
+			DecodeString(r, m);
 			break;
 		case JSON_NUMBER:
-			{
-				unsigned	mode = Byte(r) % 4;
-
-				if (mode == 2)
-					m->text = RawText(r, Byte(r), &m->text_len);
-				else
-					m->text = BuildNumber(r, mode, &m->text_len);
-			}
+			DecodeNumber(r, m);
 			break;
 		case JSON_OBJECT:
 			{
@@ -633,6 +759,9 @@ DecodeMember(Reader *r, PayloadMember *m)
 				depth = Byte(r) % 40;
 				m->depth = (int) depth;
 			}
+			break;
+		case JSON_ARRAY:
+			DecodeArray(r, m);
 			break;
 		default:
 			break;
@@ -663,7 +792,22 @@ FuzzDescribeInput(FILE *out)
 		{
 			fprintf(out, " json_len %zu depth %d", m->json_len, m->depth);
 		}
+		if (m->kind == JSON_ARRAY && m->element_count > 0)
+			fprintf(out, " of %d elements%s", m->element_count,
+					m->elements ? ":" : " (over the limit: none built)");
 		fputc('\n', out);
+		for (int j = 0; m->elements != NULL && j < m->element_count; j++)
+		{
+			const PayloadMember *e = &m->elements[j];
+
+			fprintf(out, "***     [%d][%d] %s", i, j, kinds[e->kind]);
+			if (e->text)
+			{
+				fputc(' ', out);
+				FuzzPrintBytes(out, e->text, e->text_len, 120);
+			}
+			fputc('\n', out);
+		}
 	}
 }
 
@@ -801,10 +945,47 @@ RefJudge(Verdict *v, int f, const PayloadMember *m)
 			if (code != VALIDATION_OK)
 				return RefFail(v, code, rf->name);
 			return true;
+		case REF_ID_LIST:
+			if (m->kind != JSON_ARRAY)
+				return RefFail(v, VALIDATION_WRONG_TYPE, rf->name);
+			if (m->element_count > rf->limit)
+				return RefFail(v, VALIDATION_TOO_MANY, rf->name);
+			for (int i = 0; i < m->element_count; i++)
+			{
+				const PayloadMember *e = &m->elements[i];
+				char		name[64];
+
+				snprintf(name, sizeof(name), "%s[%d]", rf->name, i);
+				if (e->kind != JSON_STRING)
+					return RefFail(v, VALIDATION_WRONG_TYPE, name);
+				if (e->text_len == 0)
+					return RefFail(v, VALIDATION_EMPTY, name);
+				if (e->text_len > REF_MAX_ID_CHARS &&
+					encoding->char_count(e->text, (int) e->text_len) > REF_MAX_ID_CHARS)
+					return RefFail(v, VALIDATION_TOO_LONG, name);
+				for (int j = 0; j < i; j++)
+					if (m->elements[j].text_len == e->text_len &&
+						memcmp(m->elements[j].text, e->text, e->text_len) == 0)
+						return RefFail(v, VALIDATION_DUPLICATE, name);
+			}
+			return true;
 		case REF_SERVER:
 			break;
 	}
 	abort();					/* a server field never gets this far */
+}
+
+/*
+ * A new activity's contact (or company): the id, or a list of at least one
+ * (an empty list is none)
+ */
+static bool
+RefHasOwner(const PayloadMember *const *fields, const char *id, const char *list)
+{
+	const PayloadMember *ids = fields[RefFieldOf(list, strlen(list))];
+
+	return fields[RefFieldOf(id, strlen(id))] != NULL ||
+		(ids != NULL && ids->kind == JSON_ARRAY && ids->element_count > 0);
 }
 
 static void
@@ -824,7 +1005,7 @@ Reference(const PayloadMember *members, int count, PayloadMode mode, Verdict *v)
 
 		workspace = (m->key_len == strlen(WORKSPACE_KEY) &&
 					 memcmp(m->key, WORKSPACE_KEY, m->key_len) == 0);
-		if (patch && (workspace || (f >= 0 && ref_fields[f].server)))
+		if (patch && (workspace || (f >= 0 && ref_fields[f].server && !ref_fields[f].hidden)))
 		{
 			RefFail(v, VALIDATION_FIXED, workspace ? WORKSPACE_KEY : ref_fields[f].name);
 			return;
@@ -872,8 +1053,8 @@ Reference(const PayloadMember *members, int count, PayloadMode mode, Verdict *v)
 			return;
 	}
 
-	if (!patch && v->fields[RefFieldOf("contact_id", 10)] == NULL &&
-		v->fields[RefFieldOf("company_id", 10)] == NULL)
+	if (!patch && !RefHasOwner(v->fields, "contact_id", "contact_ids") &&
+		!RefHasOwner(v->fields, "company_id", "company_ids"))
 		RefFail(v, VALIDATION_NO_OWNER, "contact_id");
 }
 
@@ -913,7 +1094,7 @@ CheckErrorTexts(const ValidationError *e, bool utf8_input)
 	size_t		mlen;
 
 	CHECK(e->code != VALIDATION_OK, "on failure the code is not VALIDATION_OK");
-	CHECK(e->code > VALIDATION_OK && e->code <= VALIDATION_NOT_NULL,
+	CHECK(e->code > VALIDATION_OK && e->code <= VALIDATION_DUPLICATE,
 		  "on failure the code is a known ValidationCode");
 	CHECK(Terminated(e->field, sizeof(e->field)), "on failure field is NUL-terminated");
 	CHECK(Terminated(e->message, sizeof(e->message)), "on failure message is NUL-terminated");
@@ -952,6 +1133,9 @@ CheckErrorMode(const ValidationError *e, PayloadMode mode)
 		  "FIXED and NOT_NULL come only from a patch");
 	CHECK(!patch || (e->code != VALIDATION_REQUIRED && e->code != VALIDATION_NO_OWNER),
 		  "REQUIRED and NO_OWNER come only from a new activity");
+	CHECK((e->code != VALIDATION_TOO_MANY && e->code != VALIDATION_DUPLICATE) ||
+		  strncmp(e->field, "contact_ids", 11) == 0 || strncmp(e->field, "company_ids", 11) == 0,
+		  "TOO_MANY and DUPLICATE come only from contact_ids or company_ids");
 }
 
 static void
@@ -1008,13 +1192,14 @@ CheckTables(void)
 		[REF_TIMESTAMP] = FIELD_KIND_TIMESTAMP,
 		[REF_DURATION] = FIELD_KIND_DURATION,
 		[REF_METADATA] = FIELD_KIND_METADATA,
+		[REF_ID_LIST] = FIELD_KIND_ID_LIST,
 	};
 	static bool done;
 	ValidationError e;
 
 	if (done)
 		return;
-	CHECK(FIELD_COUNT == REF_FIELDS, "ClarkyFields has the README's sixteen fields");
+	CHECK(FIELD_COUNT == REF_FIELDS, "ClarkyFields has the README's eighteen fields and via_company_ids");
 	for (int i = 0; i < REF_FIELDS; i++)
 	{
 		const FieldDesc *d = &ClarkyFields[i];
@@ -1032,9 +1217,13 @@ CheckTables(void)
 		CHECK(r->kind == REF_SERVER || (int) d->kind == (int) ref_kinds[r->kind],
 			  "ClarkyFields' kinds are the README's");
 		CHECK((r->kind != REF_ID && r->kind != REF_TEXT && r->kind != REF_DURATION &&
-			   r->kind != REF_METADATA) || d->limit == r->limit,
+			   r->kind != REF_METADATA && r->kind != REF_ID_LIST) || d->limit == r->limit,
 			  "ClarkyFields' limits are the README's");
+		CHECK((d->rendered == RENDER_NEVER) == r->hidden,
+			  "ClarkyFields' fields never rendered (no key of the object) are the reference's");
 	}
+	CHECK(CLARKY_MAX_TAGS == REF_MAX_IDS && CLARKY_MAX_ID_CHARS == REF_MAX_ID_CHARS,
+		  "an id list has at most 50 ids of at most 255 characters");
 	CHECK(CLARKY_ACTIVITY_TYPE_COUNT == 7, "there are seven activity types");
 	for (int i = 0; i < 7; i++)
 		CHECK(strcmp(ClarkyActivityTypes[i], activity_types[i]) == 0,
@@ -1051,6 +1240,29 @@ CheckTables(void)
 	CHECK(e.code == VALIDATION_NO_OWNER && strcmp(e.field, "contact_id") == 0,
 		  "ValidateContactOrCompany's error is NO_OWNER naming contact_id");
 	done = true;
+}
+
+/* A value's text is UTF-8 (a string) or ASCII (a number), as from jsonb */
+static bool
+TextIsUtf8(const PayloadMember *m)
+{
+	if (m->text == NULL)
+		return true;
+	if (m->kind == JSON_NUMBER)
+	{
+		for (size_t k = 0; k < m->text_len; k++)
+			if ((unsigned char) m->text[k] >= 0x80)
+				return false;
+		return true;
+	}
+	return IsValidUtf8(m->text, m->text_len);
+}
+
+/* An id list of one id or more */
+static bool
+NonEmptyList(const PayloadMember *m)
+{
+	return m != NULL && m->kind == JSON_ARRAY && m->element_count > 0;
 }
 
 int
@@ -1070,6 +1282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CheckTables();
 	nblocks = 0;
 	ndecoded = 0;
+	nelement_arrays = 0;
 	repeat_budget = REPEAT_BUDGET;
 
 	flags = Byte(&r);
@@ -1089,10 +1302,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		const PayloadMember *m = &decoded[i];
 
-		utf8_input = IsValidUtf8(m->key, m->key_len) &&
-			(m->text == NULL || IsValidUtf8(m->text, m->text_len));
-		for (size_t k = 0; utf8_input && m->kind == JSON_NUMBER && k < m->text_len; k++)
-			utf8_input = (unsigned char) m->text[k] < 0x80;
+		utf8_input = IsValidUtf8(m->key, m->key_len) && TextIsUtf8(m);
+		for (int j = 0; utf8_input && m->elements != NULL && j < m->element_count; j++)
+			utf8_input = TextIsUtf8(&m->elements[j]);
 	}
 
 	/* the members array, of exactly its size */
@@ -1115,6 +1327,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	CHECK(count == 0 || memcmp(members, before, (size_t) count * sizeof(PayloadMember)) == 0,
 		  "ValidatePayload leaves the members as they were");
+	for (int i = 0; i < nelement_arrays; i++)
+		CHECK(element_arrays[i].n == 0 ||
+			  memcmp(element_arrays[i].p, element_arrays[i].before,
+					 (size_t) element_arrays[i].n * sizeof(PayloadMember)) == 0,
+			  "ValidatePayload leaves an id list's elements as they were");
 
 	if (ok)
 	{
@@ -1140,8 +1357,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			  "on success a given activity_type is in 0..6");
 		CHECK(mode == PAYLOAD_PATCH ||
 			  (payload.fields[FIELD_ACTIVITY_TYPE] != NULL &&
-			   (payload.fields[FIELD_CONTACT_ID] != NULL || payload.fields[FIELD_COMPANY_ID] != NULL)),
-			  "on success a new activity has an activity_type and a contact_id or a company_id");
+			   (payload.fields[FIELD_CONTACT_ID] != NULL || payload.fields[FIELD_COMPANY_ID] != NULL ||
+				NonEmptyList(payload.fields[FIELD_CONTACT_IDS]) ||
+				NonEmptyList(payload.fields[FIELD_COMPANY_IDS]))),
+			  "on success a new activity has an activity_type and a contact or a company (an id, or a list of one or more)");
+		for (int f = 0; f < FIELD_COUNT; f++)
+		{
+			const PayloadMember *m = payload.fields[f];
+
+			if (m == NULL || m->kind == JSON_NULL || ref_fields[f].kind != REF_ID_LIST)
+				continue;
+			CHECK(m->kind == JSON_ARRAY && m->element_count <= REF_MAX_IDS && m->elements != NULL,
+				  "on success an id list is an array of at most 50 elements, built");
+			for (int i = 0; i < m->element_count; i++)
+			{
+				const PayloadMember *e = &m->elements[i];
+
+				CHECK(e->kind == JSON_STRING && e->text_len > 0,
+					  "on success an id list's elements are non-empty strings");
+				for (int j = 0; j < i; j++)
+					CHECK(e->text_len != m->elements[j].text_len ||
+						  memcmp(e->text, m->elements[j].text, e->text_len) != 0,
+						  "on success an id list's elements are distinct");
+			}
+		}
 	}
 	else
 	{
@@ -1181,7 +1420,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  "on success activity_type is the type given");
 	}
 
-	/* the helpers on every object member, every string value and every key */
+	/*
+	 * the helpers on every object member, every string value (an id list's
+	 * elements too) and every key
+	 */
 	for (int i = 0; i < count; i++)
 	{
 		const char *name = (i & 1) ? "company_id" : "contact_id";
@@ -1191,9 +1433,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (decoded[i].kind == JSON_STRING)
 			CheckIdParameter(name, decoded[i].text, decoded[i].text_len, utf8_input);
 		CheckIdParameter(name, decoded[i].key, decoded[i].key_len, utf8_input);
+		for (int j = 0; decoded[i].elements != NULL && j < decoded[i].element_count; j++)
+			if (decoded[i].elements[j].kind == JSON_STRING)
+				CheckIdParameter(name, decoded[i].elements[j].text,
+								 decoded[i].elements[j].text_len, utf8_input);
 	}
 
 	free(members);
+	for (int i = 0; i < nelement_arrays; i++)
+		free(element_arrays[i].p);
 	for (int i = 0; i < nblocks; i++)
 		free((void *) blocks[i].p);
 	return 0;

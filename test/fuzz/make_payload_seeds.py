@@ -12,13 +12,14 @@ import struct
 # src/activity_fields.h, then workspace_id (fuzz_payload.c's KeyName)
 FIELDS = ["id", "contact_id", "company_id", "activity_type", "title", "description",
           "due_date", "duration_minutes", "completed_at", "metadata", "created_at",
-          "occurred_at", "owner_id", "updated_at", "version", "deleted_at"]
+          "occurred_at", "owner_id", "updated_at", "version", "deleted_at",
+          "contact_ids", "company_ids", "via_company_ids"]
 KEYS = FIELDS + ["workspace_id"]
-RAW_KEY = 12 * len(KEYS)  # 204: a selector from here on is a fuzzed key
+RAW_KEY = 12 * len(KEYS)  # 240: a selector from here on is a fuzzed key
 # The fields a new activity (and a patch) may give, in the order judged
 ACCEPTED = ["activity_type", "contact_id", "company_id", "title", "description",
             "due_date", "duration_minutes", "completed_at", "metadata", "occurred_at",
-            "owner_id"]
+            "owner_id", "contact_ids", "company_ids"]
 SERVER_SET = ["id", "created_at", "updated_at", "version", "deleted_at", "workspace_id"]
 TYPES = ["note", "call", "meeting", "video_call", "task", "todo", "reminder"]
 NULL, STRING, NUMBER, BOOL, OBJECT, ARRAY = range(6)
@@ -73,7 +74,62 @@ def obj_near_limit(k, delta, depth=1):
 
 
 def of_kind(k, kind):
-    return bytes([kind]) + key(k)
+    """A member of kind with no value bytes (an id list's array: empty)."""
+    return bytes([kind]) + key(k) + (b"\0" if kind == ARRAY and k in ID_LISTS else b"")
+
+
+# The keys whose arrays carry elements (fuzz_payload.c's DecodeArray)
+ID_LISTS = ["contact_ids", "company_ids"]
+MAX_IDS = 50
+
+
+def element_count(n):
+    """The count byte: 0..7, or 44..55 (around the limit)."""
+    if n < 8:
+        return bytes([n])
+    assert 44 <= n <= 55
+    return bytes([132 + n - 44])  # 132 is 0 modulo 12
+
+
+# An id list's elements (see DecodeElement): an id of its own ("c<index>"),
+# one of four ids, a copy of an earlier element, a string, other kinds
+def own():
+    return bytes([0])
+
+
+def one_of_four(n):
+    return bytes([1, n])
+
+
+def copy_of(j):
+    return bytes([2, j])
+
+
+def el_text(s):
+    raw = s.encode() if isinstance(s, str) else s
+    return bytes([3, 0]) + struct.pack("<H", len(raw)) + raw
+
+
+def el_repeat(unit, base, delta):
+    raw = unit.encode()
+    sel = {255: 0, 1000: 1, 100000: 2}[base]
+    return bytes([3, 3, len(raw) - 1]) + raw + bytes([sel]) + struct.pack("<b", delta)
+
+
+def el_number(s):
+    return bytes([5, 2, len(s)]) + s.encode()
+
+
+EL_NULL, EL_BOOL, EL_OBJECT, EL_ARRAY = bytes([4]), bytes([6]), bytes([7, 1]), bytes([7, 0])
+
+
+def ids(k, *elements, count=None):
+    """An array member of contact_ids or company_ids: its elements, or,
+    over the limit, only a count (no elements are built)."""
+    assert k in ID_LISTS
+    n = len(elements) if count is None else count
+    assert count is None or (count > MAX_IDS and not elements)
+    return bytes([ARRAY]) + key(k) + element_count(n) + b"".join(elements)
 
 
 def payload(*members, encoding=UTF8, mode=CREATE):
@@ -210,6 +266,77 @@ SEEDS = {
     "patch_built_stamps": patch(stamp("completed_at", 0x33, [5, 12, 31, 23, 59, 59, 5, 9, 9, 9, 9, 9, 9]),
                                 stamp("occurred_at", 0x0B, [0xEA, 0x07, 5, 6, 17, 0, 0, 3, 1, 2, 3, 5, 5, 45])),
     "patch_single_byte": patch(repeat("owner_id", "\u00e9", 255, 0), encoding=SINGLE_BYTE),
+    # contact_ids and company_ids: up to 50 distinct ids, elements named from 0
+    "contact_ids_only": payload(label("activity_type", 2),
+                                ids("contact_ids", el_text("c_ana"), el_text("c_ben"))),
+    "contact_ids_with_primary": payload(label("activity_type", 2), text("contact_id", "c_ana"),
+                                        ids("contact_ids", el_text("c_ben"), el_text("c_ana"))),
+    "company_ids_only": payload(label("activity_type", 0), ids("company_ids", own(), own(), own())),
+    "contact_ids_50": payload(label("activity_type", 1), ids("contact_ids", *[own()] * 50)),
+    "contact_ids_51": payload(label("activity_type", 1), ids("contact_ids", count=51)),
+    "contact_ids_empty_no_owner": payload(label("activity_type", 0), ids("contact_ids")),
+    "contact_ids_empty_company_ids": payload(label("activity_type", 0), ids("contact_ids"),
+                                             ids("company_ids", el_text("co"))),
+    "contact_ids_empty_company_id": payload(label("activity_type", 0), ids("contact_ids"),
+                                            text("company_id", "co")),
+    "company_ids_null_no_owner": payload(label("activity_type", 0), ids("contact_ids"),
+                                         of_kind("company_ids", NULL)),
+    "contact_ids_duplicate": payload(label("activity_type", 0),
+                                     ids("contact_ids", el_text("a"), el_text("b"), el_text("a"))),
+    "contact_ids_copy_duplicate": payload(label("activity_type", 0),
+                                          ids("contact_ids", own(), own(), copy_of(1))),
+    "contact_ids_one_of_four": payload(label("activity_type", 0),
+                                       ids("contact_ids", one_of_four(0), one_of_four(1),
+                                           one_of_four(2), one_of_four(5))),
+    "contact_ids_case_differs": payload(label("activity_type", 0),
+                                        ids("contact_ids", el_text("a"), el_text("A"))),
+    "contact_ids_prefix_differs": payload(label("activity_type", 0),
+                                          ids("contact_ids", el_text("ab"), el_text("a"))),
+    "contact_ids_duplicate_euros": payload(label("activity_type", 0),
+                                           ids("contact_ids", el_repeat("\u20ac", 255, -128),
+                                               copy_of(0))),
+    "contact_ids_number_element": payload(label("activity_type", 0),
+                                          ids("contact_ids", el_text("a"), el_text("b"),
+                                              el_text("c"), el_number("7"))),
+    "contact_ids_null_element": payload(label("activity_type", 0),
+                                        ids("contact_ids", el_text("a"), EL_NULL)),
+    "contact_ids_bool_element": payload(label("activity_type", 0), ids("contact_ids", EL_BOOL)),
+    "contact_ids_nested_array": payload(label("activity_type", 0),
+                                        ids("contact_ids", own(), EL_ARRAY)),
+    "contact_ids_object_element": payload(label("activity_type", 0),
+                                          ids("contact_ids", own(), EL_OBJECT)),
+    "contact_ids_empty_element": payload(label("activity_type", 0),
+                                         ids("contact_ids", el_text("a"), el_text(""))),
+    "contact_ids_repeat_before_empty": payload(label("activity_type", 0),
+                                               ids("company_ids", el_text("a"), copy_of(0),
+                                                   el_text(""))),
+    "company_ids_256": payload(label("activity_type", 0),
+                               ids("company_ids", own(), el_repeat("\u20ac", 255, 1))),
+    "company_ids_255_euros": payload(label("activity_type", 0),
+                                     ids("company_ids", own(), el_repeat("\u20ac", 255, 0))),
+    "company_ids_single_byte": payload(label("activity_type", 0),
+                                       ids("company_ids", el_repeat("\u00e9", 255, 0),
+                                           el_repeat("\u00e9", 255, 0)),
+                                       encoding=SINGLE_BYTE),
+    "contact_ids_string": payload(label("activity_type", 0), text("contact_ids", "c1")),
+    "company_ids_object": payload(label("activity_type", 0), obj("company_ids", 2)),
+    "id_lists_after_owner_id": payload(ids("company_ids", el_text("")),
+                                       ids("contact_ids", el_text("")), text("owner_id", ""),
+                                       label("activity_type", 0)),
+    "id_lists_contact_ids_first": payload(ids("company_ids", el_text("")),
+                                          ids("contact_ids", el_text("")),
+                                          label("activity_type", 0)),
+    "via_company_ids_create": payload(label("activity_type", 0), text("contact_id", "c"),
+                                      of_kind("via_company_ids", ARRAY)),
+    "via_company_ids_patch": patch(text("title", "t"), of_kind("via_company_ids", NULL)),
+    "id_list_raw_key": payload(label("activity_type", 0), of_kind(b"contact_ids", ARRAY) + b"\x02" +
+                               own() + own()),
+    "patch_contact_ids_replace": patch(ids("contact_ids", el_text("c9"), el_text("c1")),
+                                       of_kind("company_ids", NULL)),
+    "patch_company_ids_empty": patch(ids("company_ids")),
+    "patch_contact_ids_duplicate": patch(ids("contact_ids", own(), copy_of(0))),
+    "patch_company_ids_55": patch(ids("company_ids", count=55)),
+    "patch_contact_ids_44": patch(ids("contact_ids", *[own()] * 44)),
 }
 
 

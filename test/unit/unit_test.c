@@ -234,6 +234,11 @@ static const TextEncoding utf8 = {Utf8Count, Utf8Clip};
 #define OF_KIND(k, kind) MEMBER(k, kind, NULL, 0)
 #define OBJECT(k, len_, depth_) \
 	{.key = k, .key_len = sizeof(k) - 1, .kind = JSON_OBJECT, .json_len = len_, .depth = depth_}
+/* An array of n elements (as payload.c builds an id list's: no key each) */
+#define ARRAY(k, elements_, n) \
+	{.key = k, .key_len = sizeof(k) - 1, .kind = JSON_ARRAY, .elements = elements_, .element_count = n}
+#define ELEM(kind_, text_, len_) {.kind = kind_, .text = text_, .text_len = len_}
+#define ESTR(v) ELEM(JSON_STRING, v, sizeof(v) - 1)
 #define NMEMBERS(m) ((int) (sizeof(m) / sizeof((m)[0])))
 
 /* The codes by name, so that an expected verdict reads as what it means */
@@ -253,6 +258,8 @@ static const char *const code_names[] = {
 	[VALIDATION_NO_OWNER] = "NO_OWNER",
 	[VALIDATION_FIXED] = "FIXED",
 	[VALIDATION_NOT_NULL] = "NOT_NULL",
+	[VALIDATION_TOO_MANY] = "TOO_MANY",
+	[VALIDATION_DUPLICATE] = "DUPLICATE",
 };
 
 static const char *
@@ -514,7 +521,8 @@ TestValidateCreate(void)
 	 */
 	{
 		static const char *const server_set[] = {
-			"id", "created_at", "updated_at", "version", "deleted_at", "workspace_id"
+			"id", "created_at", "updated_at", "version", "deleted_at", "via_company_ids",
+			"workspace_id"
 		};
 		int			good = 1;
 
@@ -535,14 +543,14 @@ TestValidateCreate(void)
 			m[2].text_len = 0;
 			good &= strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), want) == 0;
 		}
-		ok(good, "id, created_at, updated_at, version, deleted_at, workspace_id (even null) are unknown in a new activity");
+		ok(good, "id, created_at, updated_at, version, deleted_at, via_company_ids, workspace_id (even null) are unknown in a new activity");
 	}
 	{
 		PayloadMember m[] = {STR("activity_type", "note"), STR("version", "1")};
 		ValidationError error;
 
 		ok(!ValidatePayload(m, 2, PAYLOAD_CREATE, &utf8, &out, &error) &&
-		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id.") == 0,
+		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id, contact_ids, company_ids.") == 0,
 		   "the unknown field's detail lists the fields a new activity accepts");
 	}
 	{
@@ -656,6 +664,280 @@ TestOwnerId(void)
 	}
 }
 
+/* Like Expect, for an error: its verdict and its detail too */
+static void
+ExpectDetail(const PayloadMember *members, int count, PayloadMode mode,
+			 const char *want, const char *want_detail, const char *what)
+{
+	ValidatedPayload out;
+	ValidationError error;
+	bool		valid = ValidatePayload(members, count, mode, &utf8, &out, &error);
+	const char *got = Describe(valid, &error);
+	int			same;
+
+	same = strcmp(got, want) == 0 && !valid && strcmp(error.detail, want_detail) == 0;
+	ok(same, what);
+	if (!same)
+		printf("# got:  %s (%s)\n# want: %s (%s)\n", got, valid ? "" : error.detail,
+			   want, want_detail);
+}
+
+/* contact_ids and company_ids: arrays of at most 50 distinct ids */
+static void
+TestIdLists(void)
+{
+	ValidatedPayload out;
+
+	{
+		PayloadMember ids[] = {ESTR("c1"), ESTR("c2")};
+		PayloadMember m[] = {STR("activity_type", "meeting"), ARRAY("contact_ids", ids, 2)};
+
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.fields[FIELD_CONTACT_IDS] == &m[1] &&
+		   OnlyFieldsSet(&out, FIELD_ACTIVITY_TYPE, FIELD_CONTACT_IDS, FIELD_COUNT),
+		   "contact_ids alone is a new activity's contact, landing at FIELD_CONTACT_IDS");
+	}
+	{
+		PayloadMember ids[] = {ESTR("co1")};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("contact_ids", NULL, 0),
+		ARRAY("company_ids", ids, 1)};
+
+		ok(strcmp(VerdictOf(m, 3, PAYLOAD_CREATE, &out), "ok") == 0 &&
+		   out.fields[FIELD_CONTACT_IDS] == &m[1] && out.fields[FIELD_COMPANY_IDS] == &m[2],
+		   "company_ids alone is a new activity's company (an empty contact_ids is accepted)");
+		m[2] = (PayloadMember) ARRAY("company_ids", NULL, 0);
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "NO_OWNER contact_id: field \"contact_id\" or \"company_id\" is required",
+			   "empty contact_ids and company_ids are no contact and no company");
+		m[2] = (PayloadMember) STR("company_id", "co");
+		Expect(m, 3, PAYLOAD_CREATE, "ok", "an empty contact_ids with a company_id");
+		m[2] = (PayloadMember) OF_KIND("company_ids", JSON_NULL);
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "NO_OWNER contact_id: field \"contact_id\" or \"company_id\" is required",
+			   "a null company_ids is absent in a new activity");
+	}
+	{
+		PayloadMember ids[] = {ESTR("c")};
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		ARRAY("contact_ids", ids, 1)};
+
+		Expect(m, 3, PAYLOAD_CREATE, "ok",
+			   "contact_id among contact_ids is fine (the primary is in the set)");
+	}
+
+	/* at most 50 ids; payload.c builds no elements for more */
+	{
+		PayloadMember ids[CLARKY_MAX_TAGS + 1];
+		char		texts[CLARKY_MAX_TAGS + 1][8];
+		PayloadMember m[] = {STR("activity_type", "call"), ARRAY("contact_ids", ids, 50)};
+
+		for (int i = 0; i < CLARKY_MAX_TAGS + 1; i++)
+		{
+			int			n = snprintf(texts[i], sizeof(texts[i]), "c%d", i);
+
+			ids[i] = (PayloadMember) ELEM(JSON_STRING, texts[i], (size_t) n);
+		}
+		Expect(m, 2, PAYLOAD_CREATE, "ok", "50 distinct contact_ids are accepted");
+		m[1].element_count = 51;
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "TOO_MANY contact_ids: field \"contact_ids\" has too many ids",
+			   "51 distinct contact_ids are too many");
+		m[1] = (PayloadMember) ARRAY("contact_ids", NULL, 51);
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "TOO_MANY contact_ids: field \"contact_ids\" has too many ids",
+					 "It has 51; the limit is 50.",
+					 "51 contact_ids are too many (judged without their elements)");
+		m[1] = (PayloadMember) ARRAY("company_ids", NULL, 1000);
+		ExpectDetail(m, 2, PAYLOAD_PATCH,
+					 "TOO_MANY company_ids: field \"company_ids\" has too many ids",
+					 "It has 1000; the limit is 50.", "a patch's 1000 company_ids are too many");
+	}
+
+	/* each element an id; errors name it, counting from 0 */
+	{
+		PayloadMember ids[] = {ESTR("a"), ESTR("b"), ESTR("c"), ELEM(JSON_NUMBER, "7", 1)};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("contact_ids", ids, 4)};
+
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "WRONG_TYPE contact_ids[3]: field \"contact_ids[3]\" must be a string",
+					 "Got a JSON number.", "a number among contact_ids is named contact_ids[3]");
+		ids[3] = (PayloadMember) ELEM(JSON_NULL, NULL, 0);
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "WRONG_TYPE contact_ids[3]: field \"contact_ids[3]\" must be a string",
+					 "Got a JSON null.", "a null element is not an id");
+		ids[3] = (PayloadMember) ELEM(JSON_ARRAY, NULL, 0);
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "WRONG_TYPE contact_ids[3]: field \"contact_ids[3]\" must be a string",
+			   "a nested array is not an id");
+		ids[3] = (PayloadMember) ESTR("");
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "EMPTY contact_ids[3]: field \"contact_ids[3]\" must not be empty",
+			   "an empty element");
+		ids[1] = (PayloadMember) ELEM(JSON_BOOL, NULL, 0);
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "WRONG_TYPE contact_ids[1]: field \"contact_ids[1]\" must be a string",
+			   "the first bad element is named");
+	}
+	{
+		PayloadMember ids[] = {ESTR("c"), ELEM(JSON_STRING, xs, 256)};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("company_ids", ids, 2)};
+
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "TOO_LONG company_ids[1]: field \"company_ids[1]\" is too long",
+					 "It has 256 characters; the limit is 255.",
+					 "an element of 256 characters is too long");
+		ids[1].text_len = 255;
+		Expect(m, 2, PAYLOAD_CREATE, "ok", "an element of 255 characters is fine");
+		ids[1].text = euros;
+		ids[1].text_len = 3 * 255;
+		Expect(m, 2, PAYLOAD_CREATE, "ok",
+			   "an element of 255 three-byte characters is fine (characters, not bytes)");
+		ids[1].text_len = 3 * 256;
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "TOO_LONG company_ids[1]: field \"company_ids[1]\" is too long",
+			   "an element of 256 three-byte characters is too long");
+	}
+
+	/* distinct ids */
+	{
+		PayloadMember ids[] = {ESTR("a"), ESTR("b"), ESTR("a"), ESTR("b")};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("contact_ids", ids, 4)};
+
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "DUPLICATE contact_ids[2]: field \"contact_ids[2]\" repeats contact_ids[0]",
+					 "Got \"a\" twice; the ids of a list are distinct.",
+					 "a repeated id names the element and the one it repeats");
+		ids[2] = (PayloadMember) ESTR("A");
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "DUPLICATE contact_ids[3]: field \"contact_ids[3]\" repeats contact_ids[1]",
+			   "ids are compared exactly (\"A\" is not \"a\")");
+		ids[2] = (PayloadMember) ESTR("ab");
+		ids[3] = (PayloadMember) ESTR("a\0");
+		ids[3].text_len = 1;
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "DUPLICATE contact_ids[3]: field \"contact_ids[3]\" repeats contact_ids[0]",
+			   "ids are compared by their length's bytes (\"ab\" is not \"a\", \"a\" is)");
+	}
+	{
+		PayloadMember ids[] = {ESTR("a"), ESTR("a"), ESTR("")};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("company_ids", ids, 3)};
+
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "DUPLICATE company_ids[1]: field \"company_ids[1]\" repeats company_ids[0]",
+			   "elements are judged in order: a repeat before a later empty one");
+	}
+	{
+		char		long_id[300];
+		PayloadMember ids[] = {ELEM(JSON_STRING, long_id, 200), ELEM(JSON_STRING, long_id, 200)};
+		PayloadMember m[] = {STR("activity_type", "note"), ARRAY("contact_ids", ids, 2)};
+		ValidationError error;
+
+		memset(long_id, 'y', sizeof(long_id));
+		ok(!ValidatePayload(m, 2, PAYLOAD_CREATE, &utf8, &out, &error) &&
+		   error.code == VALIDATION_DUPLICATE &&
+		   strncmp(error.detail, "Got \"yyyy", 9) == 0 &&
+		   strstr(error.detail, "\"... twice;") != NULL &&
+		   strlen(error.detail) == strlen("Got \"\"... twice; the ids of a list are distinct.") + 100,
+		   "a repeated long id is quoted by its first 100 bytes");
+	}
+
+	/* the list's own type */
+	{
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_ids", "c1")};
+
+		ExpectDetail(m, 2, PAYLOAD_CREATE,
+					 "WRONG_TYPE contact_ids: field \"contact_ids\" must be an array of ids",
+					 "Got a JSON string.", "a string is not an array of ids");
+		m[1] = (PayloadMember) OBJECT("company_ids", 2, 1);
+		Expect(m, 2, PAYLOAD_CREATE,
+			   "WRONG_TYPE company_ids: field \"company_ids\" must be an array of ids",
+			   "an object is not an array of ids");
+	}
+
+	/* the order of judging: after owner_id, contact_ids before company_ids */
+	{
+		PayloadMember bad[] = {ESTR("")};
+		PayloadMember m[] = {ARRAY("company_ids", bad, 1), ARRAY("contact_ids", bad, 1),
+		STR("owner_id", ""), STR("activity_type", "note")};
+
+		Expect(m, 4, PAYLOAD_CREATE, "EMPTY owner_id: field \"owner_id\" must not be empty",
+			   "owner_id is judged before the id lists");
+		m[2] = (PayloadMember) STR("owner_id", "u");
+		Expect(m, 4, PAYLOAD_CREATE,
+			   "EMPTY contact_ids[0]: field \"contact_ids[0]\" must not be empty",
+			   "contact_ids is judged before company_ids, wherever they come");
+		m[1] = (PayloadMember) STR("title", "t");
+		Expect(m, 4, PAYLOAD_CREATE,
+			   "EMPTY company_ids[0]: field \"company_ids[0]\" must not be empty",
+			   "an id list's error comes before the contact-or-company rule");
+	}
+
+	/* patches */
+	{
+		PayloadMember ids[] = {ESTR("c9"), ESTR("c1")};
+		PayloadMember m[] = {ARRAY("contact_ids", ids, 2), OF_KIND("company_ids", JSON_NULL)};
+
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_CONTACT_IDS] == &m[0] && out.fields[FIELD_COMPANY_IDS] == &m[1] &&
+		   out.fields[FIELD_COMPANY_IDS]->kind == JSON_NULL &&
+		   OnlyFieldsSet(&out, FIELD_CONTACT_IDS, FIELD_COMPANY_IDS, FIELD_COUNT),
+		   "a patch replaces contact_ids and clears company_ids (null kept)");
+		m[1] = (PayloadMember) ARRAY("company_ids", NULL, 0);
+		ok(strcmp(VerdictOf(m, 2, PAYLOAD_PATCH, &out), "ok") == 0 &&
+		   out.fields[FIELD_COMPANY_IDS] == &m[1],
+		   "a patch's empty company_ids is accepted (it clears them)");
+		ids[1] = (PayloadMember) ESTR("c9");
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "DUPLICATE contact_ids[1]: field \"contact_ids[1]\" repeats contact_ids[0]",
+			   "a patch's contact_ids are distinct");
+		ids[1] = (PayloadMember) ELEM(JSON_NUMBER, "1", 1);
+		Expect(m, 2, PAYLOAD_PATCH,
+			   "WRONG_TYPE contact_ids[1]: field \"contact_ids[1]\" must be a string",
+			   "a patch's elements are ids");
+	}
+
+	/* via_company_ids is the server's alone: unknown to payloads and patches */
+	{
+		PayloadMember ids[] = {ESTR("co")};
+		PayloadMember m[] = {STR("activity_type", "note"), STR("contact_id", "c"),
+		ARRAY("via_company_ids", ids, 1)};
+
+		Expect(m, 3, PAYLOAD_CREATE,
+			   "UNKNOWN_FIELD via_company_ids: unknown field \"via_company_ids\" in activity payload",
+			   "via_company_ids is an unknown field in a new activity");
+		Expect(&m[2], 1, PAYLOAD_PATCH,
+			   "UNKNOWN_FIELD via_company_ids: unknown field \"via_company_ids\" in activity patch",
+			   "and in a patch (unknown, not unchangeable: it is no key of the object)");
+		m[2] = (PayloadMember) OF_KIND("via_company_ids", JSON_NULL);
+		Expect(&m[2], 1, PAYLOAD_PATCH,
+			   "UNKNOWN_FIELD via_company_ids: unknown field \"via_company_ids\" in activity patch",
+			   "even null");
+	}
+
+	/* the count with the primary (links.c), and the primary's field */
+	{
+		ValidationError error;
+
+		ok(ValidateTagCount(FIELD_CONTACT_IDS, 50, &error) &&
+		   ValidateTagCount(FIELD_COMPANY_IDS, 0, &error),
+		   "ValidateTagCount: 50 ids with the primary are within the limit");
+		ok(!ValidateTagCount(FIELD_CONTACT_IDS, 51, &error) &&
+		   error.code == VALIDATION_TOO_MANY && strcmp(error.field, "contact_ids") == 0 &&
+		   strcmp(error.message, "field \"contact_ids\" has too many ids") == 0 &&
+		   strcmp(error.detail, "It has 51, with contact_id; the limit is 50.") == 0,
+		   "ValidateTagCount: 51 with contact_id are too many, naming contact_ids");
+		ok(!ValidateTagCount(FIELD_COMPANY_IDS, 51, &error) &&
+		   strcmp(error.field, "company_ids") == 0 &&
+		   strcmp(error.detail, "It has 51, with company_id; the limit is 50.") == 0,
+		   "ValidateTagCount: and with company_id, naming company_ids");
+		ok(ListPrimary(FIELD_CONTACT_IDS) == FIELD_CONTACT_ID &&
+		   ListPrimary(FIELD_COMPANY_IDS) == FIELD_COMPANY_ID &&
+		   ListPrimary(FIELD_VIA_COMPANY_IDS) == FIELD_COUNT &&
+		   ListPrimary(FIELD_CONTACT_ID) == FIELD_COUNT,
+		   "ListPrimary: contact_ids' is contact_id, company_ids' company_id, none else");
+	}
+}
+
 static void
 TestValidatePatch(void)
 {
@@ -709,6 +991,8 @@ TestValidatePatch(void)
 			{"completed_at", FIELD_COMPLETED_AT},
 			{"metadata", FIELD_METADATA},
 			{"owner_id", FIELD_OWNER_ID},
+			{"contact_ids", FIELD_CONTACT_IDS},
+			{"company_ids", FIELD_COMPANY_IDS},
 		};
 
 		for (size_t i = 0; i < sizeof(clearable) / sizeof(clearable[0]); i++)
@@ -850,7 +1134,7 @@ TestValidatePatch(void)
 		ok(!ValidatePayload(m, 2, PAYLOAD_PATCH, &utf8, &out, &error) &&
 		   error.code == VALIDATION_UNKNOWN_FIELD && strcmp(error.field, "foo") == 0 &&
 		   strcmp(error.message, "unknown field \"foo\" in activity patch") == 0 &&
-		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id.") == 0,
+		   strcmp(error.detail, "Accepted fields are activity_type, contact_id, company_id, title, description, due_date, duration_minutes, completed_at, metadata, occurred_at, owner_id, contact_ids, company_ids.") == 0,
 		   "an unknown patch key is named, with the fields a patch accepts");
 	}
 	{
@@ -1175,10 +1459,9 @@ FieldNames(NameList *list, bool (*keep) (int field), bool judged_order)
 }
 
 static bool
-AnyField(int field)
+Rendered(int field)
 {
-	(void) field;
-	return true;
+	return ClarkyFields[field].rendered != RENDER_NEVER;
 }
 
 static bool
@@ -1193,10 +1476,11 @@ NotClearable(int field)
 	return ClarkyFields[field].on_patch == FIELD_NOT_NULL;
 }
 
+/* a patch naming it is refused as unchangeable (one never rendered is unknown) */
 static bool
 Unchangeable(int field)
 {
-	return ClarkyFields[field].on_patch == FIELD_FIXED;
+	return ClarkyFields[field].on_patch == FIELD_FIXED && Rendered(field);
 }
 
 static void
@@ -1206,7 +1490,8 @@ TestFieldDescriptions(const char *readme_path)
 	static const char *const names[] = {
 		"id", "contact_id", "company_id", "activity_type", "title", "description",
 		"due_date", "duration_minutes", "completed_at", "metadata", "created_at",
-		"occurred_at", "owner_id", "updated_at", "version", "deleted_at"
+		"occurred_at", "owner_id", "updated_at", "version", "deleted_at",
+		"contact_ids", "company_ids", "via_company_ids"
 	};
 	char	   *raw = ReadWholeFile(readme_path);
 	char	   *prose;
@@ -1216,9 +1501,28 @@ TestFieldDescriptions(const char *readme_path)
 
 	good = FIELD_COUNT == sizeof(names) / sizeof(names[0]);
 	for (int i = 0; good && i < FIELD_COUNT; i++)
-		good = strcmp(ClarkyFields[i].name, names[i]) == 0 &&
-			FieldIndex(names[i], strlen(names[i])) == (ClarkyField) i;
-	ok(good, "ClarkyFields lists the sixteen fields in the Activity object's order");
+		good = strcmp(ClarkyFields[i].name, names[i]) == 0;
+	ok(good, "ClarkyFields lists the nineteen fields in the Activity object's order, then via_company_ids");
+
+	good = true;
+	for (int i = 0; i < FIELD_COUNT; i++)
+		good &= FieldIndex(ClarkyFields[i].name, strlen(ClarkyFields[i].name)) ==
+			(ClarkyFields[i].rendered == RENDER_NEVER ? FIELD_COUNT : (ClarkyField) i);
+	ok(good && FieldIndex("via_company_ids", 15) == FIELD_COUNT,
+	   "FieldIndex finds every field by its name but the one never rendered (via_company_ids)");
+
+	good = true;
+	for (int i = 0; i < FIELD_COUNT; i++)
+	{
+		const char *column = ClarkyFields[i].name;
+
+		if (i == FIELD_CONTACT_IDS)
+			column = "other_contact_ids";
+		else if (i == FIELD_COMPANY_IDS)
+			column = "other_company_ids";
+		good &= strcmp(ClarkyFields[i].column, column) == 0;
+	}
+	ok(good, "each field's column is its name, but contact_ids' and company_ids' (other_contact_ids, other_company_ids)");
 
 	good = true;
 	for (int i = 0; i < FIELD_COUNT; i++)
@@ -1228,6 +1532,23 @@ TestFieldDescriptions(const char *readme_path)
 			(ClarkyFields[i].on_create == FIELD_SERVER) ==
 			(ClarkyFields[i].on_patch == FIELD_FIXED);
 	ok(good, "activity_type alone is required, metadata alone merged, deleted_at alone shown only when deleted; the server sets exactly the fixed fields");
+
+	good = true;
+	for (int i = 0; i < FIELD_COUNT; i++)
+		good &= (ClarkyFields[i].kind == FIELD_KIND_ID_LIST) ==
+			(i == FIELD_CONTACT_IDS || i == FIELD_COMPANY_IDS || i == FIELD_VIA_COMPANY_IDS) &&
+			(ClarkyFields[i].rendered == RENDER_NEVER) == (i == FIELD_VIA_COMPANY_IDS);
+	ok(good, "contact_ids, company_ids and via_company_ids alone are id lists; via_company_ids alone is never rendered");
+
+	ok(ClarkyFields[FIELD_CONTACT_IDS].limit == 50 && CLARKY_MAX_TAGS == 50 &&
+	   ClarkyFields[FIELD_COMPANY_IDS].limit == 50 &&
+	   ClarkyFields[FIELD_CONTACT_IDS].on_create == FIELD_OPTIONAL &&
+	   ClarkyFields[FIELD_CONTACT_IDS].on_patch == FIELD_SETTABLE &&
+	   ClarkyFields[FIELD_COMPANY_IDS].on_create == FIELD_OPTIONAL &&
+	   ClarkyFields[FIELD_COMPANY_IDS].on_patch == FIELD_SETTABLE &&
+	   ClarkyFields[FIELD_VIA_COMPANY_IDS].on_create == FIELD_SERVER &&
+	   ClarkyFields[FIELD_VIA_COMPANY_IDS].on_patch == FIELD_FIXED,
+	   "contact_ids and company_ids are optional, settable lists of at most 50 ids; via_company_ids is the server's");
 
 	ok(ClarkyFields[FIELD_OWNER_ID].kind == FIELD_KIND_ID &&
 	   ClarkyFields[FIELD_OWNER_ID].limit == 255 &&
@@ -1253,9 +1574,9 @@ TestFieldDescriptions(const char *readme_path)
 	/* "Keys come in this order: ..." names every field, in order */
 	QuotedNamesBetween(prose, "Keys come in this order:", "The order is that of",
 					   "delete_activity", &readme);
-	FieldNames(&fields, AnyField, false);
+	FieldNames(&fields, Rendered, false);
 	ExpectNames(&readme, &fields,
-				"the README's output key order is ClarkyFields' order");
+				"the README's output key order is ClarkyFields' order, but for the fields never rendered");
 
 	/* the patch: "`activity_type` and `occurred_at` cannot be cleared; ..." */
 	QuotedNamesBetween(prose, "holds after the patch.", "cannot be cleared", NULL, &readme);
@@ -1409,6 +1730,7 @@ main(int argc, char **argv)
 	TestUlid();
 	TestValidateCreate();
 	TestOwnerId();
+	TestIdLists();
 	TestValidatePatch();
 	TestHelpers();
 	TestFieldDescriptions(argc > 1 ? argv[1] : "README.md");
