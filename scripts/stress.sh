@@ -48,7 +48,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
 STRESS_DIR=$REPO_DIR/test/stress
-ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers failover)
+ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers failover tagging)
 STRESS_PORT_BASE=${STRESS_PORT_BASE:-25470}
 if ! [[ $STRESS_PORT_BASE =~ ^[0-9]+$ ]] || [ "$STRESS_PORT_BASE" -lt 1024 ] ||
 	[ "$STRESS_PORT_BASE" -gt 32758 ]; then
@@ -58,9 +58,10 @@ fi
 export STRESS_PORT_BASE
 P=$STRESS_PORT_BASE
 declare -A PORTS=([crash]=$P [concurrency]=$((P + 1)) [dump_restore]="$((P + 2)) $((P + 3))"
-	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))")
+	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))"
+	[tagging]=$((P + 9)))
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
-	[many_writers]=180 [failover]=180)
+	[many_writers]=180 [failover]=180 [tagging]=240)
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${ALL_CHECKS[@]}")
