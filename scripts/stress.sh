@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/stress.sh: the reliability ("stress") checks, from a fresh Debian 12
-# machine; about 7 minutes on 2 cores.
+# machine; about 9 minutes on 2 cores.
 #
 # Installs what is missing (the test suite's packages and sqlsmith), builds
 # and installs the extension, then runs each check of test/stress/ on private
@@ -21,21 +21,28 @@
 #                    grants, row-level security, API keys
 #   memory.sh        100,000 calls of each function in one backend: no growth
 #   sqlsmith.sh      random SQL and edge-case arguments: no crash
-#   many_writers.sh  40 writers, several activities per transaction: no
-#                    deadlock (the regression check of the counts-stripe
-#                    deadlock fixed in docs/reliability.md, "Findings")
+#   many_writers.sh  40 writers, several activities per transaction, and
+#                    backfills sharing activities: no deadlock (the
+#                    regression checks of the counts-stripe and backfill
+#                    deadlocks fixed in docs/reliability.md, "Findings")
 #   failover.sh      a synchronous streaming replica: every read function
 #                    works on the hot standby, every write is refused there;
 #                    kill -9 of the primary under a load of logs and changes,
 #                    promotion of the replica: acknowledged writes and
 #                    changes all there, pg_amcheck clean, totals exact,
 #                    logging goes on with ids sorting after the old ones
+#   tagging.sh       8 writers tagging the same 40 contacts and 12
+#                    companies (logs on several contacts and companies,
+#                    new sets, primaries, moves, deletes and restores,
+#                    memberships with and without backfill) and 2 readers
+#                    for 30 s: no deadlock, no lost update, counts, totals
+#                    (scope all and direct), links and timelines exact
 #
 # Each prints "ok N - ..." / "not ok N - ..." lines, numbered in one sequence,
 # and figures ("# figure name=value"); the run ends with the figures and
 # "N passed, N failed", and exits non-zero on any failure.
 #
-#   ./scripts/stress.sh                  the seven checks above
+#   ./scripts/stress.sh                  the eight checks above
 #   ./scripts/stress.sh crash memory     some of them
 #
 # STRESS_KEEP=1 keeps the work directory (clusters, logs, outputs);
@@ -48,7 +55,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "$@"
 
 STRESS_DIR=$REPO_DIR/test/stress
-ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers failover)
+ALL_CHECKS=(crash concurrency dump_restore memory sqlsmith many_writers failover tagging)
 STRESS_PORT_BASE=${STRESS_PORT_BASE:-25470}
 if ! [[ $STRESS_PORT_BASE =~ ^[0-9]+$ ]] || [ "$STRESS_PORT_BASE" -lt 1024 ] ||
 	[ "$STRESS_PORT_BASE" -gt 32758 ]; then
@@ -58,9 +65,10 @@ fi
 export STRESS_PORT_BASE
 P=$STRESS_PORT_BASE
 declare -A PORTS=([crash]=$P [concurrency]=$((P + 1)) [dump_restore]="$((P + 2)) $((P + 3))"
-	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))")
+	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))"
+	[tagging]=$((P + 9)))
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
-	[many_writers]=180 [failover]=180)
+	[many_writers]=180 [failover]=180 [tagging]=240)
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${ALL_CHECKS[@]}")

@@ -137,16 +137,23 @@ LinkPlan(LinkStatement statement)
 		/*
 		 * The contact's live activities that do not reach the company yet
 		 * gain it as a company reached through people; their version stays,
-		 * for nothing they render changes
+		 * for nothing they render changes.  They are locked first, in the
+		 * order of their ids: two backfills that share activities lock them
+		 * in one order, where the order of a scan (the heap's, in which an
+		 * activity updated meanwhile is elsewhere for a newer snapshot) could
+		 * differ between them and deadlock.
 		 */
 		[STMT_BACKFILL] = {
-			"UPDATE " CLARKY_SCHEMA ".activities"
-			" SET via_company_ids = pg_catalog.array_append(via_company_ids, $2)"
-			" WHERE workspace_id" EQ "$1 AND deleted_at IS NULL"
-			" AND (contact_id" EQ "$3 OR id" EQ "ANY ($4))"
-			" AND (company_id IS NULL OR company_id" NE "$2)"
-			" AND $2" NE "ALL (other_company_ids) AND $2" NE "ALL (via_company_ids)"
-			" RETURNING id, occurred_at, activity_type::pg_catalog.text",
+			"WITH target AS (SELECT a.id FROM " CLARKY_SCHEMA ".activities AS a"
+			" WHERE a.workspace_id" EQ "$1 AND a.deleted_at IS NULL"
+			" AND (a.contact_id" EQ "$3 OR a.id" EQ "ANY ($4))"
+			" AND (a.company_id IS NULL OR a.company_id" NE "$2)"
+			" AND $2" NE "ALL (a.other_company_ids) AND $2" NE "ALL (a.via_company_ids)"
+			" ORDER BY a.id FOR NO KEY UPDATE OF a)"
+			" UPDATE " CLARKY_SCHEMA ".activities AS a"
+			" SET via_company_ids = pg_catalog.array_append(a.via_company_ids, $2)"
+			" FROM target AS t WHERE a.workspace_id" EQ "$1 AND a.id" EQ "t.id"
+			" RETURNING a.id, a.occurred_at, a.activity_type::pg_catalog.text",
 			4, {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID}
 		},
 		[STMT_INSERT_VIA_LINKS] = {

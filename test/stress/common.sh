@@ -155,13 +155,19 @@ pg() {
 
 # check_sound HOST PORT DB WORK OWNERS WHEN: the tests that a database a
 # crash or a failover left behind is sound, as TAP: pg_amcheck finds
-# nothing, clarky.activity_counts and every timeline's total equal count(*)
-# of live activities, and every timeline of OWNERS (an array literal of the
-# owners to read through, page by page) holds exactly its live activities,
-# newest first.  Needs test/stress/sql/crash_writes.sql's checks in DB; WHEN
-# ends the tests' names ("after recovery", "on the new primary").  Sets
-# checked (the timelines whose totals were compared) and deleted (the
-# deleted activities), for the caller's figures.
+# nothing, clarky.activity_counts (every road: contacts, companies,
+# companies through people) and every timeline's total (each contact's,
+# each company's of scope all and direct) equal count(*) of live
+# activities, clarky.activity_links holds exactly the other roads of the
+# live activities and is what clarky.rebuild_activity_links() writes (and
+# the counts what rebuild_activity_counts() writes: rebuilt in a
+# transaction rolled back), and every timeline (and by type those of OWNERS,
+# an array literal) read through holds exactly its live activities, newest
+# first.  Needs test/stress/sql/checks.sql's checks in DB; WHEN ends the
+# tests' names ("after recovery", "on the new primary").  Sets checked (the
+# timelines whose totals were compared), deleted (the deleted activities),
+# links and tagged (the links, the activities with more than one contact or
+# company), for the caller's figures.
 check_sound() {
 	local host=$1 port=$2 db=$3 work=$4 owners=$5 when=$6 status=0
 	local count_bad total_bad timeline_bad timelines pages deleted_seen
@@ -176,10 +182,22 @@ check_sound() {
 	is "$count_bad" 0 "clarky.activity_counts equals count(*) of live activities for every workspace, owner and type $when"
 	total_bad=$(sound_q "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
 	checked=$(sound_q "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
-	is "$total_bad" 0 "every timeline's total equals count(*) of live activities $when ($checked timelines, per owner and per type)"
+	is "$total_bad" 0 "every timeline's total equals count(*) of live activities $when ($checked timelines: contacts', companies' of scope all and direct, per owner and per type)"
 	[ "$total_bad" == 0 ] || diag "$(sound_q "SELECT * FROM stress.total_mismatches() LIMIT 10")"
+	local link_bad tag_bad rebuild_bad
+	link_bad=$(sound_q "SELECT count(*) FROM stress.link_mismatches()")
+	tag_bad=$(sound_q "SELECT count(*) FROM stress.tag_mismatches()")
+	links=$(sound_q "SELECT count(*) FROM clarky.activity_links")
+	tagged=$(sound_q "SELECT count(*) FROM clarky.activities
+		WHERE cardinality(other_contact_ids) + cardinality(other_company_ids) > 0")
+	is "$link_bad/$tag_bad" 0/0 "clarky.activity_links holds exactly one link per other contact, other company and company through people of each live activity, none of a deleted one ($links links, $tagged tagged activities), and no activity repeats a contact or company $when"
+	[ "$link_bad/$tag_bad" == 0/0 ] || diag "$(sound_q "SELECT * FROM stress.link_mismatches() LIMIT 10")" \
+		"$(sound_q "SELECT * FROM stress.tag_mismatches() LIMIT 10")"
+	rebuild_bad=$(pg -h "$host" -p "$port" -U postgres -d "$db" -c "BEGIN" \
+		-c "SELECT count(*) FROM stress.rebuild_differences()" -c "ROLLBACK")
+	is "$rebuild_bad" 0 "clarky.rebuild_activity_links() and rebuild_activity_counts() change nothing $when (rebuilt in a transaction rolled back)"
 	deleted=$(sound_q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
-	sound_q "DROP TABLE IF EXISTS stress.timelines_read" >/dev/null
+	sound_q "SET client_min_messages = warning; DROP TABLE IF EXISTS stress.timelines_read" >/dev/null
 	sound_q "CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('$owners')" >/dev/null
 	timeline_bad=$(sound_q "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
 	IFS='|' read -r timelines pages deleted_seen < <(sound_q "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")

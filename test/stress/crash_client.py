@@ -13,14 +13,21 @@ activity,
 a varied, deterministic activity payload (every field, Unicode, quotes and
 backslashes, some TOASTed descriptions, backdated and offset timestamps),
 whose id is kept in stress.crash_ids in the same transaction; the others
-change an activity this client logged before (statement TARGET):
+change an activity this client logged before (statement TARGET), or a
+company's contacts:
 
     SELECT CLIENT, N, stress.crash_change(CLIENT, N, TARGET, OP, $p$PATCH$p$, STAMP);
 
-OP is update (a merge patch of title, owner_id and metadata, with the
-version read first as expected_version), complete (at STAMP), reopen,
-delete (with expected_version) or restore; stress.crash_change (crash.sh)
-records the change in the same transaction.  The client keeps track of
+OP is update (a merge patch of title, owner_id and metadata, now and then
+of contact_ids and company_ids too, with the version read first as
+expected_version), complete (at STAMP), reopen, delete (with
+expected_version), restore, member (add_contact_to_company, with or
+without backfill, of the contact and company in PATCH: the activity
+TARGET stays as it is) or unmember (remove_contact_from_company);
+stress.crash_change (crash_writes.sql) records the change in the same
+transaction.  A third of the activities logged are on several contacts
+(contact_ids, with or without contact_id) and a fifth on several
+companies (company_ids).  The client keeps track of
 what its statements did (each runs only once all before it succeeded: psql
 stops at the first error), so it never changes a deleted activity but to
 restore it, nor restores a live one; a reopen of an open activity, which
@@ -72,6 +79,16 @@ def timestamp(rnd, date_only_ok=True):
     return text + zone
 
 
+def contacts(rnd):
+    """2 to 6 distinct contacts, in a random order"""
+    return ["c_crash_%d" % i for i in rnd.sample(range(40), rnd.randrange(2, 7))]
+
+
+def companies(rnd):
+    """1 to 3 distinct companies, in a random order"""
+    return ["co_crash_%d" % i for i in rnd.sample(range(8), rnd.randrange(1, 4))]
+
+
 def payload(client, n):
     rnd = random.Random(client * 1_000_003 + n)
     kind = TYPES[n % len(TYPES)]
@@ -81,6 +98,12 @@ def payload(client, n):
         p["contact_id"] = "c_crash_%d" % rnd.randrange(40)
     if not has_contact or rnd.random() < 0.3:
         p["company_id"] = "co_crash_%d" % rnd.randrange(8)
+    # tagged: several contacts (contact_id among them, or added, or none)
+    # and companies
+    if rnd.random() < 0.35:
+        p["contact_ids"] = contacts(rnd)
+    if rnd.random() < 0.2:
+        p["company_ids"] = companies(rnd)
     # the title names the client and the statement, for the checker
     p["title"] = "c%d n%d %s" % (client, n, rnd.choice(WORDS))
     r = rnd.random()
@@ -113,7 +136,21 @@ def change(rnd, client, n, target, state):
         patch = {"title": "c%d n%d u%d %s" % (client, target, n, rnd.choice(WORDS)),
                  "owner_id": "u_%d_%d" % (client, rnd.randrange(20)),
                  "metadata": {"u": n, "tags": None, "nested": {"score": n}}}
+        # a new set of contacts or companies now and then
+        if rnd.random() < 0.3:
+            patch["contact_ids"] = contacts(rnd)
+        if rnd.random() < 0.15:
+            patch["company_ids"] = companies(rnd)
         return "update", patch, None
+    if r < 0.56:
+        # a contact joins a company, its past brought along or not
+        patch = {"contact_id": "c_crash_%d" % rnd.randrange(40),
+                 "company_id": "co_crash_%d" % rnd.randrange(8), "backfill": rnd.random() < 0.6}
+        return "member", patch, None
+    if r < 0.59:
+        patch = {"contact_id": "c_crash_%d" % rnd.randrange(40),
+                 "company_id": "co_crash_%d" % rnd.randrange(8)}
+        return "unmember", patch, None
     if r < 0.65:
         state["completed"] = True
         return "complete", None, timestamp(rnd, date_only_ok=False)

@@ -27,7 +27,9 @@
 # whose commit was acknowledged, with the answers: ids and versions) copied
 # by crash_client.py --record to a file that it fsyncs.  While they write:
 #   - every read function (clarky.get_activity, contact_activities and
-#     company_activities, every page and type, the workspace helpers,
+#     company_activities of scope all and direct, every page and type, of
+#     every contact and company an activity is on by any road,
+#     company_contacts, the workspace helpers,
 #     list_api_keys, and clarky_api's reads as PostgREST calls them, with
 #     their refusals that write nothing) answers on the standby exactly as
 #     on the primary for the settled workspace;
@@ -192,14 +194,16 @@ reads "${P_PSQL[@]}" >"$WORK/reads.primary" 2>&1 || true
 reads "${R_PSQL[@]}" >"$WORK/reads.standby" 2>&1 || true
 standby_read_seconds=$(elapsed "$t0")
 read_calls=$(wc -l <"$WORK/reads.standby")
-IFS='|' read -r n_get n_contact n_company n_http n_keys < <(awk -F'\t' '
+IFS='|' read -r n_get n_contact n_company n_members n_http n_keys < <(awk -F'\t' '
 	$1 ~ /^clarky\.get_activity/ { g++ } $1 ~ /^clarky\.contact_activities/ { c++ }
-	$1 ~ /^clarky\.company_activities/ { o++ } $1 ~ /^clarky_api\./ { h++ } $1 == "list_api_keys" { k++ }
-	END { printf "%d|%d|%d|%d|%d\n", g, c, o, h, k }' "$WORK/reads.standby")
+	$1 ~ /^clarky\.company_activities/ { o++ } $1 ~ /^clarky\.company_contacts/ { m++ }
+	$1 ~ /^clarky_api\./ { h++ } $1 == "list_api_keys" { k++ }
+	END { printf "%d|%d|%d|%d|%d|%d\n", g, c, o, m, h, k }' "$WORK/reads.standby")
 reads_equal() {
-	cmp -s "$WORK/reads.primary" "$WORK/reads.standby" && [ "$n_get" -gt "$settled_rows" ] && [ "$n_keys" -eq 3 ]
+	cmp -s "$WORK/reads.primary" "$WORK/reads.standby" && [ "$n_get" -gt "$settled_rows" ] && [ "$n_keys" -eq 3 ] &&
+		[ "$n_members" -gt 0 ]
 }
-ok_if "every read function answers on the hot standby exactly as on the primary for the settled workspace, while the writers write ($read_calls calls: $n_get get_activity, $n_contact contact_activities, $n_company company_activities, every page and type, the deep ones too; $n_http of clarky_api's through pre_request with a read key; list_api_keys; $standby_read_seconds s)" \
+ok_if "every read function answers on the hot standby exactly as on the primary for the settled workspace, while the writers write ($read_calls calls: $n_get get_activity, $n_contact contact_activities, $n_company company_activities of scope all and direct, every page and type, the deep ones too, $n_members company_contacts; $n_http of clarky_api's through pre_request with a read key; list_api_keys; $standby_read_seconds s)" \
 	reads_equal
 cmp -s "$WORK/reads.primary" "$WORK/reads.standby" ||
 	diag "$(diff "$WORK/reads.primary" "$WORK/reads.standby" | cut -c 1-300 | head -n 20)"
@@ -411,7 +415,7 @@ IFS='|' read -r changes_lost changes_bad changes_behind < <(R "SELECT
 		WHERE a.id = k.answer #>> '{data,id}' AND a.version >= (k.answer #>> '{data,version}')::integer))
 	FROM stress.acked_changes k LEFT JOIN stress.crash_changes x USING (c, n)")
 is "$changes_lost/$changes_bad/$changes_behind" 0/0/0 \
-	"every acknowledged update, complete, reopen, delete and restore is committed on the new primary at the version it answered, and its activity is at that version or later ($acked_changes acknowledged under the load)"
+	"every acknowledged update (a new set of contacts or companies among them), complete, reopen, delete, restore and membership is committed on the new primary at the version it answered, and its activity is at that version or later ($acked_changes acknowledged under the load)"
 [ "$changes_lost/$changes_bad/$changes_behind" == 0/0/0 ] || diag "$(R "SELECT k.c, k.n, k.payload ->> 'change', k.answer #>> '{data,id}',
 	k.answer #>> '{data,version}', x.new_version, a.version
 	FROM stress.acked_changes k LEFT JOIN stress.crash_changes x USING (c, n)
@@ -450,7 +454,7 @@ bad=$(R "SELECT count(*) FROM stress.acked_logs k JOIN stress.sent s USING (c, n
 	WHERE stress.crash_mismatch(a, k.c, s.payload, k.answer) IS NOT NULL")
 unsent=$(R "SELECT count(*) FROM stress.acked k WHERE NOT EXISTS (SELECT FROM stress.sent s WHERE (s.c, s.n) = (k.c, k.n))")
 deep=$(R "SELECT count(*) FROM clarky.activities WHERE workspace_id = '$SETTLED' AND contact_id = 'c_fo_deep' AND title LIKE 'deep %'")
-is "$bad/$unsent/$deep" 0/0/600 "every acknowledged activity is intact on the new primary: every field as the payload sent and its committed changes left it (title, owner_id, merged metadata, completed_at, deleted_at, version, updated_at), and as its answer; the 600 deep-timeline activities too"
+is "$bad/$unsent/$deep" 0/0/600 "every acknowledged activity is intact on the new primary: every field as the payload sent and its committed changes left it (contacts and companies, primary first, title, owner_id, merged metadata, completed_at, deleted_at, version, updated_at), and as its answer; the 600 deep-timeline activities too"
 if [ "$bad" != 0 ]; then
 	diag "$(R "SELECT k.c, k.n, stress.crash_mismatch(a, k.c, s.payload, k.answer) FROM stress.acked_logs k
 		JOIN stress.sent s USING (c, n) LEFT JOIN clarky.activities a ON a.id = k.answer #>> '{data,id}'

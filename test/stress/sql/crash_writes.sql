@@ -15,7 +15,7 @@ CREATE TABLE stress.crash_ids (
 	PRIMARY KEY (c, n)
 );
 -- each change, written by the changing transaction; a reopen of an open
--- activity changes nothing (new_version = prior_version)
+-- activity, and a membership, change nothing (new_version = prior_version)
 CREATE TABLE stress.crash_changes (
 	c integer, n integer,
 	target integer NOT NULL,	-- the statement that logged the activity
@@ -31,7 +31,10 @@ CREATE VIEW stress.crash_versions AS
 	SELECT id, new_version FROM stress.crash_changes WHERE new_version > prior_version;
 
 -- Change the activity statement TARGET of client C logged, as statement N:
--- the answer of the function called
+-- the answer of the function called; or, for OP member and unmember, add
+-- the contact of PATCH to its company (with backfill as PATCH says) or
+-- remove it: {"data": {"id": the activity's, "version": its version,
+-- "membership": the answer}}
 CREATE FUNCTION stress.crash_change(c integer, n integer, target integer, op text,
 									patch jsonb, stamp timestamptz)
 RETURNS json LANGUAGE plpgsql AS $$
@@ -42,14 +45,27 @@ DECLARE
 BEGIN
 	SELECT i.id INTO STRICT target_id FROM stress.crash_ids i
 	WHERE i.c = crash_change.c AND i.n = crash_change.target;
-	SELECT a.version INTO STRICT prior FROM clarky.activities a WHERE a.id = target_id FOR UPDATE;
-	answer := CASE op
-		WHEN 'update' THEN clarky.update_activity(target_id, patch, prior)
-		WHEN 'complete' THEN clarky.complete_activity(target_id, stamp)
-		WHEN 'reopen' THEN clarky.reopen_activity(target_id)
-		WHEN 'delete' THEN clarky.delete_activity(target_id, prior)
-		WHEN 'restore' THEN clarky.restore_activity(target_id)
-	END;
+	IF op IN ('member', 'unmember') THEN
+		-- a membership: the activity keeps its version (a backfill changes
+		-- no version), and is not locked (only its client changes it; a
+		-- backfill locks the activities it changes in its own order)
+		SELECT a.version INTO STRICT prior FROM clarky.activities a WHERE a.id = target_id;
+		answer := json_build_object('data', json_build_object('id', target_id, 'version', prior,
+			'membership', CASE op
+				WHEN 'member' THEN clarky.add_contact_to_company(patch ->> 'contact_id', patch ->> 'company_id',
+																 (patch ->> 'backfill')::boolean) -> 'data'
+				ELSE to_json(clarky.remove_contact_from_company(patch ->> 'contact_id', patch ->> 'company_id'))
+			END));
+	ELSE
+		SELECT a.version INTO STRICT prior FROM clarky.activities a WHERE a.id = target_id FOR UPDATE;
+		answer := CASE op
+			WHEN 'update' THEN clarky.update_activity(target_id, patch, prior)
+			WHEN 'complete' THEN clarky.complete_activity(target_id, stamp)
+			WHEN 'reopen' THEN clarky.reopen_activity(target_id)
+			WHEN 'delete' THEN clarky.delete_activity(target_id, prior)
+			WHEN 'restore' THEN clarky.restore_activity(target_id)
+		END;
+	END IF;
 	INSERT INTO stress.crash_changes
 	VALUES (c, n, target, target_id, op, prior, (answer #>> '{data,version}')::integer, now());
 	RETURN answer;
@@ -67,6 +83,17 @@ CREATE VIEW stress.acked_logs AS
 CREATE VIEW stress.acked_changes AS
 	SELECT k.*, s.payload FROM stress.acked k JOIN stress.sent s USING (c, n) WHERE s.payload ? 'change';
 
+-- The contacts (or companies) a payload P logs an activity on, primary
+-- first: PRIMARY (contact_id) where given, then the others of LIST
+-- (contact_ids) in their order; else LIST; '{}' for none
+CREATE FUNCTION stress.sent_ids(p jsonb, "primary" text, list text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p ? "primary" THEN ARRAY[p ->> "primary"] ELSE '{}' END
+		   || coalesce((SELECT array_agg(x ORDER BY i) FROM jsonb_array_elements_text(p -> list)
+							WITH ORDINALITY AS u (x, i)
+						WHERE NOT p ? "primary" OR x <> p ->> "primary"), '{}')
+$$;
+
 -- The first field of an activity that differs from what was sent, as the
 -- committed changes (stress.crash_changes, with what stress.sent says they
 -- set) left it, and from what its logging was answered; NULL if none does.
@@ -80,6 +107,21 @@ RETURNS text LANGUAGE sql STABLE AS $$
 		WHERE x.id = a.id
 	), last_update AS (
 		SELECT sp -> 'patch' AS patch FROM ch WHERE op = 'update' ORDER BY n DESC LIMIT 1
+	), sent_ids AS (
+		-- the contacts and companies logged (primary first: contact_id where
+		-- given, else the first of contact_ids), as the last update of each
+		-- list left them (a list patched replaces the set, its first primary)
+		SELECT coalesce((SELECT array_agg(x ORDER BY i) FROM jsonb_array_elements_text(
+							 (SELECT sp #> '{patch,contact_ids}' FROM ch WHERE op = 'update'
+							  AND sp -> 'patch' ? 'contact_ids' ORDER BY n DESC LIMIT 1)) WITH ORDINALITY AS u (x, i)),
+						logged.contacts) AS contacts,
+			   coalesce((SELECT array_agg(x ORDER BY i) FROM jsonb_array_elements_text(
+							 (SELECT sp #> '{patch,company_ids}' FROM ch WHERE op = 'update'
+							  AND sp -> 'patch' ? 'company_ids' ORDER BY n DESC LIMIT 1)) WITH ORDINALITY AS u (x, i)),
+						logged.companies) AS companies,
+			   logged.contacts AS logged_contacts, logged.companies AS logged_companies
+		FROM (SELECT stress.sent_ids(p, 'contact_id', 'contact_ids') AS contacts,
+					 stress.sent_ids(p, 'company_id', 'company_ids') AS companies) AS logged
 	), e AS (
 		SELECT coalesce((SELECT patch ->> 'title' FROM last_update), p ->> 'title') AS title,
 			   (SELECT patch ->> 'owner_id' FROM last_update) AS owner_id,
@@ -103,8 +145,10 @@ RETURNS text LANGUAGE sql STABLE AS $$
 		WHEN a.id IS NULL THEN 'missing'
 		WHEN a.workspace_id IS DISTINCT FROM (SELECT w.workspace_id FROM stress.crash_clients w
 										 WHERE w.c = crash_mismatch.c) THEN 'workspace_id'
-		WHEN a.contact_id IS DISTINCT FROM p ->> 'contact_id' THEN 'contact_id'
-		WHEN a.company_id IS DISTINCT FROM p ->> 'company_id' THEN 'company_id'
+		WHEN a.contact_id IS DISTINCT FROM sent_ids.contacts[1] THEN 'contact_id'
+		WHEN a.company_id IS DISTINCT FROM sent_ids.companies[1] THEN 'company_id'
+		WHEN a.other_contact_ids IS DISTINCT FROM coalesce(sent_ids.contacts[2:], '{}') THEN 'contact_ids'
+		WHEN a.other_company_ids IS DISTINCT FROM coalesce(sent_ids.companies[2:], '{}') THEN 'company_ids'
 		WHEN a.activity_type::text IS DISTINCT FROM p ->> 'activity_type' THEN 'activity_type'
 		WHEN a.title IS DISTINCT FROM e.title THEN 'title'
 		WHEN a.description IS DISTINCT FROM p ->> 'description' THEN 'description'
@@ -123,12 +167,18 @@ RETURNS text LANGUAGE sql STABLE AS $$
 		WHEN answer #>> '{data,title}' IS DISTINCT FROM p ->> 'title' THEN 'answer title'
 		WHEN answer #>> '{data,description}' IS DISTINCT FROM a.description THEN 'answer description'
 		WHEN answer #> '{data,metadata}' IS DISTINCT FROM coalesce(p -> 'metadata', '{}') THEN 'answer metadata'
+		WHEN answer -> 'data' ? 'contact_ids'
+			 AND answer #> '{data,contact_ids}' IS DISTINCT FROM to_jsonb(sent_ids.logged_contacts)
+			THEN 'answer contact_ids'
+		WHEN answer -> 'data' ? 'company_ids'
+			 AND answer #> '{data,company_ids}' IS DISTINCT FROM to_jsonb(sent_ids.logged_companies)
+			THEN 'answer company_ids'
 		WHEN abs(extract(epoch FROM a.created_at - (answer #>> '{data,created_at}')::timestamptz)) >= 0.001
 			THEN 'answer created_at'
 		WHEN abs(extract(epoch FROM a.occurred_at - (answer #>> '{data,occurred_at}')::timestamptz)) >= 0.001
 			THEN 'answer occurred_at'
 	END
-	FROM e
+	FROM e, sent_ids
 $$;
 
 GRANT SELECT, INSERT ON stress.crash_ids TO :"writer";

@@ -23,22 +23,23 @@ END
 $$;
 
 -- The owners of workspace WS's timelines: each contact ('contact') and
--- company ('company') with activities there, deleted ones included, and how
--- many (the pages to read)
+-- company ('company') with activities there by any road (the primary
+-- contact or company, the others, the companies reached through people:
+-- stress.timeline_roads), deleted ones included, and how many (the pages
+-- to read)
 CREATE FUNCTION stress.owners(ws text) RETURNS TABLE (kind text, owner text, n bigint)
 LANGUAGE sql STABLE AS $$
-	SELECT 'contact', a.contact_id, count(*)
-	FROM clarky.activities a WHERE a.workspace_id = ws AND a.contact_id IS NOT NULL GROUP BY 2
-	UNION ALL
-	SELECT 'company', a.company_id, count(*)
-	FROM clarky.activities a WHERE a.workspace_id = ws AND a.company_id IS NOT NULL GROUP BY 2
+	SELECT t.timeline, t.owner, count(*)
+	FROM stress.timeline_roads() t WHERE t.workspace_id = ws AND t.timeline IN ('contact', 'company')
+	GROUP BY 1, 2
 $$;
 
 -- Every read of workspace WS through the SQL API, as the caller (a role
 -- granted clarky_reader and trusted to bind WS): each owner's timeline
 -- (also an owner whose activities are all deleted), every page of 10 and two
 -- past the end (a timeline of more than 250 activities reads its deep pages
--- by the index-only path, from both ends), page 1 of 100 of each type;
+-- by the index-only path, from both ends), page 1 of 100 of each type, and
+-- for a company the same of scope 'direct'; each company's contacts;
 -- get_activity of every activity of WS, the deleted ones (P0002) too, and of
 -- an unknown id; the workspace helpers.  One row per call, in the order of
 -- the calls' text.
@@ -55,6 +56,15 @@ BEGIN
 		UNION ALL
 		SELECT format('clarky.%s_activities(%L, %L, 1, 100)', o.kind, o.owner, t)
 		FROM stress.owners(ws) o, unnest(enum_range(NULL::clarky.activity_type)) AS t
+		UNION ALL
+		SELECT format('clarky.company_activities(%L, NULL, %s, 10, ''direct'')', o.owner, p)
+		FROM stress.owners(ws) o, generate_series(1, o.n / 10 + 2) AS p WHERE o.kind = 'company'
+		UNION ALL
+		SELECT format('clarky.company_activities(%L, %L, 1, 100, ''direct'')', o.owner, t)
+		FROM stress.owners(ws) o, unnest(enum_range(NULL::clarky.activity_type)) AS t WHERE o.kind = 'company'
+		UNION ALL
+		SELECT DISTINCT format('clarky.company_contacts(%L, 1, 100)', m.company_id)
+		FROM clarky.company_memberships m WHERE m.workspace_id = ws
 		UNION ALL
 		SELECT format('clarky.get_activity(%L)', a.id) FROM clarky.activities a WHERE a.workspace_id = ws
 		UNION ALL
@@ -98,7 +108,7 @@ $$;
 
 -- Every read of workspace WS through the HTTP API's functions with the
 -- read key KEY: each owner's timeline (every page of 10 and one past the
--- end, page 1 of 100 of each type), get_activity of every activity of WS
+-- end, page 1 of 100 of each type; a company's of scope 'direct' too), get_activity of every activity of WS
 -- (with its ETag; 404 for the deleted ones); and the answers that refuse
 -- without writing: an unknown key, no key (401), a log and a change with
 -- the read key (403).  As the caller of read_answers, and a member of
@@ -120,6 +130,9 @@ BEGIN
 		UNION ALL
 		SELECT format('%s_activities', o.kind), format('%L, %L, ''1'', ''100''', o.owner, t::text), NULL, key
 		FROM stress.owners(ws) o, unnest(enum_range(NULL::clarky.activity_type)) AS t
+		UNION ALL
+		SELECT 'company_activities', format('%L, NULL, %L, ''10'', ''direct''', o.owner, p::text), NULL, key
+		FROM stress.owners(ws) o, generate_series(1, o.n / 10 + 2) AS p WHERE o.kind = 'company'
 		UNION ALL
 		SELECT 'get_activity', '', a.id, key FROM clarky.activities a WHERE a.workspace_id = ws
 		UNION ALL
