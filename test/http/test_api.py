@@ -44,11 +44,11 @@ PSQL = os.environ.get("CLARKY_PSQL", "psql")
 TIMEOUT = 15  # seconds, for every HTTP request and psql call
 
 # the seed's keys, then occurred_at, then those of 1.1.0 (a live activity:
-# no deleted_at)
+# no deleted_at), then those of 1.3.0
 ACTIVITY_KEYS = ["id", "contact_id", "company_id", "activity_type", "title",
                  "description", "due_date", "duration_minutes", "completed_at",
                  "metadata", "created_at", "occurred_at", "owner_id", "updated_at",
-                 "version"]
+                 "version", "contact_ids", "company_ids"]
 PAGINATION_KEYS = ["page", "page_size", "total", "total_pages"]
 ID_RE = re.compile(r"^a_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -248,8 +248,8 @@ def check_envelope(resp, status, code, name, field=None, message=None):
 
 def check_activity(obj, expected, name):
     """An Activity object: every key in the seed's order (then occurred_at,
-    owner_id, updated_at, version), the expected values, and well-formed id,
-    timestamps and version."""
+    owner_id, updated_at, version, contact_ids, company_ids), the expected
+    values, and well-formed id, timestamps and version."""
     if not isinstance(obj, dict):
         T.diag(f"{name}: not an object: {obj!r}")
         obj = {}
@@ -262,6 +262,11 @@ def check_activity(obj, expected, name):
     version = obj.get("version")
     T.ok(isinstance(version, int) and not isinstance(version, bool) and version >= 1,
          f"{name}: version is a positive integer", repr(version))
+    primaries = [(obj.get("contact_id"), obj.get("contact_ids")),
+                 (obj.get("company_id"), obj.get("company_ids"))]
+    T.ok(all(isinstance(ids, list) and (ids[:1] == [primary] if primary is not None else ids == [])
+             for primary, ids in primaries),
+         f"{name}: contact_ids and company_ids are arrays, the primary first", repr(primaries))
     got = {k: obj.get(k) for k in expected}
     T.is_(got, expected, f"{name}: field values")
 
@@ -850,6 +855,113 @@ def timeline(path, key):
     return pg.get("total"), [a.get("id") for a in j.get("data") or []]
 
 
+def in_workspace(workspace, sql):
+    """psql: sql run with clarky.workspace_id set to workspace."""
+    return psql(f"SET clarky.workspace_id = {literal(workspace)}; {sql}")
+
+
+def test_tags(ctx):
+    """contact_ids and company_ids over HTTP: logged, answered primary first,
+    on every tagged timeline once, replaced by a patch; errors name the element."""
+    key = ctx["a_write"]
+    ann, bob, cat = (f"c_tag_{who}_{RUN}" for who in ("ann", "bob", "cat"))
+    acme, globex = f"co_tag_acme_{RUN}", f"co_tag_globex_{RUN}"
+    resp = post({"activity_type": "meeting", "title": "QBR", "contact_ids": [ann, bob],
+                 "company_ids": [acme, globex]}, key)
+    meeting = check_created(resp, {"contact_id": ann, "company_id": acme, "contact_ids": [ann, bob],
+                                   "company_ids": [acme, globex]},
+                            "POST with contact_ids and company_ids only: the first of each is primary")
+    resp = post({"activity_type": "call", "contact_id": bob, "contact_ids": [cat], "company_ids": []}, key)
+    call = check_created(resp, {"contact_id": bob, "company_id": None, "contact_ids": [bob, cat],
+                                "company_ids": []},
+                         "POST with contact_id and contact_ids: contact_id primary, put first")
+    for who, ids in ((ann, [meeting.get("id")]), (bob, [call.get("id"), meeting.get("id")]),
+                     (cat, [call.get("id")])):
+        T.is_(timeline(contact_path(who), key), (len(ids), ids),
+              f"the timeline of {who.split('_')[2]}: every activity the contact is on, each once")
+    T.is_(timeline(company_path(globex), key), (1, [meeting.get("id")]),
+          "a company that is not primary: the activity is on its timeline")
+
+    # a patch of an array replaces the set
+    mid = meeting.get("id")
+    resp = patch_activity(mid, {"contact_ids": [cat, ann]}, key, if_match='"1"')
+    check_answer(resp, {"contact_id": cat, "contact_ids": [cat, ann],
+                        "company_ids": [acme, globex]}, "PATCH contact_ids: the set replaced", version=2)
+    T.is_(timeline(contact_path(bob), key), (1, [call.get("id")]),
+          "after the patch: bob's timeline lost the meeting")
+    resp = patch_activity(mid, {"company_ids": None}, key)
+    check_answer(resp, {"company_id": None, "company_ids": [], "contact_ids": [cat, ann]},
+                 "PATCH company_ids null: every company cleared", version=3)
+    T.is_(timeline(company_path(globex), key), (0, []), "after the patch: globex's timeline is empty")
+    resp = patch_activity(mid, {"contact_id": None}, key)
+    check_answer(resp, {"contact_id": ann, "contact_ids": [ann]},
+                 "PATCH contact_id null: the next contact becomes primary", version=4)
+
+    # errors name the element; nothing is written
+    many = [f"c_many_{i}_{RUN}" for i in range(51)]
+    for name, body, field in (
+            ("an empty id in contact_ids", {"contact_ids": [ann, ""]}, "contact_ids[1]"),
+            ("a repeated id in company_ids", {"company_ids": [acme, globex, acme]}, "company_ids[2]"),
+            ("a number in contact_ids", {"contact_ids": [7]}, "contact_ids[0]"),
+            ("contact_ids that is no array", {"contact_ids": ann}, "contact_ids"),
+            ("51 contacts", {"contact_ids": many}, "contact_ids")):
+        before = row_count()
+        resp = post(dict(body, activity_type="note", company_id=acme), key)
+        check_envelope(resp, 422, "validation_error", f"POST with {name}", field=field)
+        T.is_(row_count(), before, f"POST with {name}: no row written")
+        before = row_state(mid)
+        resp = patch_activity(mid, body, key)
+        check_envelope(resp, 422, "validation_error", f"PATCH with {name}", field=field)
+        T.is_(row_state(mid), before, f"PATCH with {name}: nothing written (psql)")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_ids": [], "company_ids": []}, key)
+    check_envelope(resp, 422, "validation_error", "POST with empty contact_ids and company_ids only",
+                   field=("contact_id", "company_id"))
+    T.is_(row_count(), before, "POST with empty arrays only: no row written")
+
+
+def test_company_scope(ctx):
+    """?scope=all|direct on a company's timeline, and on a company's only."""
+    key = ctx["a_write"]
+    company = f"co_scope_{RUN}"
+    person = f"c_scope_{RUN}"
+    resp = post({"activity_type": "meeting", "company_id": company, "title": "direct",
+                 "occurred_at": "2026-05-01T10:00:00Z"}, key)
+    direct = body_data(resp).get("id")
+    in_workspace(ctx["ws_a"], f"SELECT clarky.add_contact_to_company({literal(person)}, {literal(company)})")
+    resp = post({"activity_type": "call", "contact_id": person, "title": "through people",
+                 "occurred_at": "2026-05-02T10:00:00Z"}, key)
+    via = body_data(resp).get("id")
+    T.ok(direct and via, "scope: one activity on the company, one on a contact of it", f"{direct} {via}")
+    T.is_(timeline(company_path(company), key), (2, [via, direct]),
+          "scope absent: all, the company's and its people's activities")
+    T.is_(timeline(company_path(company, "scope=all"), key), (2, [via, direct]), "scope=all: both")
+    T.is_(timeline(company_path(company, "scope=direct"), key), (1, [direct]),
+          "scope=direct: the company's own only")
+    resp = get(company_path(company, "scope=direct&activity_type=call&page=1&page_size=5"), key)
+    check_list(resp, 0, 1, 5, 0, "scope=direct with activity_type=call: none")
+    resp = get(company_path(company, "scope=all&activity_type=call"), key)
+    data = check_list(resp, 1, 1, 25, 1, "scope=all with activity_type=call: the call of its contact")
+    T.is_([a.get("company_ids") for a in data], [[]],
+          "an activity through people does not list the company among its company_ids")
+    resp = request("HEAD", company_path(company, "scope=direct"), auth(ctx["a_read"]))
+    T.ok(resp.status == 200 and resp.body == b"", "HEAD with scope=direct: 200 without a body",
+         resp.describe())
+    for query in ("scope=people", "scope=", "scope=ALL"):
+        check_envelope(get(company_path(company, query), key), 422, "validation_error",
+                       f"GET a company timeline ?{query}", field="scope")
+    resp = request("HEAD", company_path(company, "scope=nope"), auth(ctx["a_read"]))
+    T.ok(resp.status == 422 and resp.body == b"", "HEAD with a bad scope: 422 without a body",
+         resp.describe())
+    for query in ("scope=all", "scope=direct"):
+        check_envelope(get(contact_path(person, query), key), 400, "bad_request",
+                       f"GET a contact timeline ?{query} (scope is a company's only)")
+    check_envelope(get(company_path(company, "scope=eq.all"), key), 400, "bad_request",
+                   "GET ?scope=eq.all (a filter)")
+    check_list(get(company_path(company, "scope=all"), ctx["b_read"]), 0, 1, 25, 0,
+               "scope=all with B's key: nothing of A's company")
+
+
 def test_activity_get(ctx):
     key = ctx["a_write"]
     contact = f"c_get_{RUN}"
@@ -1354,7 +1466,7 @@ def main():
     for test in (test_openapi, test_seed_examples, test_pagination_and_company, test_encoded_ids, test_headers,
                  test_validation, test_bad_request, test_unauthorized, test_revoked,
                  test_forbidden, test_not_found_and_methods, test_workspaces, test_pool_leak,
-                 test_jwt, test_activity_get, test_activity_patch, test_activity_delete_restore,
+                 test_jwt, test_tags, test_company_scope, test_activity_get, test_activity_patch, test_activity_delete_restore,
                  test_activity_methods, test_upstream_down):
         try:
             test(ctx)
