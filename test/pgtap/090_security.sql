@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(80);
+SELECT plan(83);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -50,13 +50,16 @@ INSERT INTO allowed VALUES
 	('clarky.use_workspace(text,boolean)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky.may_use_workspace(text)', '{nobody,clarky_anon,clarky_reader,clarky_writer,clarky_analyst,clarky_admin}'),
 	('clarky_api.contact_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
-	('clarky_api.company_activities(text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.company_activities(text,text,text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.log_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.pre_request()', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.get_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.update_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.delete_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
-	('clarky_api.restore_activity()', '{clarky_anon,clarky_reader,clarky_writer}');
+	('clarky_api.restore_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.add_contact_to_company(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.remove_contact_from_company()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.company_contacts(text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}');
 
 SELECT set_eq(
 	$$SELECT p.oid::regprocedure FROM pg_proc p
