@@ -370,5 +370,53 @@ GET /api/v1/companies/{company_id}/activities: a paginated, reverse-chronologica
 REVOKE ALL ON FUNCTION clarky_api.company_activities(text, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION clarky_api.company_activities(text, text, text, text, text) TO clarky_anon, clarky_reader, clarky_writer;
 
+-- A company's contacts.  As for one activity, nginx maps PUT and DELETE
+-- /api/v1/companies/{company_id}/contacts/{contact_id} to POST, passing
+-- both ids (percent-encoded, as in the path) in the request headers
+-- X-Clarky-Company-Id and X-Clarky-Contact-Id, which the C code reads from
+-- request.headers; add_contact_to_company's one unnamed jsonb parameter
+-- receives the PUT's body ({} where there is none).  The list is called as
+-- the timelines are, company_id in the query string.
+
+CREATE FUNCTION clarky_api.add_contact_to_company(jsonb) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_add_contact_to_company'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.add_contact_to_company(jsonb) IS
+'Add a contact to a company
+
+PUT /api/v1/companies/{company_id}/contacts/{contact_id} (the ids in the headers X-Clarky-Company-Id and X-Clarky-Contact-Id, percent-encoded, when calling PostgREST directly), optionally with the body {"backfill": true}: the contact''s activities logged from now on reach the company''s timeline too; with backfill, so do its past ones. Needs a key with the write scope. 201 with {"data": {"company_id", "contact_id", "added_at", "backfilled"}} when the membership is new, 200 when it was there already (added_at kept); 422 validation_error naming the field; 400 bad_request when the body is not a JSON object; 401; 403.';
+
+CREATE FUNCTION clarky_api.remove_contact_from_company() RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_remove_contact_from_company'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.remove_contact_from_company() IS
+'Remove a contact from a company
+
+DELETE /api/v1/companies/{company_id}/contacts/{contact_id} (the ids as for PUT): the contact''s activities logged from now on no longer reach the company; what already reached it stays. Needs a key with the write scope. 204 with no body; 404 not_found when the contact is not one of the company''s; 422 validation_error naming the field; 401; 403.';
+
+CREATE FUNCTION clarky_api.company_contacts(
+	company_id text DEFAULT NULL,
+	page text DEFAULT NULL,
+	page_size text DEFAULT NULL
+) RETURNS json
+AS 'MODULE_PATHNAME', 'clarky_api_company_contacts'
+LANGUAGE C STABLE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION clarky_api.company_contacts(text, text, text) IS
+'List a company''s contacts
+
+GET /api/v1/companies/{company_id}/contacts: the contacts of one company in the key''s workspace, by contact id. page (from 1) and page_size (1 to 100, default 25) paginate. 200 with {"data": [{"company_id", "contact_id", "added_at"}, ...], "pagination": {...}}; 422 validation_error naming the field; 401; 403.';
+
+-- As in 1.0.0: the anonymous and reader roles may call every API function,
+-- to be told 401 or 403 in Clarky's envelope.
+REVOKE ALL ON FUNCTION clarky_api.add_contact_to_company(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.remove_contact_from_company() FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky_api.company_contacts(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION clarky_api.add_contact_to_company(jsonb) TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.remove_contact_from_company() TO clarky_anon, clarky_reader, clarky_writer;
+GRANT EXECUTE ON FUNCTION clarky_api.company_contacts(text, text, text) TO clarky_anon, clarky_reader, clarky_writer;
+
 -- Tell a running PostgREST to reload its schema cache.
 NOTIFY pgrst, 'reload schema';

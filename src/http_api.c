@@ -458,19 +458,55 @@ HexValue(char c)
 }
 
 /*
+ * Percent-decode raw into a new string, its length in *len.  Returns NULL
+ * where raw cannot be an id: a bad escape, a NUL, bytes that are not valid
+ * in the database encoding, nothing at all, or more than
+ * CLARKY_MAX_ID_CHARS characters.
+ */
+static char *
+PercentDecodeId(const char *raw, size_t *len)
+{
+	size_t		rawlen = strlen(raw);
+	char	   *decoded = palloc(rawlen + 1);
+	size_t		n = 0;
+
+	for (size_t i = 0; i < rawlen; i++)
+	{
+		if (raw[i] != '%')
+			decoded[n++] = raw[i];
+		else if (i + 2 < rawlen &&
+				 HexValue(raw[i + 1]) >= 0 && HexValue(raw[i + 2]) >= 0)
+		{
+			char		c = (char) (HexValue(raw[i + 1]) * 16 + HexValue(raw[i + 2]));
+
+			if (c == '\0')
+				return NULL;
+			decoded[n++] = c;
+			i += 2;
+		}
+		else
+			return NULL;
+	}
+	decoded[n] = '\0';
+
+	if (n == 0 || !pg_verifymbstr(decoded, (int) n, true) ||
+		pg_mbstrlen_with_len(decoded, (int) n) > CLARKY_MAX_ID_CHARS)
+		return NULL;
+	*len = n;
+	return decoded;
+}
+
+/*
  * The id of the call's activity: the header X-Clarky-Activity-Id,
- * percent-decoded.  An id that cannot be one (a bad escape, a NUL, not
- * valid in the database encoding, empty or too long) names no activity,
- * and is answered as an unknown one.
+ * percent-decoded.  An id that cannot be one (see PercentDecodeId) names
+ * no activity, and is answered as an unknown one.
  */
 static text *
 RequestActivityId(void)
 {
 	char	   *raw = RequestHeader(ACTIVITY_ID_HEADER);
-	size_t		len;
 	char	   *decoded;
-	size_t		n = 0;
-	bool		valid = true;
+	size_t		n;
 
 	if (raw == NULL)
 		ereport(ERROR,
@@ -478,35 +514,12 @@ RequestActivityId(void)
 				 errmsg("the activity id is missing"),
 				 errdetail("Send it percent-encoded in the request header X-Clarky-Activity-Id.")));
 
-	len = strlen(raw);
-	decoded = palloc(len + 1);
-	for (size_t i = 0; i < len && valid; i++)
-	{
-		if (raw[i] != '%')
-			decoded[n++] = raw[i];
-		else if (i + 2 < len &&
-				 HexValue(raw[i + 1]) >= 0 && HexValue(raw[i + 2]) >= 0)
-		{
-			char		c = (char) (HexValue(raw[i + 1]) * 16 + HexValue(raw[i + 2]));
-
-			if (c == '\0')
-				valid = false;
-			decoded[n++] = c;
-			i += 2;
-		}
-		else
-			valid = false;
-	}
-	decoded[n] = '\0';
-
-	if (valid)
-		valid = n > 0 && pg_verifymbstr(decoded, (int) n, true) &&
-			pg_mbstrlen_with_len(decoded, (int) n) <= CLARKY_MAX_ID_CHARS;
-	if (!valid)
+	decoded = PercentDecodeId(raw, &n);
+	if (decoded == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("activity \"%s\" not found",
-						pnstrdup(raw, pg_mbcliplen(raw, len, 300))),
+						pnstrdup(raw, pg_mbcliplen(raw, strlen(raw), 300))),
 				 ClarkyErrorField("id")));
 	return cstring_to_text_with_len(decoded, n);
 }
@@ -735,4 +748,215 @@ Datum
 clarky_api_restore_activity(PG_FUNCTION_ARGS)
 {
 	return ActivityHttp(fcinfo, CALL_RESTORE);
+}
+
+/*
+ * ---- A company's contacts -------------------------------------------------
+ *
+ * PUT and DELETE /api/v1/companies/{company_id}/contacts/{contact_id}, and
+ * GET /api/v1/companies/{company_id}/contacts.  As for one activity, nginx
+ * maps PUT and DELETE to POST and passes both ids, still percent-encoded,
+ * in the request headers X-Clarky-Company-Id and X-Clarky-Contact-Id; the
+ * PUT's body (or "{}" where the client sent none) is the function's one
+ * argument.  The list takes company_id, page and page_size as the
+ * timelines take theirs.
+ */
+
+#define COMPANY_ID_HEADER "x-clarky-company-id"
+#define CONTACT_ID_HEADER "x-clarky-contact-id"
+
+/*
+ * A membership id from its request header, percent-decoded; an id that
+ * cannot be one is a validation error naming the path parameter.  (The
+ * length and emptiness are checked again, as for the SQL API, by the
+ * membership functions.)
+ */
+static text *
+RequestMemberId(const char *header, const char *field)
+{
+	char	   *raw = RequestHeader(header);
+	char	   *decoded;
+	size_t		n;
+
+	if (raw == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"%s\" is required", field),
+				 errdetail("Send it percent-encoded in the request header %s.",
+						   strcmp(field, "company_id") == 0 ?
+						   "X-Clarky-Company-Id" : "X-Clarky-Contact-Id"),
+				 ClarkyErrorField(field)));
+	decoded = PercentDecodeId(raw, &n);
+	if (decoded == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("parameter \"%s\" must be a percent-encoded id of 1 to %d characters",
+						field, CLARKY_MAX_ID_CHARS),
+				 errdetail("Got \"%s\".",
+						   pnstrdup(raw, pg_mbcliplen(raw, strlen(raw), 100))),
+				 ClarkyErrorField(field)));
+	return cstring_to_text_with_len(decoded, n);
+}
+
+/*
+ * The PUT body's "backfill": true or false, false where absent or null.
+ * Any other key, or a backfill of another type, is a validation error
+ * naming it.
+ */
+static bool
+BackfillOption(Jsonb *body)
+{
+	JsonbIterator *it = JsonbIteratorInit(&body->root);
+	JsonbIteratorToken token;
+	JsonbValue	v;
+	bool		backfill = false;
+
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+
+		if (token != WJB_KEY)
+			continue;
+		/* (a key is shown, and named, clipped to 100 bytes) */
+		key = pnstrdup(v.val.string.val,
+					   pg_mbcliplen(v.val.string.val, v.val.string.len, 100));
+		if (v.val.string.len != strlen("backfill") ||
+			memcmp(v.val.string.val, "backfill", v.val.string.len) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown field \"%s\" in membership body", key),
+					 errdetail("The accepted field is backfill."),
+					 ClarkyErrorField(key)));
+		token = JsonbIteratorNext(&it, &v, true);
+		Assert(token == WJB_VALUE);
+		if (v.type == jbvBool)
+			backfill = v.val.boolean;
+		else if (v.type != jbvNull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("field \"backfill\" must be true or false"),
+					 ClarkyErrorField("backfill")));
+	}
+	return backfill;
+}
+
+/* What a call does to a membership */
+typedef enum MemberCall
+{
+	MEMBER_ADD,
+	MEMBER_REMOVE
+} MemberCall;
+
+/* The arguments of a membership call, and what it did */
+typedef struct MemberArgs
+{
+	MemberCall	call;
+	Jsonb	   *body;			/* MEMBER_ADD: the PUT's body */
+	bool		created;		/* MEMBER_ADD: the membership is new */
+} MemberArgs;
+
+static text *
+MemberWork(void *arg)
+{
+	MemberArgs *args = (MemberArgs *) arg;
+	text	   *company_id = RequestMemberId(COMPANY_ID_HEADER, "company_id");
+	text	   *contact_id = RequestMemberId(CONTACT_ID_HEADER, "contact_id");
+
+	if (args->call == MEMBER_ADD)
+		return ClarkyAddContactToCompany(contact_id, company_id,
+										 BackfillOption(args->body),
+										 &args->created);
+	if (!ClarkyRemoveContactFromCompany(contact_id, company_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("contact \"%s\" is not one of the contacts of company \"%s\"",
+						text_to_cstring(contact_id), text_to_cstring(company_id))));
+	return NULL;
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_add_contact_to_company);
+
+/*
+ * clarky_api.add_contact_to_company(body): 201 and {"data": membership}
+ * where the membership is new, 200 where it was there already
+ */
+Datum
+clarky_api_add_contact_to_company(PG_FUNCTION_ARGS)
+{
+	MemberArgs	args = {.call = MEMBER_ADD};
+	text	   *refusal = CheckCaller(SCOPE_WRITE);
+	text	   *result;
+	bool		succeeded;
+
+	if (refusal != NULL)
+		PG_RETURN_TEXT_P(refusal);
+	if (PG_ARGISNULL(0) || !JB_ROOT_IS_OBJECT(PG_GETARG_JSONB_P(0)))
+		PG_RETURN_TEXT_P(Envelope(400, "bad_request",
+								  "request body must be a JSON object", NULL, NULL));
+	args.body = PG_GETARG_JSONB_P(0);
+
+	result = RunCall(MemberWork, &args, "201", &succeeded);
+	if (succeeded && !args.created)
+		SetLocal("response.status", "200");
+	PG_RETURN_TEXT_P(result);
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_remove_contact_from_company);
+
+/* clarky_api.remove_contact_from_company(): 204, or 404 where it was none */
+Datum
+clarky_api_remove_contact_from_company(PG_FUNCTION_ARGS)
+{
+	MemberArgs	args = {.call = MEMBER_REMOVE};
+	text	   *refusal = CheckCaller(SCOPE_WRITE);
+	text	   *result;
+	bool		succeeded;
+
+	if (refusal != NULL)
+		PG_RETURN_TEXT_P(refusal);
+	result = RunCall(MemberWork, &args, "204", &succeeded);
+	if (succeeded)
+		PG_RETURN_NULL();		/* 204: no body */
+	PG_RETURN_TEXT_P(result);
+}
+
+/* The arguments of the list of a company's contacts */
+typedef struct ContactsArgs
+{
+	text	   *company_id;
+	text	   *page;
+	text	   *page_size;
+} ContactsArgs;
+
+static text *
+ContactsWork(void *arg)
+{
+	ContactsArgs *args = (ContactsArgs *) arg;
+
+	if (args->company_id == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("parameter \"company_id\" is required"),
+				 ClarkyErrorField("company_id")));
+	return ClarkyCompanyContacts(args->company_id,
+								 IntegerParameter(args->page, "page", 1),
+								 IntegerParameter(args->page_size, "page_size",
+												  CLARKY_DEFAULT_PAGE_SIZE));
+}
+
+FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_api_company_contacts);
+
+/* clarky_api.company_contacts(company_id, page, page_size) */
+Datum
+clarky_api_company_contacts(PG_FUNCTION_ARGS)
+{
+	ContactsArgs args;
+	text	   *refusal = CheckCaller(SCOPE_READ);
+
+	if (refusal != NULL)
+		PG_RETURN_TEXT_P(refusal);
+	args.company_id = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
+	args.page = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	args.page_size = PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2);
+	PG_RETURN_TEXT_P(RunCall(ContactsWork, &args, "200", NULL));
 }

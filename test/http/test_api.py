@@ -44,11 +44,11 @@ PSQL = os.environ.get("CLARKY_PSQL", "psql")
 TIMEOUT = 15  # seconds, for every HTTP request and psql call
 
 # the seed's keys, then occurred_at, then those of 1.1.0 (a live activity:
-# no deleted_at)
+# no deleted_at), then those of 1.3.0
 ACTIVITY_KEYS = ["id", "contact_id", "company_id", "activity_type", "title",
                  "description", "due_date", "duration_minutes", "completed_at",
                  "metadata", "created_at", "occurred_at", "owner_id", "updated_at",
-                 "version"]
+                 "version", "contact_ids", "company_ids"]
 PAGINATION_KEYS = ["page", "page_size", "total", "total_pages"]
 ID_RE = re.compile(r"^a_[0-9A-HJKMNP-TV-Z]{26}$")
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -248,8 +248,8 @@ def check_envelope(resp, status, code, name, field=None, message=None):
 
 def check_activity(obj, expected, name):
     """An Activity object: every key in the seed's order (then occurred_at,
-    owner_id, updated_at, version), the expected values, and well-formed id,
-    timestamps and version."""
+    owner_id, updated_at, version, contact_ids, company_ids), the expected
+    values, and well-formed id, timestamps and version."""
     if not isinstance(obj, dict):
         T.diag(f"{name}: not an object: {obj!r}")
         obj = {}
@@ -262,6 +262,11 @@ def check_activity(obj, expected, name):
     version = obj.get("version")
     T.ok(isinstance(version, int) and not isinstance(version, bool) and version >= 1,
          f"{name}: version is a positive integer", repr(version))
+    primaries = [(obj.get("contact_id"), obj.get("contact_ids")),
+                 (obj.get("company_id"), obj.get("company_ids"))]
+    T.ok(all(isinstance(ids, list) and (ids[:1] == [primary] if primary is not None else ids == [])
+             for primary, ids in primaries),
+         f"{name}: contact_ids and company_ids are arrays, the primary first", repr(primaries))
     got = {k: obj.get(k) for k in expected}
     T.is_(got, expected, f"{name}: field values")
 
@@ -850,6 +855,455 @@ def timeline(path, key):
     return pg.get("total"), [a.get("id") for a in j.get("data") or []]
 
 
+def in_workspace(workspace, sql):
+    """psql: sql run with clarky.workspace_id set to workspace."""
+    return psql(f"SET clarky.workspace_id = {literal(workspace)}; {sql}")
+
+
+def test_tags(ctx):
+    """contact_ids and company_ids over HTTP: logged, answered primary first,
+    on every tagged timeline once, replaced by a patch; errors name the element."""
+    key = ctx["a_write"]
+    ann, bob, cat = (f"c_tag_{who}_{RUN}" for who in ("ann", "bob", "cat"))
+    acme, globex = f"co_tag_acme_{RUN}", f"co_tag_globex_{RUN}"
+    resp = post({"activity_type": "meeting", "title": "QBR", "contact_ids": [ann, bob],
+                 "company_ids": [acme, globex]}, key)
+    meeting = check_created(resp, {"contact_id": ann, "company_id": acme, "contact_ids": [ann, bob],
+                                   "company_ids": [acme, globex]},
+                            "POST with contact_ids and company_ids only: the first of each is primary")
+    resp = post({"activity_type": "call", "contact_id": bob, "contact_ids": [cat], "company_ids": []}, key)
+    call = check_created(resp, {"contact_id": bob, "company_id": None, "contact_ids": [bob, cat],
+                                "company_ids": []},
+                         "POST with contact_id and contact_ids: contact_id primary, put first")
+    for who, ids in ((ann, [meeting.get("id")]), (bob, [call.get("id"), meeting.get("id")]),
+                     (cat, [call.get("id")])):
+        T.is_(timeline(contact_path(who), key), (len(ids), ids),
+              f"the timeline of {who.split('_')[2]}: every activity the contact is on, each once")
+    T.is_(timeline(company_path(globex), key), (1, [meeting.get("id")]),
+          "a company that is not primary: the activity is on its timeline")
+
+    # a patch of an array replaces the set
+    mid = meeting.get("id")
+    resp = patch_activity(mid, {"contact_ids": [cat, ann]}, key, if_match='"1"')
+    check_answer(resp, {"contact_id": cat, "contact_ids": [cat, ann],
+                        "company_ids": [acme, globex]}, "PATCH contact_ids: the set replaced", version=2)
+    T.is_(timeline(contact_path(bob), key), (1, [call.get("id")]),
+          "after the patch: bob's timeline lost the meeting")
+    resp = patch_activity(mid, {"company_ids": None}, key)
+    check_answer(resp, {"company_id": None, "company_ids": [], "contact_ids": [cat, ann]},
+                 "PATCH company_ids null: every company cleared", version=3)
+    T.is_(timeline(company_path(globex), key), (0, []), "after the patch: globex's timeline is empty")
+    resp = patch_activity(mid, {"contact_id": None}, key)
+    check_answer(resp, {"contact_id": ann, "contact_ids": [ann]},
+                 "PATCH contact_id null: the next contact becomes primary", version=4)
+
+    # errors name the element; nothing is written
+    many = [f"c_many_{i}_{RUN}" for i in range(51)]
+    for name, body, field in (
+            ("an empty id in contact_ids", {"contact_ids": [ann, ""]}, "contact_ids[1]"),
+            ("a repeated id in company_ids", {"company_ids": [acme, globex, acme]}, "company_ids[2]"),
+            ("a number in contact_ids", {"contact_ids": [7]}, "contact_ids[0]"),
+            ("contact_ids that is no array", {"contact_ids": ann}, "contact_ids"),
+            ("51 contacts", {"contact_ids": many}, "contact_ids")):
+        before = row_count()
+        resp = post(dict(body, activity_type="note", company_id=acme), key)
+        check_envelope(resp, 422, "validation_error", f"POST with {name}", field=field)
+        T.is_(row_count(), before, f"POST with {name}: no row written")
+        before = row_state(mid)
+        resp = patch_activity(mid, body, key)
+        check_envelope(resp, 422, "validation_error", f"PATCH with {name}", field=field)
+        T.is_(row_state(mid), before, f"PATCH with {name}: nothing written (psql)")
+    before = row_count()
+    resp = post({"activity_type": "note", "contact_ids": [], "company_ids": []}, key)
+    check_envelope(resp, 422, "validation_error", "POST with empty contact_ids and company_ids only",
+                   field=("contact_id", "company_id"))
+    T.is_(row_count(), before, "POST with empty arrays only: no row written")
+
+
+def test_company_scope(ctx):
+    """?scope=all|direct on a company's timeline, and on a company's only."""
+    key = ctx["a_write"]
+    company = f"co_scope_{RUN}"
+    person = f"c_scope_{RUN}"
+    resp = post({"activity_type": "meeting", "company_id": company, "title": "direct",
+                 "occurred_at": "2026-05-01T10:00:00Z"}, key)
+    direct = body_data(resp).get("id")
+    in_workspace(ctx["ws_a"], f"SELECT clarky.add_contact_to_company({literal(person)}, {literal(company)})")
+    resp = post({"activity_type": "call", "contact_id": person, "title": "through people",
+                 "occurred_at": "2026-05-02T10:00:00Z"}, key)
+    via = body_data(resp).get("id")
+    T.ok(direct and via, "scope: one activity on the company, one on a contact of it", f"{direct} {via}")
+    T.is_(timeline(company_path(company), key), (2, [via, direct]),
+          "scope absent: all, the company's and its people's activities")
+    T.is_(timeline(company_path(company, "scope=all"), key), (2, [via, direct]), "scope=all: both")
+    T.is_(timeline(company_path(company, "scope=direct"), key), (1, [direct]),
+          "scope=direct: the company's own only")
+    resp = get(company_path(company, "scope=direct&activity_type=call&page=1&page_size=5"), key)
+    check_list(resp, 0, 1, 5, 0, "scope=direct with activity_type=call: none")
+    resp = get(company_path(company, "scope=all&activity_type=call"), key)
+    data = check_list(resp, 1, 1, 25, 1, "scope=all with activity_type=call: the call of its contact")
+    T.is_([a.get("company_ids") for a in data], [[]],
+          "an activity through people does not list the company among its company_ids")
+    resp = request("HEAD", company_path(company, "scope=direct"), auth(ctx["a_read"]))
+    T.ok(resp.status == 200 and resp.body == b"", "HEAD with scope=direct: 200 without a body",
+         resp.describe())
+    for query in ("scope=people", "scope=", "scope=ALL"):
+        check_envelope(get(company_path(company, query), key), 422, "validation_error",
+                       f"GET a company timeline ?{query}", field="scope")
+    resp = request("HEAD", company_path(company, "scope=nope"), auth(ctx["a_read"]))
+    T.ok(resp.status == 422 and resp.body == b"", "HEAD with a bad scope: 422 without a body",
+         resp.describe())
+    for query in ("scope=all", "scope=direct"):
+        check_envelope(get(contact_path(person, query), key), 400, "bad_request",
+                       f"GET a contact timeline ?{query} (scope is a company's only)")
+    check_envelope(get(company_path(company, "scope=eq.all"), key), 400, "bad_request",
+                   "GET ?scope=eq.all (a filter)")
+    check_list(get(company_path(company, "scope=all"), ctx["b_read"]), 0, 1, 25, 0,
+               "scope=all with B's key: nothing of A's company")
+
+
+# ---- a company's contacts: PUT, DELETE .../contacts/{contact_id}, GET .../contacts
+
+MEMBERSHIP_KEYS = ["company_id", "contact_id", "added_at", "backfilled"]
+
+
+def member_path(company_id, contact_id, query=""):
+    path = ("/api/v1/companies/" + urllib.parse.quote(company_id, safe="") + "/contacts/"
+            + urllib.parse.quote(contact_id, safe=""))
+    return path + ("?" + query if query else "")
+
+
+def contacts_path(company_id, query=""):
+    path = "/api/v1/companies/" + urllib.parse.quote(company_id, safe="") + "/contacts"
+    return path + ("?" + query if query else "")
+
+
+def put_member(company_id, contact_id, key=None, body=None, headers=None,
+               content_type="application/json", path=None):
+    """PUT a membership; body None sends no body at all."""
+    h = dict(auth(key) if key else {})
+    if body is not None and content_type is not None:
+        h["Content-Type"] = content_type
+    h.update(headers or {})
+    if body is not None and not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return request("PUT", path or member_path(company_id, contact_id), h, body)
+
+
+def delete_member(company_id, contact_id, key=None, headers=None, body=None, path=None):
+    h = dict(auth(key) if key else {})
+    h.update(headers or {})
+    return request("DELETE", path or member_path(company_id, contact_id), h, body)
+
+
+def memberships(workspace, company_id=None):
+    """The workspace's memberships (of one company), as "company|contact" lines (psql)."""
+    where = f"workspace_id = {literal(workspace)}"
+    if company_id is not None:
+        where += f" AND company_id = {literal(company_id)}"
+    return psql(f"SELECT coalesce(string_agg(company_id || '|' || contact_id, ' ' "
+                f"ORDER BY company_id, contact_id), '') FROM clarky.company_memberships WHERE {where}")
+
+
+def check_membership(resp, status, company_id, contact_id, backfilled, name):
+    """A 200 or 201 {"data": membership}; returns it."""
+    T.is_(resp.status, status, f"{name}: status {status}", resp)
+    T.ok((resp.header("Content-Type") or "").startswith("application/json"),
+         f"{name}: Content-Type is application/json")
+    j = resp.json if isinstance(resp.json, dict) else {}
+    data = j.get("data") if list(j) == ["data"] and isinstance(j.get("data"), dict) else {}
+    T.is_(list(data), MEMBERSHIP_KEYS, f"{name}: {{\"data\": {{company_id, contact_id, added_at, backfilled}}}}",
+          resp)
+    T.ok(isinstance(data.get("added_at"), str) and TIMESTAMP_RE.match(data["added_at"]) is not None,
+         f"{name}: added_at is UTC with milliseconds", repr(data.get("added_at")))
+    T.is_((data.get("company_id"), data.get("contact_id"), data.get("backfilled")),
+          (company_id, contact_id, backfilled), f"{name}: the ids, backfilled {backfilled}")
+    return data
+
+
+def check_members(resp, total, page, page_size, contacts, name):
+    """A 200 page of a company's contacts: the contact ids, in order."""
+    T.is_(resp.status, 200, f"{name}: status 200", resp)
+    j = resp.json if isinstance(resp.json, dict) else {}
+    T.ok(list(j) == ["data", "pagination"], f"{name}: body is {{data, pagination}}", resp.describe())
+    data = j.get("data") if isinstance(j.get("data"), list) else []
+    T.is_([m.get("contact_id") for m in data], contacts, f"{name}: the contacts, by id", resp)
+    T.ok(all(isinstance(m, dict) and list(m) == ["company_id", "contact_id", "added_at"] for m in data),
+         f"{name}: each is {{company_id, contact_id, added_at}}", resp.describe())
+    pg = j.get("pagination")
+    T.is_(list(pg.items()) if isinstance(pg, dict) else pg,
+          [("page", page), ("page_size", page_size), ("total", total),
+           ("total_pages", (total + page_size - 1) // page_size)],
+          f"{name}: pagination in order, total {total}")
+    return data
+
+
+def test_memberships(ctx):
+    key = ctx["a_write"]
+    company = f"co_member_{RUN}"
+    ann, bob = f"c_member_ann_{RUN}", f"c_member_bob_{RUN}"
+
+    # PUT: 201 when new, 200 when it was there; no body, {} and {"backfill": false} alike
+    resp = put_member(company, ann, key)
+    first = check_membership(resp, 201, company, ann, 0, "PUT a new membership (no body)")
+    T.is_(memberships(ctx["ws_a"], company), f"{company}|{ann}", "PUT: the membership is stored (psql)")
+    resp = put_member(company, ann, key)
+    again = check_membership(resp, 200, company, ann, 0, "PUT it again (no body)")
+    T.is_(again.get("added_at"), first.get("added_at"), "PUT again: added_at kept")
+    resp = put_member(company, ann, key, body={"backfill": False})
+    check_membership(resp, 200, company, ann, 0, 'PUT it again with {"backfill": false}')
+    resp = put_member(company, bob, key, body={}, content_type="application/json; charset=utf-8")
+    check_membership(resp, 201, company, bob, 0, "PUT with {} (application/json; charset=utf-8)")
+    resp = put_member(company, bob, headers={"X-Api-Key": key})
+    T.is_(resp.status, 200, "PUT with X-Api-Key: 200", resp)
+    T.is_(memberships(ctx["ws_a"], company), f"{company}|{ann} {company}|{bob}",
+          "two memberships, once each (psql)")
+
+    # refused PUTs and DELETEs write nothing
+    stored = memberships(ctx["ws_a"])
+    reader_jwt = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})
+    other = f"c_member_refused_{RUN}"
+    many = "c" * 256
+    for label, call, status, code, field in (
+            ("PUT with a read key", lambda: put_member(company, other, ctx["a_read"]), 403, "forbidden", None),
+            ("PUT with a read key (X-Api-Key)",
+             lambda: put_member(company, other, headers={"X-Api-Key": ctx["a_read"]}), 403, "forbidden", None),
+            ("PUT with a reader JWT",
+             lambda: put_member(company, other, headers={"Authorization": f"Bearer {reader_jwt}"}),
+             403, "forbidden", None),
+            ("DELETE with a read key", lambda: delete_member(company, ann, ctx["a_read"]), 403, "forbidden", None),
+            ("DELETE with a reader JWT",
+             lambda: delete_member(company, ann, headers={"Authorization": f"Bearer {reader_jwt}"}),
+             403, "forbidden", None),
+            ("PUT without a key", lambda: put_member(company, other), 401, "unauthorized", None),
+            ("PUT with an unknown key", lambda: put_member(company, other, "ck_live_" + "2" * 30),
+             401, "unauthorized", None),
+            ("PUT with a badly signed JWT", lambda: put_member(company, other, headers={
+                "Authorization": f"Bearer {reader_jwt[:-4]}AAAA"}), 401, "unauthorized", None),
+            ("DELETE without a key", lambda: delete_member(company, ann), 401, "unauthorized", None),
+            ("PUT a contact id of 256 characters", lambda: put_member(company, many, key),
+             422, "validation_error", "contact_id"),
+            ("PUT a company id of 256 characters", lambda: put_member("o" * 256, other, key),
+             422, "validation_error", "company_id"),
+            ("DELETE a contact id of 256 characters", lambda: delete_member(company, many, key),
+             422, "validation_error", "contact_id"),
+            ('PUT with {"backfill": "yes"}', lambda: put_member(company, other, key, body={"backfill": "yes"}),
+             422, "validation_error", "backfill"),
+            ('PUT with {"backfill": 1}', lambda: put_member(company, other, key, body={"backfill": 1}),
+             422, "validation_error", "backfill"),
+            ("PUT with an unknown field", lambda: put_member(company, other, key, body={"backfil": True}),
+             422, "validation_error", "backfil"),
+            ("PUT with a JSON array body", lambda: put_member(company, other, key, body="[true]"),
+             400, "bad_request", None),
+            ("PUT with JSON null", lambda: put_member(company, other, key, body="null"), 400, "bad_request", None),
+            ("PUT with invalid JSON", lambda: put_member(company, other, key, body='{"backfill": '),
+             400, "bad_request", None),
+            ("PUT with a text/plain body",
+             lambda: put_member(company, other, key, body='{"backfill": true}', content_type="text/plain"),
+             400, "bad_request", None),
+            ("PUT with a body and no Content-Type",
+             lambda: put_member(company, other, key, body='{"backfill": true}', content_type=None),
+             400, "bad_request", None),
+            ("PUT with a query string",
+             lambda: put_member(company, other, key, path=member_path(company, other, "backfill=true")),
+             400, "bad_request", None),
+            ("DELETE with a query string",
+             lambda: delete_member(company, ann, key, path=member_path(company, ann, "select=id")),
+             400, "bad_request", None),
+            ("PUT with a path that is not UTF-8",
+             lambda: put_member(company, other, key, path=f"/api/v1/companies/co%FF{RUN}/contacts/{other}"),
+             400, "bad_request", None)):
+        resp = call()
+        check_envelope(resp, status, code, label, field=field)
+        T.is_(memberships(ctx["ws_a"]), stored, f"{label}: nothing written (psql)")
+    resp = put_member(company, other, key, body={"backfill": True, "pad": "x" * (1 << 20)})
+    check_envelope(resp, 400, "bad_request", "PUT with a body over 1 MiB")
+    T.is_(memberships(ctx["ws_a"]), stored, "PUT with a body over 1 MiB: nothing written (psql)")
+
+    # wrong methods, unknown paths
+    for method, path, allow in (("POST", member_path(company, ann), "PUT, DELETE"),
+                                ("GET", member_path(company, ann), "PUT, DELETE"),
+                                ("HEAD", member_path(company, ann), "PUT, DELETE"),
+                                ("PATCH", member_path(company, ann), "PUT, DELETE"),
+                                ("OPTIONS", member_path(company, ann), "PUT, DELETE"),
+                                ("POST", contacts_path(company), "GET, HEAD"),
+                                ("PUT", contacts_path(company), "GET, HEAD"),
+                                ("DELETE", contacts_path(company), "GET, HEAD")):
+        resp = request(method, path, dict(auth(key), **{"Content-Type": "application/json"}),
+                       None if method in ("GET", "HEAD") else "{}")
+        if method == "HEAD":
+            T.ok(resp.status == 405 and resp.body == b"", f"{method} {path}: 405 without a body",
+                 resp.describe())
+        else:
+            check_envelope(resp, 405, "method_not_allowed", f"{method} {path}")
+        T.is_(resp.header("Allow"), allow, f"{method} {path}: Allow: {allow}")
+        T.is_(memberships(ctx["ws_a"]), stored, f"{method} {path}: nothing written (psql)")
+    for method, path in (("PUT", member_path(company, ann) + "/extra"), ("PUT", f"/api/v1/contacts/{ann}/contacts/x"),
+                         ("GET", f"/api/v1/contacts/{ann}/contacts"), ("PUT", f"/api/v1/companies/{company}/contacts/"),
+                         ("GET", "/api/v1/companies//contacts"), ("PUT", f"/api/v1/companies//contacts/{ann}"),
+                         ("GET", "/api/v1/companies/co1"), ("DELETE", "/_clarky/member_delete/key"),
+                         ("PUT", "/_clarky/member_put_empty/key"), ("GET", "/rpc/company_contacts?company_id=x")):
+        check_envelope(request(method, path, auth(key), None if method == "GET" else "{}"), 404, "not_found",
+                       f"{method} {path}")
+    T.is_(memberships(ctx["ws_a"]), stored, "the unknown paths wrote nothing (psql)")
+
+    # ids: percent-encoded, any character; "+", "&" and ";" unencoded are part of them
+    odd_company, odd_contact = f"co/x &?#%{RUN}", f"c\u00e9 /{RUN}"
+    resp = put_member(odd_company, odd_contact, key)
+    check_membership(resp, 201, odd_company, odd_contact, 0, "PUT with / & ? # % space and non-ASCII, encoded")
+    check_members(get(contacts_path(odd_company), key), 1, 1, 25, [odd_contact],
+                  "the list of that company, its id encoded")
+    resp = put_member("", "", key, path=f"/api/v1/companies/co+{RUN};x/contacts/c+a&b;c")
+    check_membership(resp, 201, f"co+{RUN};x", "c+a&b;c", 0, "PUT with + & ; unencoded in both ids")
+    T.is_(memberships(ctx["ws_a"], f"co+{RUN};x"), f"co+{RUN};x|c+a&b;c",
+          "unencoded + & ;: the ids stored whole (psql)")
+    resp = delete_member("", "", key, path=f"/api/v1/companies/co+{RUN};x/contacts/c+a&b;c")
+    T.ok(resp.status == 204 and resp.body == b"", "DELETE with + & ; unencoded: 204", resp.describe())
+
+    # the ids are the path's: a client's own id headers never reach the function
+    spoofed = f"c_member_path_{RUN}"
+    resp = put_member(company, spoofed, key, headers={"X-Clarky-Company-Id": f"co_spoof_{RUN}",
+                                                      "X-Clarky-Contact-Id": f"c_spoof_{RUN}"})
+    check_membership(resp, 201, company, spoofed, 0, "PUT with X-Clarky-Company-Id and -Contact-Id headers")
+    T.ok(f"co_spoof_{RUN}" not in memberships(ctx["ws_a"]) and f"c_spoof_{RUN}" not in memberships(ctx["ws_a"]),
+         "the client's id headers were ignored: the membership is the path's (psql)")
+    T.ok(delete_member(company, spoofed, key).status == 204, "and it is deleted by its path")
+
+    # a writer JWT works in its token's workspace; B cannot touch A's
+    writer_b = jwt({"role": "clarky_writer", "workspace_id": ctx["ws_b"]})
+    resp = put_member(company, ann, headers={"Authorization": f"Bearer {writer_b}"}, body={"backfill": True})
+    check_membership(resp, 201, company, ann, 0, "PUT with a writer JWT of B: new in B")
+    T.is_(memberships(ctx["ws_b"], company), f"{company}|{ann}", "the JWT's membership is B's (psql)")
+    resp = delete_member(company, bob, ctx["b_write"])
+    check_envelope(resp, 404, "not_found", "DELETE A's membership with B's key")
+    T.is_(memberships(ctx["ws_a"], company), f"{company}|{ann} {company}|{bob}",
+          "A's memberships are untouched by B (psql)")
+
+    # DELETE: 204, then 404
+    resp = delete_member(company, bob, key, body='{"ignored": true}')
+    T.ok(resp.status == 204 and resp.body == b"", "DELETE a membership (a body, ignored): 204 without a body",
+         resp.describe())
+    T.is_(memberships(ctx["ws_a"], company), f"{company}|{ann}", "DELETE: the membership is gone (psql)")
+    resp = delete_member(company, bob, key)
+    check_envelope(resp, 404, "not_found", "DELETE it again", message=bob)
+    resp = delete_member(company, f"c_never_{RUN}", key)
+    check_envelope(resp, 404, "not_found", "DELETE a membership that never was")
+    resp = delete_member(company, ann, headers={"Authorization": f"Bearer {writer_b}"})
+    T.ok(resp.status == 204, "DELETE with a writer JWT of B: B's membership goes (204)", resp.describe())
+    T.is_(memberships(ctx["ws_b"], company), "", "B has no membership left (psql)")
+
+
+def test_membership_list(ctx):
+    key = ctx["a_write"]
+    company = f"co_list_{RUN}"
+    contacts = [f"c_list_{i}_{RUN}" for i in (3, 1, 2)]
+    for contact in contacts:
+        T.is_(put_member(company, contact, key).status, 201, f"list: {contact} added")
+    ordered = sorted(contacts)
+    check_members(get(contacts_path(company), ctx["a_read"]), 3, 1, 25, ordered,
+                  "GET a company's contacts with a read key")
+    seen = []
+    for page, count in ((1, 2), (2, 1), (3, 0)):
+        data = check_members(get(contacts_path(company, f"page={page}&page_size=2"), key), 3, page, 2,
+                             ordered[(page - 1) * 2:(page - 1) * 2 + count], f"contacts page {page} of size 2")
+        seen += [m.get("contact_id") for m in data]
+    T.is_(seen, ordered, "contacts pages: in order, no overlap, nothing skipped")
+    T.ok(all(m.get("company_id") == company for m in
+             (get(contacts_path(company), key).json or {}).get("data", [])), "every listed membership names the company")
+    resp = request("HEAD", contacts_path(company), auth(ctx["a_read"]))
+    T.ok(resp.status == 200 and resp.body == b"", "HEAD on a company's contacts: 200 without a body",
+         resp.describe())
+    check_members(get(contacts_path(company), ctx["b_read"]), 0, 1, 25, [], "B's key: none of A's")
+    check_members(get(contacts_path(f"co_nobody_{RUN}"), key), 0, 1, 25, [], "a company without contacts")
+    token = jwt({"role": "clarky_reader", "workspace_id": ctx["ws_a"]})
+    check_members(get(contacts_path(company), headers={"Authorization": f"Bearer {token}"}), 3, 1, 25, ordered,
+                  "GET with a reader JWT")
+    for query, field in (("page=0", "page"), ("page=x", "page"), ("page_size=101", "page_size"),
+                         ("page_size=0", "page_size")):
+        check_envelope(get(contacts_path(company, query), key), 422, "validation_error",
+                       f"GET contacts ?{query}", field=field)
+    check_envelope(get(contacts_path("o" * 256), key), 422, "validation_error",
+                   "GET the contacts of a company id of 256 characters", field="company_id")
+    for query in ("scope=all", "activity_type=call", "company_id=x", "limit=0", "select=contact_id",
+                  "page=eq.1"):
+        check_envelope(get(contacts_path(company, query), key), 400, "bad_request",
+                       f"GET contacts ?{query} (unsupported query parameter)")
+    check_envelope(get(contacts_path(company)), 401, "unauthorized", "GET contacts without a key")
+    resp = request("HEAD", contacts_path(company))
+    T.ok(resp.status == 401 and resp.body == b"", "HEAD on contacts without a key: 401 without a body",
+         resp.describe())
+    resp = request("HEAD", contacts_path(company, "page=0"), auth(ctx["a_read"]))
+    T.ok(resp.status == 422 and resp.body == b"", "HEAD on contacts with ?page=0: 422 without a body",
+         resp.describe())
+    resp = get(contacts_path(company), headers={"Authorization": f"Bearer {token[:-4]}AAAA"})
+    check_envelope(resp, 401, "unauthorized", "GET contacts with a badly signed JWT")
+
+
+def test_membership_timelines(ctx):
+    """Over HTTP: attribution when an activity is written, backfill, removal,
+    and the company timeline's scope=all vs direct."""
+    key = ctx["a_write"]
+    company = f"co_roll_{RUN}"
+    past, later = f"c_roll_past_{RUN}", f"c_roll_later_{RUN}"
+
+    def logged(body):
+        return body_data(post(body, key)).get("id")
+
+    own = logged({"activity_type": "meeting", "company_id": company, "title": "the company's own",
+                  "occurred_at": "2026-06-01T10:00:00Z"})
+    old = [logged({"activity_type": "call", "contact_id": past, "title": f"old {i}",
+                   "occurred_at": f"2026-06-0{i + 2}T10:00:00Z"}) for i in range(2)]
+    before = logged({"activity_type": "note", "contact_id": later, "title": "before membership",
+                     "occurred_at": "2026-06-05T10:00:00Z"})
+    T.ok(own and all(old) and before, "roll-up: four activities logged", repr([own, old, before]))
+    T.is_(timeline(company_path(company), key), (1, [own]), "before any membership: the company's own only")
+
+    # a membership without backfill changes no past activity
+    check_membership(put_member(company, later, key), 201, company, later, 0, "PUT later (no backfill)")
+    T.is_(timeline(company_path(company), key), (1, [own]),
+          "without backfill: the contact's past activity does not reach the company")
+    new = logged({"activity_type": "note", "contact_id": later, "title": "after membership",
+                  "occurred_at": "2026-06-06T10:00:00Z"})
+    T.is_(timeline(company_path(company), key), (2, [new, own]),
+          "an activity logged after the membership reaches the company (scope absent: all)")
+    T.is_(timeline(company_path(company, "scope=direct"), key), (1, [own]),
+          "scope=direct: the company's own only")
+
+    # with backfill the past comes too, each once
+    resp = put_member(company, past, key, body={"backfill": True})
+    check_membership(resp, 201, company, past, 2, 'PUT past with {"backfill": true}: two backfilled')
+    all_ids = [new, old[1], old[0], own]
+    T.is_(timeline(company_path(company, "scope=all"), key), (4, all_ids),
+          "after the backfill: scope=all has the contact's past activities, newest first")
+    T.is_(timeline(company_path(company, "scope=direct"), key), (1, [own]), "scope=direct is unchanged")
+    resp = put_member(company, past, key, body={"backfill": True})
+    check_membership(resp, 200, company, past, 0, "PUT past again with backfill: 200, nothing more to backfill")
+    T.is_(timeline(company_path(company), key), (4, all_ids), "a second backfill counts nothing twice")
+    resp = get(activity_path(old[0]), key)
+    T.is_((answer_data(resp).get("version"), answer_data(resp).get("company_ids")), (1, []),
+          "a backfilled activity keeps its version, and lists no company of its own")
+
+    # an activity on two members of the company reaches it once
+    both = logged({"activity_type": "meeting", "contact_ids": [past, later], "title": "both",
+                   "occurred_at": "2026-06-07T10:00:00Z"})
+    T.is_(timeline(company_path(company), key), (5, [both] + all_ids),
+          "an activity on two of its contacts: once on the company's timeline, total 5")
+
+    # removing a membership keeps what was attributed
+    resp = delete_member(company, later, key)
+    T.ok(resp.status == 204, "DELETE later's membership: 204", resp.describe())
+    T.is_(timeline(company_path(company), key), (5, [both] + all_ids),
+          "after the removal: what reached the company stays")
+    after = logged({"activity_type": "note", "contact_id": later, "title": "after removal",
+                    "occurred_at": "2026-06-08T10:00:00Z"})
+    T.is_(timeline(company_path(company), key), (5, [both] + all_ids),
+          "an activity logged after the removal does not reach the company")
+    T.is_(timeline(contact_path(later), key), (4, [after, both, new, before]),
+          "the contact's own timeline has all of its activities")
+    T.is_(timeline(company_path(company, "scope=direct"), ctx["a_read"]), (1, [own]),
+          "scope=direct with a read key: the company's own")
+
+
 def test_activity_get(ctx):
     key = ctx["a_write"]
     contact = f"c_get_{RUN}"
@@ -1301,6 +1755,14 @@ def test_upstream_down(ctx):
                    "PostgREST down: DELETE an activity")
     check_envelope(restore_activity(aid, ctx["a_write"]), 500, "internal_error",
                    "PostgREST down: restore an activity")
+    check_envelope(put_member("co_down", "c_down", ctx["a_write"]), 500, "internal_error",
+                   "PostgREST down: PUT a membership")
+    check_envelope(put_member("co_down", "c_down", ctx["a_write"], body={"backfill": True}), 500,
+                   "internal_error", "PostgREST down: PUT a membership with a body")
+    check_envelope(delete_member("co_down", "c_down", ctx["a_write"]), 500, "internal_error",
+                   "PostgREST down: DELETE a membership")
+    check_envelope(get(contacts_path("co_down"), ctx["a_read"]), 500, "internal_error",
+                   "PostgREST down: GET a company's contacts")
     T.is_(row_count(), before, "PostgREST down: no row written")
 
 
@@ -1354,7 +1816,8 @@ def main():
     for test in (test_openapi, test_seed_examples, test_pagination_and_company, test_encoded_ids, test_headers,
                  test_validation, test_bad_request, test_unauthorized, test_revoked,
                  test_forbidden, test_not_found_and_methods, test_workspaces, test_pool_leak,
-                 test_jwt, test_activity_get, test_activity_patch, test_activity_delete_restore,
+                 test_jwt, test_tags, test_company_scope, test_memberships, test_membership_list,
+                 test_membership_timelines, test_activity_get, test_activity_patch, test_activity_delete_restore,
                  test_activity_methods, test_upstream_down):
         try:
             test(ctx)

@@ -187,7 +187,10 @@ def test_not_utf8(ctx):
                              (b"GET", b"/api/v1/activities/a_" + seq),
                              (b"PATCH", b"/api/v1/activities/a_" + seq),
                              (b"DELETE", b"/api/v1/activities/" + seq),
-                             (b"POST", b"/api/v1/activities/" + seq + b"/restore")):
+                             (b"POST", b"/api/v1/activities/" + seq + b"/restore"),
+                             (b"GET", b"/api/v1/companies/co" + seq + b"/contacts"),
+                             (b"PUT", b"/api/v1/companies/co" + seq + b"/contacts/c1"),
+                             (b"DELETE", b"/api/v1/companies/co1/contacts/c" + seq)):
             headers = {**bearer(key), b"Content-Type": b"application/json"}
             resp = raw(method, path, headers, b"{}" if method in (b"PATCH", b"POST") else b"")
             name = f"{method.decode()} a path with {label}"
@@ -307,7 +310,8 @@ def test_methods(ctx):
               ("/api/v1/activities", "POST"), (activity_path(aid), "GET, HEAD, PATCH, DELETE"),
               (activity_path(aid, "/restore"), "POST"), ("/api/v1/", "GET, HEAD"),
               ("/api/v1/openapi.json", "GET, HEAD"), ("/api/v1/docs", "GET, HEAD"),
-              ("/api/v1/x/../activities", "POST"))
+              ("/api/v1/x/../activities", "POST"), ("/api/v1/companies/co1/contacts", "GET, HEAD"),
+              ("/api/v1/companies/co1/contacts/c1", "PUT, DELETE"))
     before = (row_count(), row_state(aid))
     for method in (b"TRACE", b"CONNECT", b"FOO", b"PROPFIND", b"M-SEARCH", b"BREW"):
         for path, allow in routes:

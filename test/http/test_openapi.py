@@ -72,7 +72,7 @@ def read(*parts):
 
 def activity_fields():
     """The CLARKY_FIELD lines of src/activity_fields.h, in order, as dicts."""
-    names = ("tag", "name", "kind", "limit", "on_create", "on_patch", "rendered")
+    names = ("tag", "name", "column", "kind", "limit", "on_create", "on_patch", "rendered")
     fields = []
     for line in read("src", "activity_fields.h").splitlines():
         m = re.match(r"^CLARKY_FIELD\((.*)\)\s*$", line)
@@ -345,10 +345,16 @@ def test_fields(checker):
     T.is_(activity.get("required"), rendered, "the Activity schema requires every one of them")
     T.ok(activity.get("additionalProperties") is False and activity.get("x-clarky-keys-in-order") is True,
          "the Activity schema allows no other key and keeps its keys in order")
-    hidden = [f["name"] for f in fields if f["rendered"] != "RENDER_ALWAYS"]
+    hidden = [f["name"] for f in fields if f["rendered"] == "RENDER_DELETED"]
     T.ok(hidden and not set(hidden) & set(activity["properties"]),
          f"fields rendered only where deleted activities are shown ({', '.join(hidden)}) are not in it: "
          "the HTTP API shows no deleted activity")
+    never = [f["name"] for f in fields if f["rendered"] == "RENDER_NEVER"]
+    T.ok(never and all(f["on_create"] == "FIELD_SERVER" and f["on_patch"] == "FIELD_FIXED"
+                       for f in fields if f["rendered"] == "RENDER_NEVER")
+         and not any(name in SCHEMAS[s]["properties"] for name in never
+                     for s in ("Activity", "ActivityCreate", "ActivityPatch")),
+         f"fields never rendered ({', '.join(never)}) are in no schema: neither answered nor accepted")
 
     kind_checks = {
         "FIELD_KIND_ID": lambda s, lim: "string" in s.get("type", []) and s.get("minLength") == 1
@@ -362,6 +368,11 @@ def test_fields(checker):
         "FIELD_KIND_METADATA": lambda s, lim: "object" in s.get("type", []) and s.get("x-clarky-max-bytes") == lim
         and s.get("x-clarky-max-depth") == defines["CLARKY_MAX_METADATA_DEPTH"],
         "FIELD_KIND_VERSION": lambda s, lim: s.get("type") == "integer" and s.get("minimum") == 1,
+        # an id list: distinct ids, each as a FIELD_KIND_ID of CLARKY_MAX_ID_CHARS
+        "FIELD_KIND_ID_LIST": lambda s, lim: "array" in s.get("type", []) and s.get("maxItems") == lim
+        and s.get("uniqueItems") is True and "string" in s.get("items", {}).get("type", [])
+        and s["items"].get("minLength") == 1
+        and s["items"].get("maxLength") == defines["CLARKY_MAX_ID_CHARS"],
     }
 
     def limit(f):
@@ -380,7 +391,9 @@ def test_fields(checker):
                 wrong.append(f"{f['name']}: nullable is {is_nullable(s)} ({f['on_create']}, {f['on_patch']})")
         return wrong
 
-    wrong = check_kinds("Activity", rendered, lambda f: f["on_patch"] == "FIELD_SETTABLE")
+    # (an id list is answered as an array, [] when empty, though a patch may clear it with null)
+    wrong = check_kinds("Activity", rendered,
+                        lambda f: f["on_patch"] == "FIELD_SETTABLE" and f["kind"] != "FIELD_KIND_ID_LIST")
     wrong += [f"{name}: answers are UTC with milliseconds" for name, f in
               ((f["name"], f) for f in fields if f["kind"] == "FIELD_KIND_TIMESTAMP" and f["name"] in rendered)
               if referenced(activity["properties"][name]) != "Timestamp"]

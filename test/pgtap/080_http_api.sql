@@ -5,7 +5,7 @@
 -- transaction-locally, run clarky_api.pre_request(), call the function, and
 -- read response.status.  The real HTTP path is tested in test/http/.
 BEGIN;
-SELECT plan(103);
+SELECT plan(130);
 
 CREATE FUNCTION pg_temp.http(api_key text, call text, method text DEFAULT 'GET',
 							 claims jsonb DEFAULT '{"role": "clarky_anon"}',
@@ -62,7 +62,8 @@ GRANT ALL ON r TO PUBLIC;
 
 SELECT functions_are('clarky_api',
 	ARRAY['contact_activities', 'company_activities', 'log_activity', 'pre_request',
-		  'get_activity', 'update_activity', 'delete_activity', 'restore_activity'],
+		  'get_activity', 'update_activity', 'delete_activity', 'restore_activity',
+		  'add_contact_to_company', 'remove_contact_from_company', 'company_contacts'],
 	'clarky_api holds exactly the HTTP-facing functions');
 SELECT volatility_is('clarky_api', 'get_activity', ARRAY[]::text[], 'stable',
 	'get_activity is STABLE: GET runs read-only');
@@ -100,7 +101,7 @@ SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json -> 'data') 
 	ARRAY['id', 'contact_id', 'company_id', 'activity_type', 'title', 'description', 'due_date',
 		  'duration_minutes', 'completed_at', 'metadata', 'created_at', 'occurred_at',
 		  'owner_id', 'updated_at', 'version', 'contact_ids', 'company_ids'],
-	'the created activity has the seed''s keys in order, then occurred_at, owner_id, updated_at, version') FROM r WHERE name = 'log note';
+	'the created activity has the seed''s keys in order, then occurred_at, owner_id, updated_at, version, contact_ids, company_ids') FROM r WHERE name = 'log note';
 SELECT is((SELECT array_agg(k) FROM json_object_keys(body_text::json) k), ARRAY['data'],
 	'the answer is {"data": ...}') FROM r WHERE name = 'log note';
 SELECT is((SELECT workspace_id FROM clarky.activities WHERE id = body #>> '{data,id}'), 'ws_a',
@@ -376,6 +377,104 @@ FROM pg_temp.http((SELECT b_write FROM keys2), 'clarky_api.delete_activity()', '
 	'{"role": "clarky_anon"}', pg_temp.on_id((SELECT id FROM one))) AS h;
 SELECT is((SELECT ROW(version, deleted_at)::text FROM clarky.activities WHERE id = (SELECT id FROM one)),
 	ROW(5, NULL::timestamptz)::text, 'the activity is live, at version 5');
+
+------------------------------------------------------------------------------
+-- A company's contacts: the ids in X-Clarky-Company-Id and X-Clarky-Contact-Id
+------------------------------------------------------------------------------
+
+SELECT bag_eq($$SELECT p.oid::regprocedure::text, p.provolatile::text FROM pg_proc p
+				WHERE p.pronamespace = 'clarky_api'::regnamespace
+				  AND p.proname IN ('add_contact_to_company', 'remove_contact_from_company', 'company_contacts')$$,
+	$$VALUES ('clarky_api.add_contact_to_company(jsonb)', 'v'), ('clarky_api.remove_contact_from_company()', 'v'),
+			 ('clarky_api.company_contacts(text,text,text)', 's')$$,
+	'add_contact_to_company (the body, one jsonb) and remove_contact_from_company are VOLATILE, company_contacts (text parameters) STABLE');
+SELECT is((SELECT proargnames FROM pg_proc WHERE oid = 'clarky_api.add_contact_to_company(jsonb)'::regprocedure),
+	NULL, 'add_contact_to_company''s parameter is unnamed, so PostgREST passes the raw body');
+
+CREATE FUNCTION pg_temp.member(company text, contact text) RETURNS jsonb LANGUAGE sql AS $$
+	SELECT jsonb_strip_nulls(jsonb_build_object('x-clarky-company-id', company, 'x-clarky-contact-id', contact))
+$$;
+CREATE TEMP TABLE members_before AS SELECT count(*) AS n FROM clarky.company_memberships;
+GRANT SELECT ON members_before TO PUBLIC;
+
+SELECT pg_temp.is_error(h.status, h.body_text, 422, 'validation_error', f, d)
+FROM (VALUES
+	('PUT with backfill a string: 422 naming backfill', '{"backfill": "yes"}', pg_temp.member('co_ACME', 'c_01HXYZ'), 'backfill'),
+	('PUT with an unknown field: 422 naming it', '{"backfil": true}', pg_temp.member('co_ACME', 'c_01HXYZ'), 'backfil'),
+	('PUT with an empty company id: 422 naming company_id', '{}', pg_temp.member('', 'c_01HXYZ'), 'company_id'),
+	('PUT with a bad escape in the contact id: 422 naming contact_id', '{}', pg_temp.member('co_ACME', 'c_%zz'), 'contact_id'),
+	('PUT with a contact id of 256 characters: 422 naming contact_id', '{}', pg_temp.member('co_ACME', repeat('c', 256)), 'contact_id'),
+	('PUT without the company id header: 422 naming company_id', '{}', pg_temp.member(NULL, 'c_01HXYZ'), 'company_id')
+) AS t(d, body, hdrs, f),
+LATERAL pg_temp.http((SELECT a_write FROM keys), format('clarky_api.add_contact_to_company(%L)', body), 'POST',
+	'{"role": "clarky_anon"}', hdrs) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 400, 'bad_request', NULL, 'PUT with an array body: 400')
+FROM pg_temp.http((SELECT a_write FROM keys), $$clarky_api.add_contact_to_company('[true]')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 403, 'forbidden', NULL, 'PUT with a read-only key: 403')
+FROM pg_temp.http((SELECT a_read FROM keys), $$clarky_api.add_contact_to_company('{}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 401, 'unauthorized', NULL, 'PUT without a key: 401')
+FROM pg_temp.http(NULL, $$clarky_api.add_contact_to_company('{}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT is((SELECT count(*) FROM clarky.company_memberships), (SELECT n FROM members_before),
+	'no refused PUT added a membership');
+
+INSERT INTO r SELECT 'put', * FROM pg_temp.http((SELECT a_write FROM keys),
+	$$clarky_api.add_contact_to_company('{}')$$, 'POST', '{"role": "clarky_anon"}',
+	pg_temp.member('co_%41CME', 'c_01HXYZ'));
+SELECT is(ARRAY[status::text, (SELECT string_agg(k, ',') FROM json_object_keys(body_text::json -> 'data') k),
+				body #>> '{data,company_id}', body #>> '{data,backfilled}'],
+	ARRAY['201', 'company_id,contact_id,added_at,backfilled', 'co_ACME', '0'],
+	'PUT a new membership (the company id percent-encoded): 201, {"data": {company_id, contact_id, added_at, backfilled}}')
+FROM r WHERE name = 'put';
+INSERT INTO r SELECT 'put again', * FROM pg_temp.http((SELECT a_write FROM keys),
+	$$clarky_api.add_contact_to_company('{"backfill": null}')$$, 'POST', '{"role": "clarky_anon"}',
+	pg_temp.member('co_ACME', 'c_01HXYZ'));
+SELECT is(ARRAY[status::text, body #>> '{data,added_at}'],
+	ARRAY['200', (SELECT body #>> '{data,added_at}' FROM r WHERE name = 'put')],
+	'PUT it again: 200, added_at kept') FROM r WHERE name = 'put again';
+SELECT is(ARRAY[status::text, body #>> '{data,backfilled}'], ARRAY['201', '2'],
+	'PUT with {"backfill": true}: 201, the contact''s two live activities backfilled')
+FROM pg_temp.http((SELECT a_write FROM keys), $$clarky_api.add_contact_to_company('{"backfill": true}')$$, 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_BF', 'c_01HXYZ'));
+SELECT is(ARRAY[body #>> '{pagination,total}', body #>> '{data,0,contact_id}'], ARRAY['2', 'c_01HXYZ'],
+	'the backfilled company''s timeline has them (scope all)')
+FROM pg_temp.http((SELECT a_read FROM keys), $$clarky_api.company_activities(company_id => 'co_BF')$$);
+
+INSERT INTO r SELECT 'members', * FROM pg_temp.http((SELECT a_read FROM keys),
+	$$clarky_api.company_contacts(company_id => 'co_ACME', page => '1', page_size => '10')$$);
+SELECT is(ARRAY[status::text, body #>> '{data,0,contact_id}', (body_text::json -> 'pagination')::text],
+	ARRAY['200', 'c_01HXYZ', '{"page": 1, "page_size": 10, "total": 1, "total_pages": 1}'],
+	'a read key lists a company''s contacts: 200, paginated') FROM r WHERE name = 'members';
+SELECT pg_temp.is_error(h.status, h.body_text, 422, 'validation_error', f, d)
+FROM (VALUES
+	('list with page_size 0: 422', $$clarky_api.company_contacts(company_id => 'co_ACME', page_size => '0')$$, 'page_size'),
+	('list with page abc: 422', $$clarky_api.company_contacts(company_id => 'co_ACME', page => 'abc')$$, 'page'),
+	('list without company_id: 422', $$clarky_api.company_contacts()$$, 'company_id')
+) AS t(d, call, f),
+LATERAL pg_temp.http((SELECT a_read FROM keys), call) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 401, 'unauthorized', NULL, 'list without a key: 401')
+FROM pg_temp.http(NULL, $$clarky_api.company_contacts(company_id => 'co_ACME')$$) AS h;
+SELECT is(body #>> '{pagination,total}', '0', 'another workspace sees none of A''s memberships')
+FROM pg_temp.http((SELECT b_write FROM keys2), $$clarky_api.company_contacts(company_id => 'co_ACME')$$);
+
+SELECT pg_temp.is_error(h.status, h.body_text, 403, 'forbidden', NULL, 'DELETE a membership with a read-only key: 403')
+FROM pg_temp.http((SELECT a_read FROM keys), 'clarky_api.remove_contact_from_company()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, 'DELETE A''s membership with B''s writer: 404')
+FROM pg_temp.http((SELECT b_write FROM keys2), 'clarky_api.remove_contact_from_company()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT is(ARRAY[status::text, coalesce(body_text, '(no body)')], ARRAY['204', '(no body)'],
+	'DELETE a membership: 204, no body')
+FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.remove_contact_from_company()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ'));
+SELECT pg_temp.is_error(h.status, h.body_text, 404, 'not_found', NULL, 'DELETE it again: 404 not_found')
+FROM pg_temp.http((SELECT a_write FROM keys), 'clarky_api.remove_contact_from_company()', 'POST',
+	'{"role": "clarky_anon"}', pg_temp.member('co_ACME', 'c_01HXYZ')) AS h;
+SELECT is((SELECT string_agg(company_id, ',' ORDER BY company_id) FROM clarky.company_memberships
+		   WHERE workspace_id = 'ws_a' AND contact_id = 'c_01HXYZ'), 'co_BF',
+	'the contact now belongs to co_BF only');
 
 ------------------------------------------------------------------------------
 -- Nothing carries over between requests on one connection

@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(84);
+SELECT plan(87);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -60,7 +60,10 @@ INSERT INTO allowed VALUES
 	('clarky_api.get_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.update_activity(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
 	('clarky_api.delete_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
-	('clarky_api.restore_activity()', '{clarky_anon,clarky_reader,clarky_writer}');
+	('clarky_api.restore_activity()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.add_contact_to_company(jsonb)', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.remove_contact_from_company()', '{clarky_anon,clarky_reader,clarky_writer}'),
+	('clarky_api.company_contacts(text,text,text)', '{clarky_anon,clarky_reader,clarky_writer}');
 
 SELECT set_eq(
 	$$SELECT p.oid::regprocedure FROM pg_proc p
