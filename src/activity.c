@@ -388,6 +388,7 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 
 	BeginAnswer(&buf);
 	BeginCall(id, values, nulls);
+	ClarkyLockContacts(values[0], patch, given);
 	if (SPI_execute_plan(StatementPlan(STMT_LOCK), values, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "activity lookup failed");
 	if (SPI_processed == 0)

@@ -114,6 +114,8 @@ extern text *ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id,
 extern Datum ClarkyNoIds(void);
 extern bool ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch,
 							  const bool *given);
+extern void ClarkyLockContacts(Datum workspace, const ClarkyRow *payload,
+							   const bool *given);
 extern void ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row);
 extern bool ClarkyHasLinks(const ClarkyRow *row);
 extern void ClarkyInsertLinks(Datum workspace, const ClarkyRow *row,

@@ -37,6 +37,20 @@
  * Adding a contact to a company changes no past activity unless a backfill
  * is asked for; removing one changes none.
  *
+ * A write and a backfill of the same contact must see each other: in READ
+ * COMMITTED, the one that comes second must see what the first committed.
+ * So a write takes a share lock on each contact its payload names (a
+ * transaction-level advisory lock of the contact's workspace and id)
+ * before it locks any row, and looks the memberships up in a snapshot
+ * taken after; a backfill takes the exclusive lock before it adds the
+ * membership, and so waits for the writes in flight and makes later ones
+ * wait for it.  A contact the activity keeps needs no lock: a backfill
+ * finds the activities already on the contact by their committed rows,
+ * and waits for their row locks.  Neither side waits for an advisory lock
+ * while holding a row lock of its own call, so they do not deadlock (a
+ * transaction that wrote activities of a contact in an earlier statement
+ * may, and is then refused with 40P01, to be retried).
+ *
  * Every statement names the call's workspace and runs with the caller's
  * privileges.
  *
@@ -45,11 +59,14 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "common/hashfn.h"
+#include "miscadmin.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "storage/lmgr.h"
 #include "utils/timestamp.h"
 
 #include "clarky_activity.h"
@@ -305,9 +322,46 @@ ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch, const bool *given)
 	return contacts || companies;
 }
 
+/* The advisory lock's tag class of a contact, apart from SQL's (1 and 2) */
+#define LOCKTAG_CLASS_CONTACT 0x434B
+
+/* Lock a contact of the workspace against writes or backfills */
+static void
+LockContact(Datum workspace, Datum contact, LOCKMODE mode)
+{
+	text	   *ws = DatumGetTextPP(workspace);
+	text	   *id = DatumGetTextPP(contact);
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
+						 hash_bytes((const unsigned char *) VARDATA_ANY(ws), VARSIZE_ANY_EXHDR(ws)),
+						 hash_bytes((const unsigned char *) VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)),
+						 LOCKTAG_CLASS_CONTACT);
+	(void) LockAcquire(&tag, mode, false, false);
+}
+
 /*
- * Decide the companies row reaches through its contacts, now: into
- * row's via_company_ids.  Within SPI.
+ * Before a write locks any row: a share lock on each contact the payload
+ * (of a log or a patch) names, against a backfill (see the header)
+ */
+void
+ClarkyLockContacts(Datum workspace, const ClarkyRow *payload, const bool *given)
+{
+	Datum	   *ids;
+	int			n;
+
+	if (given[FIELD_CONTACT_ID] && !payload->isnull[FIELD_CONTACT_ID])
+		LockContact(workspace, payload->values[FIELD_CONTACT_ID], ShareLock);
+	if (!given[FIELD_CONTACT_IDS])
+		return;
+	n = IdsOf(payload->values[FIELD_CONTACT_IDS], payload->isnull[FIELD_CONTACT_IDS], &ids);
+	for (int i = 0; i < n; i++)
+		LockContact(workspace, ids[i], ShareLock);
+}
+
+/*
+ * Decide the companies row reaches through its contacts, now: into row's
+ * via_company_ids.  Within SPI, after ClarkyLockContacts.
  */
 void
 ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
@@ -335,7 +389,8 @@ ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
 	values[2] = row->values[FIELD_COMPANY_ID];
 	nulls[2] = row->isnull[FIELD_COMPANY_ID] ? 'n' : ' ';
 	values[3] = row->values[FIELD_COMPANY_IDS];
-	if (SPI_execute_plan(LinkPlan(STMT_VIA_COMPANIES), values, nulls, true, 1) != SPI_OK_SELECT ||
+	/* not read-only: a snapshot taken after the locks */
+	if (SPI_execute_plan(LinkPlan(STMT_VIA_COMPANIES), values, nulls, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "company membership lookup failed");
 	via = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -488,6 +543,9 @@ ClarkyAddContactToCompany(text *contact_id, text *company_id, bool backfill,
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
 	BeginMembershipCall(contact_id, company_id, values);
+	/* the writes of the contact in flight first, later ones after this */
+	if (backfill)
+		LockContact(values[0], values[2], ExclusiveLock);
 	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	if (SPI_execute_plan(LinkPlan(STMT_ADD_MEMBER), values, "    ", false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "company membership insert failed");

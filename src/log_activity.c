@@ -132,6 +132,7 @@ ClarkyLogActivity(Jsonb *payload)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	ClarkyLockContacts(values[ARG_WORKSPACE], &given_values, given);
 	ClarkyAttributeToCompanies(values[ARG_WORKSPACE], &row);
 	values[FIELD_VIA_COMPANY_IDS] = row.values[FIELD_VIA_COMPANY_IDS];
 	nulls[FIELD_VIA_COMPANY_IDS] = ' ';

@@ -11,6 +11,9 @@
 # 2. Two backfills (add_contact_to_company with backfill) of contacts that
 #    share two activities, made to meet them in opposite orders
 #    (sql/backfill_deadlock.sql, with dblink): no deadlock.
+#    And a write (log or patch) of a contact in flight while it is backfilled
+#    into a company, either first (sql/backfill_race.sql): the activity
+#    reaches the company.
 # 3. pgbench: 40 clients for 10 s, each transaction logging activities on
 #    c_A then c_B, or c_B then c_A: no deadlock failure, and the counts
 #    still equal count(*).
@@ -52,6 +55,14 @@ outcome=$("${PSQL[@]}" -d "$DB" -v conn="host=$DIR port=$PORT dbname=$DB" \
 diag "$outcome"
 is "$outcome" "backfills of bf_a and bf_b: no deadlock; backfilled 3, 2" \
 	"two backfills (add_contact_to_company with backfill) sharing two activities that their scans meet in opposite orders do not deadlock, and each backfills all its contact's activities"
+
+outcome=$("${PSQL[@]}" -d "$DB" -At -v conn="host=$DIR port=$PORT dbname=$DB" \
+	-f "$STRESS_DIR/sql/backfill_race.sql" 2>&1 | tail -n 3 || true)
+diag "$outcome"
+is "$outcome" "log first: the activity reaches race_co_1: t; backfilled 1
+backfill first: the activity reaches race_co_2: t; backfilled 0
+patch first: the activity reaches race_co_3: t; backfilled 1" \
+	"a write and a backfill of the same contact in flight together see each other: the activity reaches the company whichever commits first (log, patch)"
 
 cat >"$WORK/ab.sql" <<'SQL'
 BEGIN;
