@@ -357,7 +357,7 @@ check_by_id() {
 	sql=$RESULTS/raw/agree-$scale.sql
 	out=$RESULTS/raw/agree-$scale.out
 	local row="SELECT to_jsonb(a)::text AS state FROM clarky.activities AS a WHERE a.workspace_id = 'default' AND a.id = (SELECT id FROM bench_ids WHERE n = :n)"
-	local render="bench_ref.activity_json(b.id, b.contact_id, b.company_id, b.activity_type, b.title, b.description, b.due_date, b.duration_minutes, b.completed_at, b.metadata, b.created_at, b.occurred_at, b.owner_id, b.updated_at, b.version)::jsonb"
+	local render="bench_ref.activity_json(b.id, b.contact_id, b.company_id, b.activity_type, b.title, b.description, b.due_date, b.duration_minutes, b.completed_at, b.metadata, b.created_at, b.occurred_at, b.owner_id, b.updated_at, b.version, b.other_contact_ids, b.other_company_ids)::jsonb"
 	{
 		echo '\set ON_ERROR_STOP 1'
 		echo "SET ROLE $ROLE;"
