@@ -559,9 +559,12 @@ def render_issue10(w, s, notes):
     w(f"Run of {m.get('date', '?')} (the same run as the 2M-row figures), extension at commit "
       f"{m.get('commit', '?')}; {m.get('nproc', '?')} cores ({m.get('cpu', '?')}), {m.get('memory', '?')} of "
       f"memory, {m.get('postgres', '?').split(',')[0]}.")
-    if m.get("note"):
+    if m.get("note") or m.get("loadavg_end"):
         w("")
-        w(f"**Conditions.** {m['note']}")
+        w("**Conditions.** " + (f"{m['note']} " if m.get("note") else "")
+          + (f"Load average {m['loadavg_start']} at the start of the run, {m['loadavg_end']} at its end"
+             + (f"; some task waited for a core {m['cpu_pressure_some_avg300_end']} of the last 5 minutes"
+                if m.get("cpu_pressure_some_avg300_end") else "") + "." if m.get("loadavg_end") else ""))
     w("")
     w(target_table(mine))
     w("")
@@ -890,6 +893,10 @@ def render_doc(s2, s10):
           + (f"; `GLIBC_TUNABLES={mm['glibc_tunables']}`" if mm.get("glibc_tunables") else "")
           + ". "
           + (f"{mm['note']} " if mm.get("note") else "")
+          + (f"Load average {mm['loadavg_start']} at the start and {mm['loadavg_end']} at the end"
+             + (f", CPU pressure (some, last 5 min) {mm['cpu_pressure_some_avg300_end']} at the end"
+                if mm.get("cpu_pressure_some_avg300_end") else "") + ". "
+             if mm.get("loadavg_end") else "")
           + "Cluster settings: `" + mm.get("settings", "").strip().replace(" ", "`, `") + "`.")
         w("")
     w("")

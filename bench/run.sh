@@ -826,6 +826,7 @@ configure_cluster
 	echo "huge_pages_in_use=$(huge_pages_in_use)"
 	echo "glibc_tunables=${GLIBC_TUNABLES:-}"
 	[ -z "${CLARKY_BENCH_NOTE:-}" ] || echo "note=$CLARKY_BENCH_NOTE"
+	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RESULTS/machine.txt"
 
 case $SCALE in
@@ -867,7 +868,13 @@ tiny | 2m)
 	;;
 esac
 
-echo "seconds=$(($(date +%s) - STARTED))" >>"$RESULTS/machine.txt"
+{
+	echo "seconds=$(($(date +%s) - STARTED))"
+	# how busy the machine was: the load average, and the share of the last
+	# 5 minutes in which some task waited for a core
+	echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+	[ ! -r /proc/pressure/cpu ] || echo "cpu_pressure_some_avg300_end=$(sed -n 's/^some .*avg300=\([0-9.]*\).*/\1/p' /proc/pressure/cpu)%"
+} >>"$RESULTS/machine.txt"
 phase "report"
 report_args=("$RESULTS")
 [ "$DOCS" = 1 ] && report_args+=(--docs)
