@@ -2,13 +2,17 @@
 --
 -- Run by bench/run.sh before any measurement, inside a transaction that is
 -- rolled back.  For a sample of timelines (typical, hot, unknown and company
--- owners; every type; first, middle, last and past-the-end pages; page sizes
--- 1, 25 and 100) the two JSON documents must be equal as values and have
--- the same keys in the same order at every level; a fifth of the sampled
--- typical contacts' activities are soft-deleted first (by a plain UPDATE,
--- as the table's owner), so that both must leave them out of the pages and
--- the totals (on the data set bench_<scale>_del a tenth of every owner's
--- are deleted already).  For a set of payloads, good and bad, the
+-- owners, companies in both scopes; every type; first, middle, last and
+-- past-the-end pages; page sizes 1, 25 and 100) the two JSON documents must
+-- be equal as values and have the same keys in the same order at every
+-- level; a fifth of the sampled typical contacts' activities are
+-- soft-deleted first (by a plain UPDATE, as the table's owner), so that both
+-- must leave them out of the pages and the totals (on the data set
+-- bench_<scale>_del a tenth of every owner's are deleted already).  Then,
+-- so that every road of 1.3.0's timelines is on the pages, some sampled
+-- contacts join co_1 and co_2 (one with a backfill) and the extension logs
+-- activities tagged with several of the sampled contacts and companies,
+-- deleting and retagging some of them.  For a set of payloads, good and bad, the
 -- extension's, the reference's and the lean log functions must accept the
 -- same ones or refuse them with the same SQLSTATE and the same field; the
 -- reference must return the same activity as the extension, but for its
@@ -60,6 +64,41 @@ WITH d AS (
 	RETURNING 1)
 INSERT INTO compared SELECT 'activities deleted for the check', count(*) FROM d;
 
+-- Tagged activities (1.3.0), so that every road of a timeline is compared:
+-- four of the sampled contacts join co_1 and a fifth co_2 with a backfill
+-- (its past activities reach co_2 through it), then the extension logs
+-- activities on several of the sampled contacts (the hot one among them
+-- for some) and companies, spread over the data set's three years, and
+-- deletes some of them and retags others (which decides again which
+-- companies they reach through people)
+CREATE TEMP TABLE typical AS
+SELECT row_number() OVER (ORDER BY o.id) AS k, o.id
+FROM owners AS o WHERE o.kind = 'contact' AND o.id NOT IN ('c_hot', 'c_nobody');
+INSERT INTO compared
+SELECT 'memberships', count(clarky.add_contact_to_company(t.id, 'co_1')) FROM typical AS t WHERE t.k <= 4
+UNION ALL
+SELECT 'memberships with a backfill', count(clarky.add_contact_to_company(t.id, 'co_2', backfill => true))
+FROM typical AS t WHERE t.k = 5;
+CREATE TEMP TABLE tagged AS
+SELECT g, clarky.log_activity(jsonb_build_object(
+		'activity_type', (enum_range(NULL::clarky.activity_type))[1 + g % 7],
+		'title', 'Tagged #' || g,
+		'contact_ids', (SELECT jsonb_agg(t.id ORDER BY (t.k + g) % 12) FROM typical AS t WHERE (t.k + g) % 12 < 1 + g % 4)
+					   || CASE WHEN g % 4 = 0 THEN '["c_hot"]' ELSE '[]' END::jsonb,
+		'company_ids', (ARRAY['["co_2", "co_1"]', '["co_1"]', '[]', '["co_9", "co_2"]'])[1 + g % 4]::jsonb,
+		'occurred_at', to_char((now() - make_interval(days => 1 + g * 27)) AT TIME ZONE 'UTC',
+							   'YYYY-MM-DD"T"HH24:MI:SS"Z"')))::jsonb -> 'data' ->> 'id' AS id
+FROM generate_series(1, 40) AS g;
+INSERT INTO compared
+SELECT 'tagged activities', count(*) FROM tagged
+UNION ALL
+SELECT 'tagged activities deleted', count(clarky.delete_activity(id)) FROM tagged WHERE g % 10 = 0
+UNION ALL
+SELECT 'tagged activities retagged', count(clarky.update_activity(id, jsonb_build_object(
+		'contact_ids', jsonb_build_array((SELECT t.id FROM typical AS t WHERE t.k = 1 + g % 12), 'c_hot'),
+		'company_id', 'co_1')))
+FROM tagged WHERE g % 10 = 5;
+
 -- Timelines
 DO $$
 DECLARE
@@ -67,28 +106,31 @@ DECLARE
 	t clarky.activity_type;
 	pg int;
 	ps int;
+	sc text;
 	ext json;
 	ref json;
 	n int := 0;
 BEGIN
 	FOR owner IN SELECT * FROM owners LOOP
-		FOREACH t IN ARRAY ARRAY[NULL]::clarky.activity_type[] || enum_range(NULL::clarky.activity_type) LOOP
-			FOR pg, ps IN VALUES (1, 25), (2, 25), (1, 1), (3, 100), (4, 25), (400, 25), (1000000, 100) LOOP
-				IF owner.kind = 'contact' THEN
-					ext := clarky.contact_activities(owner.id, t, pg, ps);
-					ref := bench_ref.contact_activities(owner.id, t, pg, ps);
-				ELSE
-					ext := clarky.company_activities(owner.id, t, pg, ps);
-					ref := bench_ref.company_activities(owner.id, t, pg, ps);
-				END IF;
-				n := n + 1;
-				IF ext::jsonb IS DISTINCT FROM ref::jsonb THEN
-					INSERT INTO mismatches VALUES (format('%s %s type %s page %s size %s: values differ',
-						owner.kind, owner.id, coalesce(t::text, '-'), pg, ps), left(ext::text, 300) || ' <> ' || left(ref::text, 300));
-				ELSIF ARRAY(SELECT pg_temp.key_paths(ext)) IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(ref)) THEN
-					INSERT INTO mismatches VALUES (format('%s %s type %s page %s size %s: key order differs',
-						owner.kind, owner.id, coalesce(t::text, '-'), pg, ps), left(ext::text, 300));
-				END IF;
+		FOREACH sc IN ARRAY CASE owner.kind WHEN 'contact' THEN ARRAY['-'] ELSE ARRAY['all', 'direct'] END LOOP
+			FOREACH t IN ARRAY ARRAY[NULL]::clarky.activity_type[] || enum_range(NULL::clarky.activity_type) LOOP
+				FOR pg, ps IN VALUES (1, 25), (2, 25), (1, 1), (3, 100), (4, 25), (400, 25), (1000000, 100) LOOP
+					IF owner.kind = 'contact' THEN
+						ext := clarky.contact_activities(owner.id, t, pg, ps);
+						ref := bench_ref.contact_activities(owner.id, t, pg, ps);
+					ELSE
+						ext := clarky.company_activities(owner.id, t, pg, ps, sc);
+						ref := bench_ref.company_activities(owner.id, t, pg, ps, sc);
+					END IF;
+					n := n + 1;
+					IF ext::jsonb IS DISTINCT FROM ref::jsonb THEN
+						INSERT INTO mismatches VALUES (format('%s %s scope %s type %s page %s size %s: values differ',
+							owner.kind, owner.id, sc, coalesce(t::text, '-'), pg, ps), left(ext::text, 300) || ' <> ' || left(ref::text, 300));
+					ELSIF ARRAY(SELECT pg_temp.key_paths(ext)) IS DISTINCT FROM ARRAY(SELECT pg_temp.key_paths(ref)) THEN
+						INSERT INTO mismatches VALUES (format('%s %s scope %s type %s page %s size %s: key order differs',
+							owner.kind, owner.id, sc, coalesce(t::text, '-'), pg, ps), left(ext::text, 300));
+					END IF;
+				END LOOP;
 			END LOOP;
 		END LOOP;
 	END LOOP;
@@ -122,6 +164,18 @@ FROM timeline_calls AS c,
 	 pg_temp.outcome('SELECT bench_ref.contact_activities(' || c.args || ')') AS r
 WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field);
 INSERT INTO compared SELECT 'timeline parameter errors', count(*) FROM timeline_calls;
+CREATE TEMP TABLE company_calls (args text);
+INSERT INTO company_calls VALUES
+	('''co_1'', NULL, 1, 25, ''bogus'''), ('NULL, NULL, 1, 25, ''bogus'''), ('''co_1'', NULL, 0, 25, ''ALL'''),
+	('''co_1'', NULL, 1, 25, NULL'), ('NULL'), ('''co_1'', NULL, 1, 0, ''direct''');
+INSERT INTO mismatches
+SELECT 'company timeline(' || c.args || '): ' || e.state || '/' || coalesce(e.field, '-') || ' <> ' || r.state || '/' || coalesce(r.field, '-'), NULL
+FROM company_calls AS c,
+	 pg_temp.outcome('SELECT clarky.company_activities(' || c.args || ')') AS e,
+	 pg_temp.outcome('SELECT bench_ref.company_activities(' || c.args || ')') AS r
+WHERE (e.state, e.field) IS DISTINCT FROM (r.state, r.field)
+   OR (e.state = 'ok' AND e.result::jsonb IS DISTINCT FROM r.result::jsonb);
+INSERT INTO compared SELECT 'company timeline parameter errors', count(*) FROM company_calls;
 
 -- Payloads
 CREATE TEMP TABLE payloads (p text);

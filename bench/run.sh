@@ -22,17 +22,22 @@
 # PostgREST; 25461), CLARKY_BENCH_NO_BUILD=1 (use the installed extension as
 # it is), CLARKY_BUILD_LOCK (the lock the build and install hold;
 # /tmp/clarky-build.lock), CLARKY_BENCH_GLIBC_TUNABLES (glibc's malloc
-# settings for the cluster and the clients; empty for glibc's defaults).
+# settings for the cluster and the clients; empty for glibc's defaults),
+# CLARKY_BENCH_NOTE (a note on the run's conditions, say that the machine
+# was shared, kept in machine.txt and printed with the run's details).
 #
 # It builds and installs the extension, starts a private PostgreSQL 15
 # cluster tuned for benchmarking (port 25460, data under /var/tmp, kept
 # between runs so the data need not be generated again; regenerated when the
 # extension's install script or the generator changes), checks that the
 # reference implementation (bench/reference.sql) still returns what the
-# extension returns, then runs every case with pgbench in prepared mode,
-# 2 clients, the sides of each case alternated (A B, B A, A B...) in several
-# short rounds, and reports the medians and their ratios.  Raw outputs go to
-# bench/results/<date>-<scale>/.  See docs/benchmarks.md.
+# extension returns (bench/check.sql; on the company data set of the
+# issue-10 cases, bench/check_company.sql), then runs every case with
+# pgbench in prepared mode, 2 clients, the sides of each case alternated
+# (A B, B A, A B...) in several short rounds, and reports the medians and their ratios; last (tiny and 2M
+# runs) it times the upgrade from 1.2.0 to 1.3.0 once on the scale's
+# activities.  Raw outputs go to bench/results/<date>-<scale>/.  See
+# docs/benchmarks.md.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../scripts/lib.sh"
 set -euo pipefail
 require_root "$@"
@@ -48,6 +53,21 @@ declare -A ROWS=([tiny]=5000 [1m]=1000000 [2m]=2000000 [10m]=10000000)
 declare -A CONTACTS=([tiny]=50 [1m]=10000 [2m]=20000 [10m]=100000)
 declare -A COMPANIES=([tiny]=10 [1m]=1000 [2m]=2000 [10m]=10000)
 declare -A HOT=([tiny]=1000 [1m]=100000 [2m]=100000 [10m]=100000)
+
+# The company data set of the issue-10 cases (bench_<scale>_company, the
+# tiny and 2M runs): a background made by bench/generate.sql (rows,
+# typical contacts, companies, activities of its hot contact), whose
+# contacts belong to its companies; then, through the API
+# (bench/generate_company.sql), the big company co_big with CO_CONTACTS
+# contacts of CO_PER activities each, and the small co_small with
+# CO_SMALL activities
+declare -A CO_BG_ROWS=([tiny]=2000 [2m]=200000)
+declare -A CO_BG_CONTACTS=([tiny]=200 [2m]=20000)
+declare -A CO_BG_COMPANIES=([tiny]=20 [2m]=2000)
+declare -A CO_BG_HOT=([tiny]=100 [2m]=1000)
+declare -A CO_CONTACTS=([tiny]=20 [2m]=1000)
+declare -A CO_PER=([tiny]=30 [2m]=100)
+CO_SMALL=10
 
 # usage: the header comment, whole (it ends at the first line that is no comment)
 usage() { sed -n '2,${/^#/!q;p}' "$0" | sed 's/^# \{0,1\}//'; }
@@ -303,6 +323,72 @@ reset_dataset() {
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
 }
 
+co_hash() {
+	cat "$BENCH/generate.sql" "$BENCH/generate_company.sql" | sha256sum | cut -c1-16
+}
+
+# ensure_company_dataset SCALE: the database bench_<scale>_company (see
+# CO_BG_ROWS), generated if it is missing or stale; the activities the
+# tagged log case logged in an earlier run are deleted
+ensure_company_dataset() {
+	local scale=$1 db=bench_$1_company want started
+	want="$(ext_hash)/$(co_hash)/${CO_BG_ROWS[$scale]}/${CO_CONTACTS[$scale]}x${CO_PER[$scale]}/$CO_SMALL"
+	if [ -z "$REGENERATE" ] && db_exists "$db" && [ "$(meta "$db" version)" = "$want" ]; then
+		log "data set $db is current (co_big: ${CO_CONTACTS[$scale]} contacts x ${CO_PER[$scale]} activities)"
+		reset_dataset "$db"
+		return 0
+	fi
+	phase "generating $db: a background of ${CO_BG_ROWS[$scale]} activities of ${CO_BG_CONTACTS[$scale]} contacts in ${CO_BG_COMPANIES[$scale]} companies, then co_big (${CO_CONTACTS[$scale]} contacts x ${CO_PER[$scale]} activities) and co_small ($CO_SMALL) through the API"
+	started=$(date +%s)
+	run_psql -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+	run_psql -d "$db" -q <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION clarky_activity;
+CREATE EXTENSION pg_prewarm;
+CREATE TABLE bench_meta (key text PRIMARY KEY, value text);
+SQL
+	run_psql -d "$db" -q -v rows="${CO_BG_ROWS[$scale]}" -v contacts="${CO_BG_CONTACTS[$scale]}" \
+		-v companies="${CO_BG_COMPANIES[$scale]}" -v hot_rows="${CO_BG_HOT[$scale]}" -v deleted=0 \
+		-f "$BENCH/generate.sql" >/dev/null
+	run_psql -d "$db" -q -v bg_contacts="${CO_BG_CONTACTS[$scale]}" -v bg_companies="${CO_BG_COMPANIES[$scale]}" \
+		-v contacts="${CO_CONTACTS[$scale]}" -v per_contact="${CO_PER[$scale]}" -v small="$CO_SMALL" \
+		-f "$BENCH/generate_company.sql" >/dev/null
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE)" -c "CHECKPOINT"
+	run_psql -d "$db" -q <<SQL
+INSERT INTO bench_meta VALUES
+	('version', '$want'),
+	('loaded_at', clock_timestamp()::text),
+	('generate_seconds', '$(($(date +%s) - started))'),
+	('background_rows', '${CO_BG_ROWS[$scale]}'),
+	('background_contacts', '${CO_BG_CONTACTS[$scale]}'),
+	('background_companies', '${CO_BG_COMPANIES[$scale]}'),
+	('company_contacts', '${CO_CONTACTS[$scale]}'),
+	('company_per_contact', '${CO_PER[$scale]}'),
+	('small_company_activities', '$CO_SMALL'),
+	('rows', (SELECT count(*) FROM clarky.activities)::text),
+	('links', (SELECT count(*) FROM clarky.activity_links)::text),
+	('memberships', (SELECT count(*) FROM clarky.company_memberships)::text),
+	('company_via', (SELECT count(*) FROM clarky.activity_links WHERE owner_kind = 'via_company' AND owner_id = 'co_big')::text);
+SQL
+	log "generated $db in $(($(date +%s) - started)) s"
+}
+
+# prepare_company_db SCALE: the reference, and the check of the company
+# cases' baselines against the extension on the company data set
+prepare_company_db() {
+	local scale=$1 db=bench_$1_company out
+	out=$RESULTS/raw/check-${scale}_company.out
+	run_psql -d "$db" -q -f "$BENCH/reference.sql"
+	log "checking that the company cases' baselines return what the extension returns ($db)"
+	run_psql -d "$db" -q -v contacts="${CO_CONTACTS[$scale]}" -v per_contact="${CO_PER[$scale]}" \
+		-v small="$CO_SMALL" -f "$BENCH/check_company.sql" >"$out" 2>&1 || {
+		cat "$out" >&2
+		echo "error: the company baselines no longer match the extension; fix them first" >&2
+		return 1
+	}
+	sed 's/^/  /' "$out" >&2
+}
+
 # the number of live activities bench_ids numbers, per database
 declare -A IDS=()
 
@@ -357,7 +443,7 @@ check_by_id() {
 	sql=$RESULTS/raw/agree-$scale.sql
 	out=$RESULTS/raw/agree-$scale.out
 	local row="SELECT to_jsonb(a)::text AS state FROM clarky.activities AS a WHERE a.workspace_id = 'default' AND a.id = (SELECT id FROM bench_ids WHERE n = :n)"
-	local render="bench_ref.activity_json(b.id, b.contact_id, b.company_id, b.activity_type, b.title, b.description, b.due_date, b.duration_minutes, b.completed_at, b.metadata, b.created_at, b.occurred_at, b.owner_id, b.updated_at, b.version)::jsonb"
+	local render="bench_ref.activity_json(b.id, b.contact_id, b.company_id, b.activity_type, b.title, b.description, b.due_date, b.duration_minutes, b.completed_at, b.metadata, b.created_at, b.occurred_at, b.owner_id, b.updated_at, b.version, b.other_contact_ids, b.other_company_ids)::jsonb"
 	{
 		echo '\set ON_ERROR_STOP 1'
 		echo "SET ROLE $ROLE;"
@@ -429,13 +515,18 @@ tps_of() { sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$1"; }
 lat_of() { sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$1"; }
 
 # run_case DB SCALE CASE CLIENTS SIDE=SCRIPT...: the sides alternated over
-# ROUNDS rounds (A B C, C B A, A B C...) after a warm-up
+# ROUNDS rounds (A B C, C B A, A B C...) after a warm-up.  The scripts get
+# the data set's typical contacts (CASE_CONTACTS where set, for a data set
+# other than the scale's own), the hot contact's last page (maxpage), the
+# numbered live activities (ids), the clients, and the company data set's
+# middle page (copage).
 run_case() {
 	local db=$1 scale=$2 name=$3 clients=$4
 	shift 4
 	local sides=("$@") extra side script round i out order
-	extra=(-D contacts="${CONTACTS[$scale]}" -D maxpage=$((HOT[$scale] / 25))
-		-D ids="${IDS[$db]:-1}" -D nclients="$clients")
+	extra=(-D contacts="${CASE_CONTACTS:-${CONTACTS[$scale]}}" -D maxpage=$((HOT[$scale] / 25))
+		-D ids="${IDS[$db]:-1}" -D nclients="$clients"
+		-D copage=$(((${CO_CONTACTS[$scale]:-1} * ${CO_PER[$scale]:-25} + 49) / 50)))
 	if [ "$WARM" -gt 0 ]; then
 		for side in "${sides[@]}"; do
 			pgb "$RESULTS/raw/warm.out" "$db" "$clients" "$WARM" "${side#*=}" "${extra[@]}"
@@ -492,6 +583,83 @@ deleted_cases() {
 	phase "cases on $db (a tenth of the activities deleted)"
 	run_case "$db" "$scale" timeline_page1_deleted 2 ext=timeline_ext.sql ref=timeline_ref.sql floor=timeline_floor.sql
 	run_case "$db" "$scale" log_deleted 2 ext=log_ext.sql floor=log_floor.sql
+}
+
+# The issue-10 cases on the company data set: the big company's whole
+# timeline (page 1 and its middle page) against the union of its contacts'
+# timelines, and its total against the small company's; then the log of a
+# call tagged with ten contacts against the same call with one, and that
+# against a plain INSERT, on the background's contacts (each in a company,
+# so that each log also reaches a company through its people)
+company_read_cases() {
+	local db=bench_$1_company scale=$1
+	phase "company cases on $db"
+	prewarm "$db"
+	run_case "$db" "$scale" company_page1 2 ext=company_page1_ext.sql ref=company_page1_ref.sql
+	run_case "$db" "$scale" company_deep 2 ext=company_deep_ext.sql ref=company_deep_ref.sql
+	run_case "$db" "$scale" company_total 2 big=company_total_big.sql small=company_total_small.sql
+}
+company_write_cases() {
+	local db=bench_$1_company scale=$1
+	phase "tagged log cases on $db"
+	prewarm "$db"
+	CASE_CONTACTS=${CO_BG_CONTACTS[$scale]} run_case "$db" "$scale" log_tags 2 \
+		one=log_tag1_ext.sql ten=log_tag10_ext.sql floor=log_floor.sql
+}
+
+# The upgrade from 1.2.0 to 1.3.0, measured once, on the scale's data set
+# (bench/generate.sql, nothing deleted) in a database of its own: the
+# extension created at 1.2.0 and loaded, vacuumed and checkpointed, then
+# ALTER EXTENSION clarky_activity UPDATE TO '1.3.0' timed by psql (the
+# server's time of the one statement); the table was just loaded, so in
+# shared buffers as far as they hold it.  After it, the version, the
+# links (none: nothing is rewritten) and two totals against count(*) are
+# checked.  Written to upgrade.txt; the database is dropped after.
+upgrade_case() {
+	local scale=$1 db=bench_$1_upgrade started generated before ms out=$RESULTS/raw/upgrade.out
+	phase "the upgrade from 1.2.0 to 1.3.0 on ${ROWS[$scale]} activities ($db)"
+	run_psql -d postgres -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+	started=$(date +%s)
+	run_psql -d "$db" -q -c "SET client_min_messages = warning" -c "CREATE EXTENSION clarky_activity VERSION '1.2.0'"
+	run_psql -d "$db" -q -v rows="${ROWS[$scale]}" -v contacts="${CONTACTS[$scale]}" \
+		-v companies="${COMPANIES[$scale]}" -v hot_rows="${HOT[$scale]}" -v deleted=0 \
+		-f "$BENCH/generate.sql" >/dev/null
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities" -c "VACUUM (ANALYZE) clarky.activity_counts" \
+		-c "CHECKPOINT"
+	generated=$(($(date +%s) - started))
+	before=$(run_psql -d "$db" -Atc "SELECT pg_database_size(current_database())")
+	run_psql -d "$db" -c '\timing on' -c "ALTER EXTENSION clarky_activity UPDATE TO '1.3.0'" >"$out" 2>&1 || {
+		cat "$out" >&2
+		return 1
+	}
+	ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$out" | tail -n 1)
+	run_psql -d "$db" -At -F '=' >>"$out" <<'SQL'
+SELECT 'version_after', extversion FROM pg_extension WHERE extname = 'clarky_activity';
+SELECT 'links_after', count(*) FROM clarky.activity_links;
+SELECT 'hot_total_agrees', (clarky.contact_activities('c_hot')::jsonb #>> '{pagination,total}')::bigint = count(*)
+FROM clarky.activities WHERE workspace_id = 'default' AND contact_id = 'c_hot' AND deleted_at IS NULL;
+SELECT 'company_total_agrees', (clarky.company_activities('co_1')::jsonb #>> '{pagination,total}')::bigint = count(*)
+FROM clarky.activities WHERE workspace_id = 'default' AND company_id = 'co_1' AND deleted_at IS NULL;
+SELECT 'db_bytes_after', pg_database_size(current_database());
+SQL
+	{
+		echo "rows=${ROWS[$scale]}"
+		echo "from=1.2.0"
+		echo "to=1.3.0"
+		echo "milliseconds=$ms"
+		echo "generate_seconds=$generated"
+		echo "db_bytes_before=$before"
+		grep -E '^(version_after|links_after|hot_total_agrees|company_total_agrees|db_bytes_after)=' "$out"
+	} >"$RESULTS/upgrade.txt"
+	run_psql -d postgres -q -c "DROP DATABASE $db WITH (FORCE)"
+	if ! grep -qx 'version_after=1.3.0' "$RESULTS/upgrade.txt" ||
+		grep -qx '.*_agrees=f' "$RESULTS/upgrade.txt"; then
+		cat "$RESULTS/upgrade.txt" >&2
+		echo "error: the upgraded database is not what 1.3.0 should be" >&2
+		return 1
+	fi
+	awk -F= '$1 == "milliseconds" { printf "  ALTER EXTENSION clarky_activity UPDATE TO '\''1.3.0'\'' on %s activities: %.1f s\n", r, $2 / 1000 } $1 == "rows" { r = $2 }' \
+		"$RESULTS/upgrade.txt" >&2
 }
 
 # Latency against page depth: the hot contact, one client, each page alone
@@ -552,23 +720,38 @@ memory_check() {
 # of the reference to the client; each call is made 6 times first, so that the
 # plans shown are the ones the benchmark reuses.
 explain_plans() {
-	local db=bench_$1 scale=$1 hot_page
+	local db=bench_$1 scale=$1 hot_page codb=bench_$1_company copage
 	hot_page=$((HOT[$scale] / 50))
 	phase "EXPLAIN (ANALYZE, BUFFERS) of the timelines"
-	local calls=(
-		"typical contact, page 1|contact_activities('c_42')"
-		"hot contact, page 1|contact_activities('c_hot')"
-		"typical contact, type call, page 1|contact_activities('c_42', 'call')"
-		"hot contact, page $hot_page|contact_activities('c_hot', NULL, $hot_page)"
-	)
-	local call title fn impl
+	local calls=() call title fn impl
+	for impl in clarky bench_ref; do
+		calls+=("typical contact, page 1|$db|$impl.contact_activities('c_42')")
+	done
+	for impl in clarky bench_ref; do
+		calls+=("hot contact, page 1|$db|$impl.contact_activities('c_hot')")
+	done
+	for impl in clarky bench_ref; do
+		calls+=("typical contact, type call, page 1|$db|$impl.contact_activities('c_42', 'call')")
+	done
+	for impl in clarky bench_ref; do
+		calls+=("hot contact, page $hot_page|$db|$impl.contact_activities('c_hot', NULL, $hot_page)")
+	done
+	# the company cases' calls, where the run has the company data set
+	if db_exists "$codb"; then
+		copage=$(((CO_CONTACTS[$scale] * CO_PER[$scale] + 49) / 50))
+		calls+=("big company (${CO_CONTACTS[$scale]} contacts), page 1|$codb|clarky.company_activities('co_big')"
+			"big company (${CO_CONTACTS[$scale]} contacts), page 1|$codb|bench_ref.company_people_activities('co_big')"
+			"big company, middle page $copage|$codb|clarky.company_activities('co_big', NULL, $copage)"
+			"big company, middle page $copage|$codb|bench_ref.company_people_activities('co_big', NULL, $copage)"
+			"big company, the total alone (a page past the end)|$codb|clarky.company_activities('co_big', NULL, 100000, 100)"
+			"small company, the total alone (a page past the end)|$codb|clarky.company_activities('co_small', NULL, 100000, 100)")
+	fi
 	: >"$RESULTS/explain.txt"
 	for call in "${calls[@]}"; do
-		title=${call%%|*} fn=${call#*|}
-		for impl in clarky bench_ref; do
-			{
-				printf '### %s: %s.%s\n' "$title" "$impl" "$fn"
-				run_psql -d "$db" -At 2>&1 <<SQL | sed -e 's/^psql:<stdin>:[0-9]*: //' -e '/^{"data"/d' -e '/^$/d'
+		title=${call%%|*} fn=${call##*|} call=${call#*|} db=${call%%|*}
+		{
+			printf '### %s: %s\n' "$title" "$fn"
+			run_psql -d "$db" -At 2>&1 <<SQL | sed -e 's/^psql:<stdin>:[0-9]*: //' -e '/^{"data"/d' -e '/^$/d'
 SET client_min_messages = notice;
 LOAD 'auto_explain';
 SET auto_explain.log_analyze = on;
@@ -578,15 +761,14 @@ SET auto_explain.log_nested_statements = on;
 SET auto_explain.log_level = notice;
 SET auto_explain.log_min_duration = -1;
 SET ROLE $ROLE;
-SELECT $impl.$fn FROM generate_series(1, 6) \g /dev/null
+SELECT $fn FROM generate_series(1, 6) \g /dev/null
 RESET ROLE;
 SET auto_explain.log_min_duration = 0;
 SET ROLE $ROLE;
-SELECT $impl.$fn \g /dev/null
+SELECT $fn \g /dev/null
 SQL
-				printf '\n'
-			} >>"$RESULTS/explain.txt"
-		done
+			printf '\n'
+		} >>"$RESULTS/explain.txt"
 	done
 }
 
@@ -643,15 +825,20 @@ configure_cluster
 	echo "shared_buffers=$(run_psql -d postgres -Atc 'SHOW shared_buffers')"
 	echo "huge_pages_in_use=$(huge_pages_in_use)"
 	echo "glibc_tunables=${GLIBC_TUNABLES:-}"
+	[ -z "${CLARKY_BENCH_NOTE:-}" ] || echo "note=$CLARKY_BENCH_NOTE"
+	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RESULTS/machine.txt"
 
 case $SCALE in
 tiny | 2m)
 	ensure_dataset "$SCALE"
 	ensure_dataset "$SCALE" del
+	ensure_company_dataset "$SCALE"
 	run_psql -d "bench_$SCALE" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset.txt"
 	run_psql -d "bench_${SCALE}_del" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset-${SCALE}_del.txt"
+	run_psql -d "bench_${SCALE}_company" -Atc "SELECT key || '=' || value FROM bench_meta" >"$RESULTS/dataset-${SCALE}_company.txt"
 	prepare_db "$SCALE" del
+	prepare_company_db "$SCALE"
 	prepare_db "$SCALE"
 	check_by_id "$SCALE"
 	explain_plans "$SCALE"
@@ -659,9 +846,13 @@ tiny | 2m)
 	depth_sweep "$SCALE"
 	memory_check "$SCALE"
 	[ -z "$HTTP" ] || http_case "$SCALE"
+	company_read_cases "$SCALE"
+	prewarm "bench_$SCALE"
 	write_cases "$SCALE"
+	company_write_cases "$SCALE"
 	prewarm "bench_${SCALE}_del"
 	deleted_cases "$SCALE"
+	upgrade_case "$SCALE"
 	;;
 10m)
 	for s in 1m 2m 10m; do
@@ -677,7 +868,13 @@ tiny | 2m)
 	;;
 esac
 
-echo "seconds=$(($(date +%s) - STARTED))" >>"$RESULTS/machine.txt"
+{
+	echo "seconds=$(($(date +%s) - STARTED))"
+	# how busy the machine was: the load average, and the share of the last
+	# 5 minutes in which some task waited for a core
+	echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
+	[ ! -r /proc/pressure/cpu ] || echo "cpu_pressure_some_avg300_end=$(sed -n 's/^some .*avg300=\([0-9.]*\).*/\1/p' /proc/pressure/cpu)%"
+} >>"$RESULTS/machine.txt"
 phase "report"
 report_args=("$RESULTS")
 [ "$DOCS" = 1 ] && report_args+=(--docs)
