@@ -68,9 +68,14 @@ COMMENT ON CONSTRAINT activities_via_company_ids_valid ON clarky.activities IS
 -- A live activity has one link per other contact ('contact'), per other
 -- company ('company') and per company reached through its people
 -- ('via_company'); a deleted one has none.  Written by the C functions
--- with the activity, in the same transaction; timelines merge these ranges
--- with the activities' own indexes.  occurred_at and activity_type are the
--- activity's, so that a page is ordered and filtered from the index.
+-- with the activity, in the same transaction, from the activity's row,
+-- which is the whole truth: no trigger and no foreign key (either would
+-- cost every link a lookup of its activity; timelines join each link to
+-- its live activity, so a link without one shows nowhere, and
+-- clarky.rebuild_activity_links() writes them all again after plain SQL).
+-- The key is the timeline's order, read backwards for newest first, and
+-- carries the type: one index serves every road of every page, filtered
+-- or not, and an activity's links are found from its own row.
 CREATE TABLE clarky.activity_links (
 	workspace_id	text COLLATE "C" NOT NULL,
 	owner_kind		text COLLATE "C" NOT NULL,
@@ -80,27 +85,19 @@ CREATE TABLE clarky.activity_links (
 	activity_type	clarky.activity_type NOT NULL,
 
 	CONSTRAINT activity_links_pkey
-		PRIMARY KEY (workspace_id, activity_id, owner_kind, owner_id),
+		PRIMARY KEY (workspace_id, owner_kind, owner_id, occurred_at, activity_id)
+		INCLUDE (activity_type),
 	CONSTRAINT activity_links_owner_kind
 		CHECK (owner_kind OPERATOR(pg_catalog.=) 'contact'
 			   OR owner_kind OPERATOR(pg_catalog.=) 'company'
 			   OR owner_kind OPERATOR(pg_catalog.=) 'via_company'),
 	CONSTRAINT activity_links_owner_id_not_empty
-		CHECK (owner_id OPERATOR(pg_catalog.<>) ''),
-	CONSTRAINT activity_links_activity_fkey
-		FOREIGN KEY (workspace_id, activity_id)
-		REFERENCES clarky.activities (workspace_id, id) ON DELETE CASCADE
+		CHECK (owner_id OPERATOR(pg_catalog.<>) '')
 );
 
--- pg_dump keeps the links with the activities (pg_dump restores the data
--- of extension tables in the order of their foreign keys), so that a
--- restored database needs no rebuild.
+-- pg_dump keeps the links with the activities, so that a restored
+-- database needs no rebuild.
 SELECT pg_catalog.pg_extension_config_dump('clarky.activity_links', '');
-
-CREATE INDEX activity_links_timeline ON clarky.activity_links
-	(workspace_id, owner_kind, owner_id, occurred_at DESC, activity_id DESC);
-CREATE INDEX activity_links_type_timeline ON clarky.activity_links
-	(workspace_id, owner_kind, owner_id, activity_type, occurred_at DESC, activity_id DESC);
 
 COMMENT ON TABLE clarky.activity_links IS
 'The roads of live activities to the timelines of their other contacts, their other companies and the companies they reach through people (the primary contact''s and company''s are the activities'' own indexes); derived from clarky.activities, written with it';
@@ -111,17 +108,11 @@ COMMENT ON COLUMN clarky.activity_links.activity_id IS 'The activity''s id';
 COMMENT ON COLUMN clarky.activity_links.occurred_at IS 'The activity''s occurred_at: its place on the timeline';
 COMMENT ON COLUMN clarky.activity_links.activity_type IS 'The activity''s type, for type-filtered timelines';
 COMMENT ON CONSTRAINT activity_links_pkey ON clarky.activity_links IS
-'One link per activity, kind and owner; an activity''s links are a range of this key';
+'One link per road, owner and activity, in timeline order (read backwards: newest first), with the type for filtered pages: each road of an owner''s timeline is a range of it';
 COMMENT ON CONSTRAINT activity_links_owner_kind ON clarky.activity_links IS
 'The three roads to a timeline other than the primary ones';
 COMMENT ON CONSTRAINT activity_links_owner_id_not_empty ON clarky.activity_links IS
 'An owner id is never the empty string';
-COMMENT ON CONSTRAINT activity_links_activity_fkey ON clarky.activity_links IS
-'A link belongs to an activity of its workspace, and goes when the activity is deleted for good (by purge, or a plain DELETE)';
-COMMENT ON INDEX clarky.activity_links_timeline IS
-'An owner''s linked activities of one road, newest first: merged with the activities'' own timeline index';
-COMMENT ON INDEX clarky.activity_links_type_timeline IS
-'An owner''s linked activities of one road and type, newest first';
 
 ------------------------------------------------------------------------------
 -- Which contacts belong to which companies

@@ -377,11 +377,11 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 	Datum		values[FIELD_COUNT + 3];
 	char		nulls[FIELD_COUNT + 3];
 	ClarkyRow	row;
+	ClarkyRow	old;
 	HeapTuple	tuple;
 	TupleDesc	tupdesc;
 	bool		changed = false;
 	bool		relink = false;
-	bool		had_links;
 	ValidationError error;
 	StringInfoData buf;
 	int			nargs = 2;
@@ -406,7 +406,7 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 		*expected_version != DatumGetInt32(row.values[FIELD_VERSION]))
 		VersionConflict(id, *expected_version, DatumGetInt32(row.values[FIELD_VERSION]));
 
-	had_links = ClarkyHasLinks(&row);
+	old = row;
 	for (int f = 0; f < FIELD_COUNT; f++)
 	{
 		Datum		value = patch->values[f];
@@ -457,11 +457,12 @@ PatchActivity(text *id, const ClarkyRow *patch, const bool *given,
 		if (SPI_execute_plan(StatementPlan(STMT_UPDATE), values, nulls, false, 0) != SPI_OK_UPDATE ||
 			SPI_processed != 1)
 			elog(ERROR, "activity update did not update one row");
-		if (relink && had_links)
-			ClarkyDeleteLinks(values[0], values[1]);
 		if (relink)
+		{
+			ClarkyDeleteLinks(values[0], &old);
 			ClarkyInsertLinks(values[0], &row,
 							  TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]));
+		}
 
 		row.values[FIELD_UPDATED_AT] = now;
 		row.values[FIELD_VERSION] = Int32GetDatum(DatumGetInt32(row.values[FIELD_VERSION]) + 1);
@@ -503,7 +504,7 @@ ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
 	ClarkyRenderInfo info = {.show_deleted = (statement == STMT_DELETE)};
 
 	/* the activity's links leave with it, and come back with it */
-	if (statement == STMT_RESTORE)
+	if (statement == STMT_DELETE || statement == STMT_RESTORE)
 		info.row = &row;
 
 	BeginAnswer(&buf);
@@ -519,7 +520,7 @@ ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
 		 ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0))
 		NoLiveActivity(id, expected_version, values, nulls);
 	if (statement == STMT_DELETE)
-		ClarkyDeleteLinks(values[0], values[1]);
+		ClarkyDeleteLinks(values[0], &row);
 	else if (statement == STMT_RESTORE)
 		ClarkyInsertLinks(values[0], &row,
 						  ClarkyActivityTypeLabel(DatumGetObjectId(row.values[FIELD_ACTIVITY_TYPE])));

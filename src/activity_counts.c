@@ -40,6 +40,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "clarky_activity.h"
@@ -54,20 +55,29 @@
 /*
  * The statements that add to a count, prepared once per backend and type
  * (each adds to its type's column).  Parameters: $1 workspace, $2 owner
- * kind, $3 owner id (COUNT_UPSERT_MANY: owner ids, a text[]), $4 stripe,
- * $5 the number to add.  The UPDATE serves every write but the first of a
- * backend to an owner; the upsert creates the row (or adds to one made
- * meanwhile); COUNT_UPSERT_MANY adds to several owners of one kind at once.
+ * kind, $3 owner id, $4 stripe, $5 the number to add; the _MANY ones take
+ * owner kinds and ids as two text[] of one length.  The UPDATEs serve
+ * every write but the first of a backend to an owner (COUNT_UPDATE_MANY
+ * returns the owners it found); the upserts create the rows the UPDATE
+ * missed (or add to ones made meanwhile).
  */
 typedef enum CountStatement
 {
 	COUNT_UPDATE,
 	COUNT_UPSERT,
+	COUNT_UPDATE_MANY,
 	COUNT_UPSERT_MANY,
 	NUM_COUNT_STATEMENTS
 } CountStatement;
 
 static SPIPlanPtr count_plans[NUM_COUNT_STATEMENTS][CLARKY_ACTIVITY_TYPE_COUNT];
+
+/* a count's key: the workspace $1, the owner's kind and id, the stripe $4 */
+#define COUNT_KEY_EQ(kind, id) \
+	"c.workspace_id OPERATOR(pg_catalog.=) $1 " \
+	"AND c.owner_kind OPERATOR(pg_catalog.=) " kind " " \
+	"AND c.owner_id OPERATOR(pg_catalog.=) " id " " \
+	"AND c.stripe OPERATOR(pg_catalog.=) $4"
 
 static SPIPlanPtr
 CountPlan(CountStatement statement, int type)
@@ -79,22 +89,27 @@ CountPlan(CountStatement statement, int type)
 	if (count_plans[statement][type] != NULL)
 		return count_plans[statement][type];
 
+	if (statement == COUNT_UPDATE_MANY || statement == COUNT_UPSERT_MANY)
+		argtypes[1] = argtypes[2] = TEXTARRAYOID;
+
 	/* the type's column is its label and "s": notes, calls, ... */
 	switch (statement)
 	{
 		case COUNT_UPDATE:
-			sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts "
-						   "SET %ss = %ss OPERATOR(pg_catalog.+) $5 "
-						   "WHERE workspace_id OPERATOR(pg_catalog.=) $1 "
-						   "AND owner_kind OPERATOR(pg_catalog.=) $2 "
-						   "AND owner_id OPERATOR(pg_catalog.=) $3 "
-						   "AND stripe OPERATOR(pg_catalog.=) $4",
+			sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts AS c "
+						   "SET %ss = c.%ss OPERATOR(pg_catalog.+) $5 "
+						   "WHERE " COUNT_KEY_EQ("$2", "$3"),
+						   label, label);
+			break;
+		case COUNT_UPDATE_MANY:
+			sql = psprintf("UPDATE " CLARKY_SCHEMA ".activity_counts AS c "
+						   "SET %ss = c.%ss OPERATOR(pg_catalog.+) $5 "
+						   "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS o (kind, id) "
+						   "WHERE " COUNT_KEY_EQ("o.kind", "o.id") " RETURNING c.owner_kind, c.owner_id",
 						   label, label);
 			break;
 		case COUNT_UPSERT:
 		case COUNT_UPSERT_MANY:
-			if (statement == COUNT_UPSERT_MANY)
-				argtypes[2] = TEXTARRAYOID;
 			sql = psprintf("INSERT INTO " CLARKY_SCHEMA ".activity_counts AS c "
 						   "(workspace_id, owner_kind, owner_id, stripe, %ss) "
 						   "%s "
@@ -102,7 +117,8 @@ CountPlan(CountStatement statement, int type)
 						   "DO UPDATE SET %ss = c.%ss OPERATOR(pg_catalog.+) EXCLUDED.%ss",
 						   label,
 						   statement == COUNT_UPSERT ? "VALUES ($1, $2, $3, $4, $5)" :
-						   "SELECT $1, $2, o, $4, $5 FROM pg_catalog.unnest($3) AS o",
+						   "SELECT $1, o.kind, o.id, $4, $5 "
+						   "FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS o (kind, id)",
 						   label, label, label);
 			break;
 		case NUM_COUNT_STATEMENTS:
@@ -229,6 +245,10 @@ static void
 AddToCounts(const CountKey *key, int64 delta)
 {
 	int			type;
+	int			n = 0;
+	int			missing;
+	Datum	   *kinds;
+	Datum	   *ids;
 	Datum		values[5];
 	const char	nulls[5] = {' ', ' ', ' ', ' ', ' '};
 
@@ -243,37 +263,72 @@ AddToCounts(const CountKey *key, int64 delta)
 						ClarkyActivityTypeLabel(key->type)),
 				 errdetail("clarky.activity_counts has a column for each of the seven activity types only.")));
 
+	/* every owner of every kind, as (kind, id) pairs: distinct */
+	for (int k = 0; k < NUM_COUNT_KINDS; k++)
+		n += key->n[k];
+	if (n == 0)
+		return;
+	kinds = palloc(n * sizeof(Datum));
+	ids = palloc(n * sizeof(Datum));
+	n = 0;
+	for (int k = 0; k < NUM_COUNT_KINDS; k++)
+		for (int i = 0; i < key->n[k]; i++)
+		{
+			kinds[n] = CStringGetTextDatum(count_kinds[k]);
+			ids[n++] = key->owners[k][i];
+		}
+
 	values[0] = key->workspace;
 	values[3] = Int32GetDatum(COUNT_STRIPE());
 	values[4] = Int64GetDatum(delta);
 
-	for (int k = 0; k < NUM_COUNT_KINDS; k++)
+	/* one owner, the usual case: an UPDATE, and an upsert the first time */
+	if (n == 1)
 	{
-		if (key->n[k] == 0)
-			continue;
-		values[1] = CStringGetTextDatum(count_kinds[k]);
-
-		/* one owner, the usual case: an UPDATE, and an upsert the first time */
-		if (key->n[k] == 1)
-		{
-			values[2] = key->owners[k][0];
-			if (SPI_execute_plan(CountPlan(COUNT_UPDATE, type), values, nulls,
-								 false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "activity count update failed");
-			if (SPI_processed == 0 &&
-				SPI_execute_plan(CountPlan(COUNT_UPSERT, type), values, nulls,
-								 false, 0) != SPI_OK_INSERT)
-				elog(ERROR, "activity count insert failed");
-			continue;
-		}
-
-		/* several: one upsert (the owners of a kind are distinct) */
-		values[2] = PointerGetDatum(construct_array(key->owners[k], key->n[k], TEXTOID,
-													-1, false, TYPALIGN_INT));
-		if (SPI_execute_plan(CountPlan(COUNT_UPSERT_MANY, type), values, nulls,
+		values[1] = kinds[0];
+		values[2] = ids[0];
+		if (SPI_execute_plan(CountPlan(COUNT_UPDATE, type), values, nulls,
+							 false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "activity count update failed");
+		if (SPI_processed == 0 &&
+			SPI_execute_plan(CountPlan(COUNT_UPSERT, type), values, nulls,
 							 false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "activity counts insert failed");
+			elog(ERROR, "activity count insert failed");
+		return;
 	}
+
+	/* several: one UPDATE of them all, then an upsert of those it missed */
+	values[1] = ClarkyTextArray(kinds, n);
+	values[2] = ClarkyTextArray(ids, n);
+	if (SPI_execute_plan(CountPlan(COUNT_UPDATE_MANY, type), values, nulls,
+						 false, 0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "activity counts update failed");
+	if (SPI_processed == (uint64) n)
+		return;
+	missing = 0;
+	for (int i = 0; i < n; i++)
+	{
+		bool		found = false;
+
+		for (uint64 r = 0; r < SPI_processed && !found; r++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+			bool		isnull;
+
+			found = ClarkyTextEqual(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull), kinds[i]) &&
+				ClarkyTextEqual(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull), ids[i]);
+		}
+		if (!found)
+		{
+			kinds[missing] = kinds[i];
+			ids[missing++] = ids[i];
+		}
+	}
+	values[1] = ClarkyTextArray(kinds, missing);
+	values[2] = ClarkyTextArray(ids, missing);
+	if (SPI_execute_plan(CountPlan(COUNT_UPSERT_MANY, type), values, nulls,
+						 false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "activity counts insert failed");
 }
 
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_activity_counts_trigger);
@@ -332,8 +387,14 @@ clarky_activity_counts_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		if (SPI_execute("TRUNCATE " CLARKY_SCHEMA ".activity_counts", false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "could not truncate clarky.activity_counts");
+		/* the links go too, where the table (of 1.3.0 and later) is there */
+		bool		links = OidIsValid(get_relname_relid("activity_links",
+														 RelationGetNamespace(trigdata->tg_relation)));
+
+		if (SPI_execute(links ?
+						"TRUNCATE " CLARKY_SCHEMA ".activity_counts, " CLARKY_SCHEMA ".activity_links" :
+						"TRUNCATE " CLARKY_SCHEMA ".activity_counts", false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not truncate the counts and links of clarky.activities");
 	}
 	else if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "clarky_activity_counts_trigger must be a row trigger, or on TRUNCATE");

@@ -35,6 +35,7 @@
 #include "catalog/pg_extension.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -182,6 +183,13 @@ ClarkyTextEqual(Datum a, Datum b)
 
 	return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
 		memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
+}
+
+/* A text[] datum of the texts texts[0..n) */
+Datum
+ClarkyTextArray(Datum *texts, int n)
+{
+	return PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* Refuse a NULL argument of a SQL function, naming the parameter */

@@ -120,7 +120,7 @@ extern void ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row);
 extern bool ClarkyHasLinks(const ClarkyRow *row);
 extern void ClarkyInsertLinks(Datum workspace, const ClarkyRow *row,
 							  const char *type_label);
-extern void ClarkyDeleteLinks(Datum workspace, Datum id);
+extern void ClarkyDeleteLinks(Datum workspace, const ClarkyRow *row);
 extern text *ClarkyAddContactToCompany(text *contact_id, text *company_id,
 									   bool backfill, bool *created);
 extern bool ClarkyRemoveContactFromCompany(text *contact_id, text *company_id);
@@ -153,6 +153,7 @@ extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
 extern void ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno,
 								  const char *name);
 extern bool ClarkyTextEqual(Datum a, Datum b);
+extern Datum ClarkyTextArray(Datum *texts, int n);
 extern Oid	ClarkyActivitiesRelid(void);
 extern void ClarkyRequireCurrentSql(void);
 

@@ -77,8 +77,8 @@ typedef enum LinkStatement
 {
 	STMT_VIA_COMPANIES,			/* $1 ws, $2 contacts, $3 company, $4 others */
 	STMT_INSERT_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4 type,
-								 * $5-$7 */
-	STMT_DELETE_LINKS,			/* $1 ws, $2 id */
+								 * $5-$7 other contacts, companies, via */
+	STMT_DELETE_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4-$6 */
 	STMT_ADD_MEMBER,			/* $1 ws, $2 company, $3 contact, $4 now */
 	STMT_MEMBER_SINCE,			/* $1 ws, $2 company, $3 contact */
 	STMT_REMOVE_MEMBER,			/* $1 ws, $2 company, $3 contact */
@@ -100,6 +100,13 @@ static SPIPlanPtr plans[NUM_LINK_STATEMENTS];
 #define MEMBERSHIPS CLARKY_SCHEMA ".company_memberships"
 #define LINK_COLUMNS "(workspace_id, owner_kind, owner_id, activity_id, occurred_at, activity_type)"
 
+/* An activity's links' kinds and owners, from its three lists $a, $b, $c */
+#define LINK_OWNERS(a, b, c) \
+	"(SELECT 'contact', o FROM pg_catalog.unnest($" a ") AS o" \
+	" UNION ALL SELECT 'company', o FROM pg_catalog.unnest($" b ") AS o" \
+	" UNION ALL SELECT 'via_company', o FROM pg_catalog.unnest($" c ") AS o)" \
+	" AS k (kind, owner_id)"
+
 static SPIPlanPtr
 LinkPlan(LinkStatement statement)
 {
@@ -120,15 +127,15 @@ LinkPlan(LinkStatement statement)
 		[STMT_INSERT_LINKS] = {
 			"INSERT INTO " LINKS " " LINK_COLUMNS
 			" SELECT $1, k.kind, k.owner_id, $2, $3, $4::" CLARKY_SCHEMA ".activity_type"
-			" FROM (SELECT 'contact', o FROM pg_catalog.unnest($5) AS o"
-			" UNION ALL SELECT 'company', o FROM pg_catalog.unnest($6) AS o"
-			" UNION ALL SELECT 'via_company', o FROM pg_catalog.unnest($7) AS o)"
-			" AS k (kind, owner_id)",
+			" FROM " LINK_OWNERS("5", "6", "7"),
 			7, {TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
 		},
 		[STMT_DELETE_LINKS] = {
-			"DELETE FROM " LINKS " WHERE workspace_id" EQ "$1 AND activity_id" EQ "$2",
-			2, {TEXTOID, TEXTOID}
+			"DELETE FROM " LINKS " AS l USING " LINK_OWNERS("4", "5", "6")
+			" WHERE l.workspace_id" EQ "$1 AND l.owner_kind" EQ "k.kind"
+			" AND l.owner_id" EQ "k.owner_id AND l.occurred_at" EQ "$3"
+			" AND l.activity_id" EQ "$2",
+			6, {TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
 		},
 		[STMT_ADD_MEMBER] = {
 			"INSERT INTO " MEMBERSHIPS " (workspace_id, company_id, contact_id, added_at)"
@@ -214,13 +221,6 @@ IdsOf(Datum array, bool isnull, Datum **ids)
 	return n;
 }
 
-/* A text[] datum of ids[0..n) */
-static Datum
-IdArray(Datum *ids, int n)
-{
-	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /* An empty text[] datum */
 Datum
 ClarkyNoIds(void)
@@ -303,7 +303,7 @@ ResolveList(ClarkyRow *row, const ClarkyRow *patch, const bool *given,
 
 	row->values[primary] = new_primary;
 	row->isnull[primary] = !has_primary;
-	row->values[list] = IdArray(others, count);
+	row->values[list] = ClarkyTextArray(others, count);
 	row->isnull[list] = false;
 	return changed;
 }
@@ -385,7 +385,7 @@ ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
 		return;
 
 	values[0] = workspace;
-	values[1] = IdArray(contacts, count);
+	values[1] = ClarkyTextArray(contacts, count);
 	values[2] = row->values[FIELD_COMPANY_ID];
 	nulls[2] = row->isnull[FIELD_COMPANY_ID] ? 'n' : ' ';
 	values[3] = row->values[FIELD_COMPANY_IDS];
@@ -430,13 +430,25 @@ ClarkyInsertLinks(Datum workspace, const ClarkyRow *row, const char *type_label)
 		elog(ERROR, "activity links insert failed");
 }
 
-/* Remove every link of activity id.  Within SPI. */
+/*
+ * Remove the links of the activity row (its id, occurred_at and lists as
+ * they were when its links were written), if it has any.  Within SPI.
+ */
 void
-ClarkyDeleteLinks(Datum workspace, Datum id)
+ClarkyDeleteLinks(Datum workspace, const ClarkyRow *row)
 {
-	Datum		values[2] = {workspace, id};
+	Datum		values[6];
+	const char	nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 
-	if (SPI_execute_plan(LinkPlan(STMT_DELETE_LINKS), values, "  ", false, 0) != SPI_OK_DELETE)
+	if (!ClarkyHasLinks(row))
+		return;
+	values[0] = workspace;
+	values[1] = row->values[FIELD_ID];
+	values[2] = row->values[FIELD_OCCURRED_AT];
+	values[3] = row->values[FIELD_CONTACT_IDS];
+	values[4] = row->values[FIELD_COMPANY_IDS];
+	values[5] = row->values[FIELD_VIA_COMPANY_IDS];
+	if (SPI_execute_plan(LinkPlan(STMT_DELETE_LINKS), values, nulls, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "activity links delete failed");
 }
 
@@ -516,10 +528,10 @@ Backfill(Datum *values)
 		times[i] = SPI_getbinval(tuple, desc, 2, &isnull);
 		types[i] = SPI_getbinval(tuple, desc, 3, &isnull);
 	}
-	args[2] = IdArray(ids, (int) n);
+	args[2] = ClarkyTextArray(ids, (int) n);
 	args[3] = PointerGetDatum(construct_array(times, (int) n, TIMESTAMPTZOID, 8,
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	args[4] = IdArray(types, (int) n);
+	args[4] = ClarkyTextArray(types, (int) n);
 	if (SPI_execute_plan(LinkPlan(STMT_INSERT_VIA_LINKS), args, "     ", false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "backfill links insert failed");
 	return n;

@@ -78,9 +78,27 @@ RETURNS text[] LANGUAGE sql STABLE AS $$
 				 OR (scope = 'all' AND owner = ANY (a.via_company_ids)) END
 $$;
 
--- Every timeline that differs from the reference: page (of 3) or total
+-- Every timeline that differs from the reference: page (of 3) or total;
+-- and every link missing or left over (a live activity has one per other
+-- contact, other company and company reached through people; no other)
 CREATE FUNCTION reference_problems() RETURNS text[] LANGUAGE sql STABLE AS $$
-	WITH owners AS (
+	WITH derived AS (
+		SELECT a.workspace_id, o.kind AS owner_kind, o.id AS owner_id, a.id AS activity_id,
+			   a.occurred_at, a.activity_type
+		  FROM clarky.activities a
+		 CROSS JOIN LATERAL (
+			SELECT 'contact', c FROM unnest(a.other_contact_ids) AS c
+			UNION ALL SELECT 'company', c FROM unnest(a.other_company_ids) AS c
+			UNION ALL SELECT 'via_company', c FROM unnest(a.via_company_ids) AS c) AS o (kind, id)
+		 WHERE a.workspace_id = clarky.current_workspace() AND a.deleted_at IS NULL
+	), stored AS (
+		SELECT workspace_id, owner_kind, owner_id, activity_id, occurred_at, activity_type
+		  FROM clarky.activity_links WHERE workspace_id = clarky.current_workspace()
+	), link_problems AS (
+		SELECT format('missing link %s', m) AS problem FROM (SELECT * FROM derived EXCEPT ALL SELECT * FROM stored) AS m
+		UNION ALL
+		SELECT format('stale link %s', m) FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM derived) AS m
+	), owners AS (
 		SELECT DISTINCT 'contact' AS kind, c AS owner FROM clarky.activities,
 			unnest(other_contact_ids || contact_id) AS c
 		 WHERE workspace_id = clarky.current_workspace() AND c IS NOT NULL
@@ -105,11 +123,14 @@ CREATE FUNCTION reference_problems() RETURNS text[] LANGUAGE sql STABLE AS $$
 			   p.page
 		  FROM views v CROSS JOIN generate_series(1, 4) AS p(page)
 	)
-	SELECT array_agg(format('%s %s (%s, %s) page %s: %s', kind, owner, scope, coalesce(type::text, 'any'),
-							page, got::text))
-	  FROM read
-	 WHERE ids_of(got) IS DISTINCT FROM coalesce(want[(page - 1) * 3 + 1:page * 3], '{}')
-		OR (got -> 'pagination' ->> 'total')::int <> cardinality(want)
+	SELECT array_agg(problem) FROM (
+		SELECT format('%s %s (%s, %s) page %s: %s', kind, owner, scope, coalesce(type::text, 'any'),
+					  page, got::text) AS problem
+		  FROM read
+		 WHERE ids_of(got) IS DISTINCT FROM coalesce(want[(page - 1) * 3 + 1:page * 3], '{}')
+			OR (got -> 'pagination' ->> 'total')::int <> cardinality(want)
+		UNION ALL
+		SELECT problem FROM link_problems) AS p
 $$;
 
 ------------------------------------------------------------------------------
