@@ -21,7 +21,9 @@
  * company reached through people.  A live activity has exactly those
  * links; a deleted one none, so timelines read live entries only.  The
  * functions here write them in the statement after the activity's own,
- * in the same transaction; no trigger is needed.  A company reaches an
+ * in the same transaction, and remove them the same way, finding them
+ * from the row (their key is the timeline's order: owner, occurred_at,
+ * id); no trigger or foreign key is needed.  A company reaches an
  * activity by at most one road (primary, other, or through people), so its
  * timeline and its total count each activity once.
  *
@@ -40,8 +42,8 @@
  * A write and a backfill of the same contact must see each other: in READ
  * COMMITTED, the one that comes second must see what the first committed.
  * So a write takes a share lock on each contact its payload names (a
- * transaction-level advisory lock of the contact's workspace and id)
- * before it locks any row, and looks the memberships up in a snapshot
+ * transaction-level advisory lock of the contact's workspace and a slot
+ * its id hashes to, see CONTACT_LOCK_SLOTS) before it locks any row, and looks the memberships up in a snapshot
  * taken after; a backfill takes the exclusive lock before it adds the
  * membership, and so waits for the writes in flight and makes later ones
  * wait for it.  A contact the activity keeps needs no lock: a backfill
@@ -325,38 +327,74 @@ ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch, const bool *given)
 /* The advisory lock's tag class of a contact, apart from SQL's (1 and 2) */
 #define LOCKTAG_CLASS_CONTACT 0x434B
 
-/* Lock a contact of the workspace against writes or backfills */
+/*
+ * A workspace's contacts share CONTACT_LOCK_SLOTS locks, by a hash of the
+ * id: a transaction that writes or backfills any number of contacts holds
+ * at most that many (one lock per contact would fill the server's lock
+ * table on a bulk load in one transaction).  A backfill then also waits
+ * for the writes in flight of the other contacts of its slot, and makes
+ * theirs wait: for one slot in 256, as long as its transaction lasts.
+ */
+#define CONTACT_LOCK_SLOTS 256
+
+/* A contact's lock slot in its workspace */
+static uint32
+ContactLockSlot(Datum contact)
+{
+	text	   *id = DatumGetTextPP(contact);
+
+	return hash_bytes((const unsigned char *) VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)) %
+		CONTACT_LOCK_SLOTS;
+}
+
+/* Take a lock slot of the workspace, against writes or backfills */
 static void
-LockContact(Datum workspace, Datum contact, LOCKMODE mode)
+LockContactSlot(Datum workspace, uint32 slot, LOCKMODE mode)
 {
 	text	   *ws = DatumGetTextPP(workspace);
-	text	   *id = DatumGetTextPP(contact);
 	LOCKTAG		tag;
 
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId,
 						 hash_bytes((const unsigned char *) VARDATA_ANY(ws), VARSIZE_ANY_EXHDR(ws)),
-						 hash_bytes((const unsigned char *) VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)),
-						 LOCKTAG_CLASS_CONTACT);
+						 slot, LOCKTAG_CLASS_CONTACT);
 	(void) LockAcquire(&tag, mode, false, false);
 }
 
+static int
+CompareSlots(const void *a, const void *b)
+{
+	uint32		x = *(const uint32 *) a;
+	uint32		y = *(const uint32 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * Before a write locks any row: a share lock on each contact the payload
- * (of a log or a patch) names, against a backfill (see the header)
+ * Before a write locks any row: a share lock on the slot of each contact
+ * the payload (of a log or a patch) names, against a backfill (see the
+ * header), in the slots' order, so that two writes never wait for each
+ * other's backfills in opposite orders
  */
 void
 ClarkyLockContacts(Datum workspace, const ClarkyRow *payload, const bool *given)
 {
-	Datum	   *ids;
-	int			n;
+	Datum	   *ids = NULL;
+	int			n = 0;
+	uint32	   *slots;
+	int			count = 0;
 
+	if (given[FIELD_CONTACT_IDS])
+		n = IdsOf(payload->values[FIELD_CONTACT_IDS], payload->isnull[FIELD_CONTACT_IDS], &ids);
+	slots = palloc((n + 1) * sizeof(uint32));
 	if (given[FIELD_CONTACT_ID] && !payload->isnull[FIELD_CONTACT_ID])
-		LockContact(workspace, payload->values[FIELD_CONTACT_ID], ShareLock);
-	if (!given[FIELD_CONTACT_IDS])
-		return;
-	n = IdsOf(payload->values[FIELD_CONTACT_IDS], payload->isnull[FIELD_CONTACT_IDS], &ids);
+		slots[count++] = ContactLockSlot(payload->values[FIELD_CONTACT_ID]);
 	for (int i = 0; i < n; i++)
-		LockContact(workspace, ids[i], ShareLock);
+		slots[count++] = ContactLockSlot(ids[i]);
+	qsort(slots, count, sizeof(uint32), CompareSlots);
+	for (int i = 0; i < count; i++)
+		if (i == 0 || slots[i] != slots[i - 1])
+			LockContactSlot(workspace, slots[i], ShareLock);
+	pfree(slots);
 }
 
 /*
@@ -557,7 +595,7 @@ ClarkyAddContactToCompany(text *contact_id, text *company_id, bool backfill,
 	BeginMembershipCall(contact_id, company_id, values);
 	/* the writes of the contact in flight first, later ones after this */
 	if (backfill)
-		LockContact(values[0], values[2], ExclusiveLock);
+		LockContactSlot(values[0], ContactLockSlot(values[2]), ExclusiveLock);
 	values[3] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	if (SPI_execute_plan(LinkPlan(STMT_ADD_MEMBER), values, "    ", false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "company membership insert failed");

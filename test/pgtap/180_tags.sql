@@ -10,7 +10,7 @@
 -- recount from the rows in plain SQL: reference_problems() lists what
 -- differs.
 BEGIN;
-SELECT plan(147);
+SELECT plan(152);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -473,6 +473,25 @@ SELECT is(outcome($$SELECT clarky.add_contact_to_company('c_9', 'co_acme', true)
 		-> 'sqlstate', '"00000"', 'a writer may add one, with backfill');
 SELECT is(outcome($$SELECT clarky.remove_contact_from_company('c_9', 'co_acme')$$, 'clarky_writer')
 		-> 'sqlstate', '"00000"', 'and remove it');
+
+------------------------------------------------------------------------------
+-- Bulk work in one transaction: the write/backfill locks stay few
+------------------------------------------------------------------------------
+
+SELECT is((SELECT count(clarky.add_contact_to_company('c_bulk_' || g, 'co_bulk', backfill => true))::int
+		   FROM generate_series(1, 1500) AS g), 1500,
+	'1,500 contacts join a company with backfill in one statement');
+SELECT is((SELECT count(clarky.log_activity(jsonb_build_object('activity_type', 'note',
+			'contact_ids', jsonb_build_array('c_bulk_' || g, 'c_bulk_' || (1501 - g)))))::int
+		   FROM generate_series(1, 1500) AS g), 1500,
+	'and 1,500 notes, each on two of them, are logged in one statement');
+SELECT is(total_of('company', 'co_bulk'), 1500, 'which all reach the company through its people');
+SELECT cmp_ok((SELECT count(DISTINCT objid)::int FROM pg_locks
+			   WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 17227),
+	'<=', 256, 'holding at most 256 locks of contacts (slots, in each mode), not one per contact');
+SELECT cmp_ok((SELECT count(*)::int FROM pg_locks
+			   WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objsubid = 17227),
+	'>', 0, 'but some (17227: the class of the contacts'' advisory locks)');
 
 SELECT * FROM finish();
 ROLLBACK;
