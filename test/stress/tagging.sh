@@ -15,7 +15,7 @@
 # the time one of 40 "contended" ones): replace the contacts (and every
 # other time the companies), with or without the version read first as
 # expected_version, replace the primary contact or clear it (the next is
-# promoted), change type and occurred_at, delete (with or without
+# promoted; at the version read, to tell a change from none), change type and occurred_at, delete (with or without
 # expected_version) and restore; add a contact to a company, with or
 # without backfill, or remove it (tag_member.sql, 20 %).  Each records what
 # it did and what it was answered in the same transaction, and each CK409

@@ -180,9 +180,13 @@ BEGIN
 		END IF;
 	ELSIF op IN (4, 5) THEN
 		-- a primary that is the primary already, or none to promote, would
-		-- change nothing (and give no version): the row is locked to see
+		-- change nothing (and give no version): the row is read to see, and
+		-- the change made only to the version read (CK409 if another came
+		-- between).  Not locked here: a row locked in an earlier statement
+		-- may deadlock with a backfill the write must wait for (see links.c)
 		SELECT a.version, a.contact_id INTO prior, current_primary FROM clarky.activities a
-		WHERE a.workspace_id = 'ws_tags' AND a.id = target FOR UPDATE;
+		WHERE a.workspace_id = 'ws_tags' AND a.id = target;
+		expected := prior;
 		IF (op = 4 AND prim = current_primary) OR (op = 5 AND current_primary IS NULL) THEN
 			INSERT INTO stress.tag_refusals (n, id, op, expected, sqlstate)
 			VALUES (n, target, CASE op WHEN 4 THEN 'contact_id' ELSE 'contact_id null' END, NULL, 'noop');
