@@ -42,11 +42,11 @@
  * A write and a backfill of the same contact must see each other: in READ
  * COMMITTED, the one that comes second must see what the first committed.
  * So a write takes a share lock on each contact its payload names (a
- * transaction-level advisory lock of the contact's workspace and a slot
- * its id hashes to, see CONTACT_LOCK_SLOTS) before it locks any row, and looks the memberships up in a snapshot
- * taken after; a backfill takes the exclusive lock before it adds the
- * membership, and so waits for the writes in flight and makes later ones
- * wait for it.  A contact the activity keeps needs no lock: a backfill
+ * transaction-level advisory lock of the contact's workspace and of a
+ * slot its id hashes to, see CONTACT_LOCK_SLOTS) before it locks any row,
+ * and looks the memberships up in a snapshot taken after; a backfill
+ * takes the exclusive lock before it adds the membership, and so waits
+ * for the writes in flight and makes later ones wait for it.  A contact the activity keeps needs no lock: a backfill
  * finds the activities already on the contact by their committed rows,
  * and waits for their row locks.  Neither side waits for an advisory lock
  * while holding a row lock of its own call, so they do not deadlock (a
