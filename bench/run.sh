@@ -313,13 +313,16 @@ reset_dataset() {
 			-c "VACUUM (ANALYZE) bench_lean.activities"
 	fi
 	[ "$n" -gt 0 ] || return 0
-	log "deleting the $n activities logged by the last run from $db"
+	log "deleting the $n activities logged by the last run from $db, and their links"
 	run_psql -d "$db" -q \
+		-c "DELETE FROM clarky.activity_links AS l USING clarky.activities AS a
+			WHERE a.workspace_id = l.workspace_id AND a.id = l.activity_id AND a.created_at > '$loaded'" \
 		-c "ALTER TABLE clarky.activities DISABLE TRIGGER USER" \
 		-c "DELETE FROM clarky.activities WHERE created_at > '$loaded'" \
 		-c "ALTER TABLE clarky.activities ENABLE TRIGGER USER" \
 		-c "SELECT clarky.rebuild_activity_counts()" >/dev/null
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_counts"
+	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activity_links"
 	run_psql -d "$db" -q -c "VACUUM (ANALYZE) clarky.activities"
 }
 

@@ -117,6 +117,8 @@ extern bool ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch,
 extern void ClarkyLockContacts(Datum workspace, const ClarkyRow *payload,
 							   const bool *given);
 extern void ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row);
+extern void ClarkyAppendViaCompanies(StringInfo sql, int workspace, int contact,
+									 int contacts, int company, int companies);
 extern bool ClarkyHasLinks(const ClarkyRow *row);
 extern void ClarkyInsertLinks(Datum workspace, const ClarkyRow *row,
 							  const char *type_label);

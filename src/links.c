@@ -77,7 +77,8 @@
 /* The statements, prepared once per backend */
 typedef enum LinkStatement
 {
-	STMT_VIA_COMPANIES,			/* $1 ws, $2 contacts, $3 company, $4 others */
+	STMT_VIA_COMPANIES,			/* $1 ws, $2 contact, $3 others, $4 company,
+								 * $5 others */
 	STMT_INSERT_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4 type,
 								 * $5-$7 other contacts, companies, via */
 	STMT_DELETE_LINKS,			/* $1 ws, $2 id, $3 occurred_at, $4-$6 */
@@ -118,13 +119,9 @@ LinkPlan(LinkStatement statement)
 		int			nargs;
 		Oid			argtypes[7];
 	}			statements[NUM_LINK_STATEMENTS] = {
+		/* its SQL is ClarkyAppendViaCompanies' */
 		[STMT_VIA_COMPANIES] = {
-			"SELECT pg_catalog.array_agg(DISTINCT m.company_id ORDER BY m.company_id)"
-			" FROM " MEMBERSHIPS " AS m"
-			" WHERE m.workspace_id" EQ "$1 AND m.contact_id" EQ "ANY ($2)"
-			" AND ($3 IS NULL OR m.company_id" NE "$3)"
-			" AND m.company_id" NE "ALL ($4)",
-			4, {TEXTOID, TEXTARRAYOID, TEXTOID, TEXTARRAYOID}
+			NULL, 5, {TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTARRAYOID}
 		},
 		[STMT_INSERT_LINKS] = {
 			"INSERT INTO " LINKS " " LINK_COLUMNS
@@ -203,7 +200,18 @@ LinkPlan(LinkStatement statement)
 		},
 	};
 
-	if (plans[statement] == NULL)
+	if (plans[statement] == NULL && statement == STMT_VIA_COMPANIES)
+	{
+		StringInfoData sql;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT ");
+		ClarkyAppendViaCompanies(&sql, 1, 2, 3, 4, 5);
+		plans[statement] = ClarkyKeepPlan(sql.data, statements[statement].nargs,
+										  (Oid *) statements[statement].argtypes);
+		pfree(sql.data);
+	}
+	else if (plans[statement] == NULL)
 		plans[statement] = ClarkyKeepPlan(statements[statement].sql,
 										  statements[statement].nargs,
 										  (Oid *) statements[statement].argtypes);
@@ -404,36 +412,51 @@ ClarkyLockContacts(Datum workspace, const ClarkyRow *payload, const bool *given)
 void
 ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
 {
-	Datum	   *others;
-	int			n = IdsOf(row->values[FIELD_CONTACT_IDS], row->isnull[FIELD_CONTACT_IDS], &others);
-	Datum	   *contacts = palloc((n + 1) * sizeof(Datum));
-	int			count = 0;
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	bool		isnull;
-	Datum		via;
 
 	row->values[FIELD_VIA_COMPANY_IDS] = ClarkyNoIds();
 	row->isnull[FIELD_VIA_COMPANY_IDS] = false;
-	if (!row->isnull[FIELD_CONTACT_ID])
-		contacts[count++] = row->values[FIELD_CONTACT_ID];
-	for (int i = 0; i < n; i++)
-		contacts[count++] = others[i];
-	if (count == 0)
+	if (row->isnull[FIELD_CONTACT_ID] && !HasIds(row->values[FIELD_CONTACT_IDS]))
 		return;
 
 	values[0] = workspace;
-	values[1] = ClarkyTextArray(contacts, count);
-	values[2] = row->values[FIELD_COMPANY_ID];
-	nulls[2] = row->isnull[FIELD_COMPANY_ID] ? 'n' : ' ';
-	values[3] = row->values[FIELD_COMPANY_IDS];
+	values[1] = row->values[FIELD_CONTACT_ID];
+	nulls[1] = row->isnull[FIELD_CONTACT_ID] ? 'n' : ' ';
+	values[2] = row->values[FIELD_CONTACT_IDS];
+	values[3] = row->values[FIELD_COMPANY_ID];
+	nulls[3] = row->isnull[FIELD_COMPANY_ID] ? 'n' : ' ';
+	values[4] = row->values[FIELD_COMPANY_IDS];
 	/* not read-only: a snapshot taken after the locks */
 	if (SPI_execute_plan(LinkPlan(STMT_VIA_COMPANIES), values, nulls, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "company membership lookup failed");
-	via = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
-		row->values[FIELD_VIA_COMPANY_IDS] = SPI_datumTransfer(via, false, -1);
+	row->values[FIELD_VIA_COMPANY_IDS] =
+		SPI_datumTransfer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull),
+						  false, -1);
+}
+
+/*
+ * The companies an activity reaches through its people, now: those its
+ * contacts (the primary one, parameter $contact, and the others, a text[]
+ * $contacts) belong to, less the companies it is logged against ($company,
+ * $companies), in the workspace $workspace.  A scalar subquery, a text[]
+ * sorted, empty for none; the log's INSERT has it as via_company_ids'
+ * value, so that it is decided in the INSERT's own snapshot.
+ */
+void
+ClarkyAppendViaCompanies(StringInfo sql, int workspace, int contact, int contacts,
+						 int company, int companies)
+{
+	appendStringInfo(sql, "(SELECT COALESCE(pg_catalog.array_agg(DISTINCT m.company_id"
+					 " ORDER BY m.company_id), '{}'::pg_catalog.text[])"
+					 " FROM " MEMBERSHIPS " AS m"
+					 " WHERE m.workspace_id" EQ "$%d"
+					 " AND m.contact_id" EQ "ANY (pg_catalog.array_prepend($%d, $%d))"
+					 " AND ($%d IS NULL OR m.company_id" NE "$%d)"
+					 " AND m.company_id" NE "ALL ($%d))",
+					 workspace, contact, contacts, company, company, companies);
 }
 
 /* Whether a live activity of these values has links */

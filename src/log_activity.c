@@ -5,9 +5,9 @@
  *
  * The payload is validated completely (payload.c, links.c) before the
  * INSERT, so a bad payload writes nothing.  The activity's companies
- * reached through its contacts are looked up first, and its links to
- * contacts and companies other than the primary ones are written after it
- * (links.c).  Every statement goes through the planner with the caller's
+ * reached through its contacts are decided by the INSERT itself, and its
+ * links to contacts and companies other than the primary ones, and to
+ * those companies, are written after it (links.c).  Every statement goes through the planner with the caller's
  * privileges, so grants and row-level security apply.  The answer is
  * rendered from the values inserted.
  *
@@ -45,11 +45,17 @@ InsertPlan(void)
 	for (int f = 0; f < FIELD_COUNT; f++)
 	{
 		argtypes[f] = ClarkyFieldParamType(f);
-		ClarkyAppendParam(&sql, f, f + 1);
+		/* the companies reached through people, decided here (links.c) */
+		if (f == FIELD_VIA_COMPANY_IDS)
+			ClarkyAppendViaCompanies(&sql, ARG_WORKSPACE + 1,
+									 FIELD_CONTACT_ID + 1, FIELD_CONTACT_IDS + 1,
+									 FIELD_COMPANY_ID + 1, FIELD_COMPANY_IDS + 1);
+		else
+			ClarkyAppendParam(&sql, f, f + 1);
 		appendStringInfoString(&sql, ", ");
 	}
 	argtypes[ARG_WORKSPACE] = TEXTOID;
-	appendStringInfo(&sql, "$%d)", ARG_WORKSPACE + 1);
+	appendStringInfo(&sql, "$%d) RETURNING via_company_ids", ARG_WORKSPACE + 1);
 	insert_plan = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
 	pfree(sql.data);
 	return insert_plan;
@@ -133,12 +139,13 @@ ClarkyLogActivity(Jsonb *payload)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ClarkyLockContacts(values[ARG_WORKSPACE], &given_values, given);
-	ClarkyAttributeToCompanies(values[ARG_WORKSPACE], &row);
-	values[FIELD_VIA_COMPANY_IDS] = row.values[FIELD_VIA_COMPANY_IDS];
-	nulls[FIELD_VIA_COMPANY_IDS] = ' ';
-	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT ||
+	/* not read-only: the INSERT's snapshot, taken after the locks */
+	nulls[FIELD_VIA_COMPANY_IDS] = 'n';
+	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "activity insert did not insert one row");
+	SetField(&row, FIELD_VIA_COMPANY_IDS,
+			 SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &row.isnull[FIELD_VIA_COMPANY_IDS]));
 	ClarkyInsertLinks(values[ARG_WORKSPACE], &row,
 					  TextDatumGetCString(row.values[FIELD_ACTIVITY_TYPE]));
 	SPI_finish();
