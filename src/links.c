@@ -46,12 +46,13 @@
  * slot its id hashes to, see CONTACT_LOCK_SLOTS) before it locks any row,
  * and looks the memberships up in a snapshot taken after; a backfill
  * takes the exclusive lock before it adds the membership, and so waits
- * for the writes in flight and makes later ones wait for it.  A contact the activity keeps needs no lock: a backfill
- * finds the activities already on the contact by their committed rows,
- * and waits for their row locks.  Neither side waits for an advisory lock
- * while holding a row lock of its own call, so they do not deadlock (a
- * transaction that wrote activities of a contact in an earlier statement
- * may, and is then refused with 40P01, to be retried).
+ * for the writes in flight and makes later ones wait for it.  A contact
+ * the activity keeps needs no lock: a backfill finds the activities
+ * already on the contact by their committed rows, and waits for their row
+ * locks.  Neither side waits for an advisory lock while holding a row
+ * lock of its own call, so they do not deadlock (a transaction that wrote
+ * activities of a contact in an earlier statement may, and is then
+ * refused with 40P01, to be retried).
  *
  * Every statement names the call's workspace and runs with the caller's
  * privileges.
