@@ -7,9 +7,10 @@
  * INSERT, so a bad payload writes nothing.  The activity's companies
  * reached through its contacts are decided by the INSERT itself, and its
  * links to contacts and companies other than the primary ones, and to
- * those companies, are written after it (links.c).  Every statement goes through the planner with the caller's
- * privileges, so grants and row-level security apply.  The answer is
- * rendered from the values inserted.
+ * those companies, are written after it (links.c).  Every statement goes
+ * through the planner with the caller's privileges, so grants and
+ * row-level security apply.  The answer is rendered from the values
+ * inserted.
  *
  *-------------------------------------------------------------------------
  */
@@ -139,7 +140,10 @@ ClarkyLogActivity(Jsonb *payload)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ClarkyLockContacts(values[ARG_WORKSPACE], &given_values, given);
-	/* not read-only: the INSERT's snapshot, taken after the locks */
+	/*
+	 * Not read-only: the INSERT's snapshot, taken after the locks, decides
+	 * via_company_ids (its parameter goes unused) and returns it.
+	 */
 	nulls[FIELD_VIA_COMPANY_IDS] = 'n';
 	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
