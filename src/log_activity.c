@@ -140,6 +140,7 @@ ClarkyLogActivity(Jsonb *payload)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ClarkyLockContacts(values[ARG_WORKSPACE], &given_values, given);
+
 	/*
 	 * Not read-only: the INSERT's snapshot, taken after the locks, decides
 	 * via_company_ids (its parameter goes unused) and returns it.
