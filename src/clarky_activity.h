@@ -112,6 +112,7 @@ extern text *ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id,
 
 /* links.c: an activity's contacts and companies, and their links */
 extern Datum ClarkyNoIds(void);
+extern bool ClarkyHasIds(Datum array);
 extern bool ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch,
 							  const bool *given);
 extern void ClarkyLockContacts(Datum workspace, const ClarkyRow *payload,

@@ -240,8 +240,8 @@ ClarkyNoIds(void)
 }
 
 /* Whether a text[] datum has ids */
-static bool
-HasIds(Datum array)
+bool
+ClarkyHasIds(Datum array)
 {
 	return ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(array)),
 						  ARR_DIMS(DatumGetArrayTypeP(array))) > 0;
@@ -419,7 +419,7 @@ ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
 
 	row->values[FIELD_VIA_COMPANY_IDS] = ClarkyNoIds();
 	row->isnull[FIELD_VIA_COMPANY_IDS] = false;
-	if (row->isnull[FIELD_CONTACT_ID] && !HasIds(row->values[FIELD_CONTACT_IDS]))
+	if (row->isnull[FIELD_CONTACT_ID] && !ClarkyHasIds(row->values[FIELD_CONTACT_IDS]))
 		return;
 
 	values[0] = workspace;
@@ -444,29 +444,39 @@ ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
  * $contacts) belong to, less the companies it is logged against ($company,
  * $companies), in the workspace $workspace.  A scalar subquery, a text[]
  * sorted, empty for none; the log's INSERT has it as via_company_ids'
- * value, so that it is decided in the INSERT's own snapshot.
+ * value, so that it is decided in the INSERT's own snapshot.  contacts 0
+ * means the primary contact alone (the common log): then the subquery is
+ * the membership index's range in its order, with no aggregate to set up
+ * and nothing to make distinct.
  */
 void
 ClarkyAppendViaCompanies(StringInfo sql, int workspace, int contact, int contacts,
 						 int company, int companies)
 {
-	appendStringInfo(sql, "(SELECT COALESCE(pg_catalog.array_agg(DISTINCT m.company_id"
-					 " ORDER BY m.company_id), '{}'::pg_catalog.text[])"
-					 " FROM " MEMBERSHIPS " AS m"
-					 " WHERE m.workspace_id" EQ "$%d"
-					 " AND m.contact_id" EQ "ANY (pg_catalog.array_prepend($%d, $%d))"
-					 " AND ($%d IS NULL OR m.company_id" NE "$%d)"
-					 " AND m.company_id" NE "ALL ($%d))",
-					 workspace, contact, contacts, company, company, companies);
+	if (contacts == 0)
+		appendStringInfo(sql, "ARRAY(SELECT m.company_id FROM " MEMBERSHIPS " AS m"
+						 " WHERE m.workspace_id" EQ "$%d AND m.contact_id" EQ "$%d",
+						 workspace, contact);
+	else
+		appendStringInfo(sql, "(SELECT COALESCE(pg_catalog.array_agg(DISTINCT m.company_id"
+						 " ORDER BY m.company_id), '{}'::pg_catalog.text[])"
+						 " FROM " MEMBERSHIPS " AS m"
+						 " WHERE m.workspace_id" EQ "$%d"
+						 " AND m.contact_id" EQ "ANY (pg_catalog.array_prepend($%d, $%d))",
+						 workspace, contact, contacts);
+	appendStringInfo(sql, " AND ($%d IS NULL OR m.company_id" NE "$%d)"
+					 " AND m.company_id" NE "ALL ($%d)",
+					 company, company, companies);
+	appendStringInfoString(sql, contacts == 0 ? " ORDER BY m.company_id)" : ")");
 }
 
 /* Whether a live activity of these values has links */
 bool
 ClarkyHasLinks(const ClarkyRow *row)
 {
-	return HasIds(row->values[FIELD_CONTACT_IDS]) ||
-		HasIds(row->values[FIELD_COMPANY_IDS]) ||
-		HasIds(row->values[FIELD_VIA_COMPANY_IDS]);
+	return ClarkyHasIds(row->values[FIELD_CONTACT_IDS]) ||
+		ClarkyHasIds(row->values[FIELD_COMPANY_IDS]) ||
+		ClarkyHasIds(row->values[FIELD_VIA_COMPANY_IDS]);
 }
 
 /*

@@ -28,17 +28,20 @@
 #define LOG_NARGS (FIELD_COUNT + 1)
 #define ARG_WORKSPACE FIELD_COUNT
 
-/* Prepared once per backend */
-static SPIPlanPtr insert_plan;
+/*
+ * Prepared once per backend, in two forms: for an activity with other
+ * contacts than its primary one, and for one without
+ */
+static SPIPlanPtr insert_plans[2];
 
 static SPIPlanPtr
-InsertPlan(void)
+InsertPlan(bool other_contacts)
 {
 	Oid			argtypes[LOG_NARGS];
 	StringInfoData sql;
 
-	if (insert_plan != NULL)
-		return insert_plan;
+	if (insert_plans[other_contacts] != NULL)
+		return insert_plans[other_contacts];
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "INSERT INTO " CLARKY_SCHEMA ".activities (%s, workspace_id) VALUES (",
@@ -48,8 +51,8 @@ InsertPlan(void)
 		argtypes[f] = ClarkyFieldParamType(f);
 		/* the companies reached through people, decided here (links.c) */
 		if (f == FIELD_VIA_COMPANY_IDS)
-			ClarkyAppendViaCompanies(&sql, ARG_WORKSPACE + 1,
-									 FIELD_CONTACT_ID + 1, FIELD_CONTACT_IDS + 1,
+			ClarkyAppendViaCompanies(&sql, ARG_WORKSPACE + 1, FIELD_CONTACT_ID + 1,
+									 other_contacts ? FIELD_CONTACT_IDS + 1 : 0,
 									 FIELD_COMPANY_ID + 1, FIELD_COMPANY_IDS + 1);
 		else
 			ClarkyAppendParam(&sql, f, f + 1);
@@ -57,9 +60,9 @@ InsertPlan(void)
 	}
 	argtypes[ARG_WORKSPACE] = TEXTOID;
 	appendStringInfo(&sql, "$%d) RETURNING via_company_ids", ARG_WORKSPACE + 1);
-	insert_plan = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
+	insert_plans[other_contacts] = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
 	pfree(sql.data);
-	return insert_plan;
+	return insert_plans[other_contacts];
 }
 
 /* An empty JSON object, for an activity logged without metadata; built once */
@@ -106,6 +109,7 @@ ClarkyLogActivity(Jsonb *payload)
 	Datum		now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	Datum		values[LOG_NARGS];
 	char		nulls[LOG_NARGS];
+	SPIPlanPtr	plan;
 	StringInfoData buf;
 
 	ClarkyRequireCurrentSql();
@@ -146,7 +150,8 @@ ClarkyLogActivity(Jsonb *payload)
 	 * via_company_ids (its parameter goes unused) and returns it.
 	 */
 	nulls[FIELD_VIA_COMPANY_IDS] = 'n';
-	if (SPI_execute_plan(InsertPlan(), values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
+	plan = InsertPlan(ClarkyHasIds(row.values[FIELD_CONTACT_IDS]));
+	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "activity insert did not insert one row");
 	SetField(&row, FIELD_VIA_COMPANY_IDS,

@@ -10,7 +10,7 @@
 -- recount from the rows in plain SQL: reference_problems() lists what
 -- differs.
 BEGIN;
-SELECT plan(152);
+SELECT plan(161);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -473,6 +473,29 @@ SELECT is(outcome($$SELECT clarky.add_contact_to_company('c_9', 'co_acme', true)
 		-> 'sqlstate', '"00000"', 'a writer may add one, with backfill');
 SELECT is(outcome($$SELECT clarky.remove_contact_from_company('c_9', 'co_acme')$$, 'clarky_writer')
 		-> 'sqlstate', '"00000"', 'and remove it');
+
+------------------------------------------------------------------------------
+-- The companies of one contact alone, in order, less the activity's own
+------------------------------------------------------------------------------
+
+SELECT is((SELECT count(clarky.add_contact_to_company('c_solo', c))::int
+		   FROM unnest(ARRAY['co_zed', 'co_bee', 'co_emm']) AS c), 3,
+	'a contact joins three companies, not in the order of their ids');
+SELECT is(act('solo', '{"activity_type": "call", "contact_id": "c_solo"}') -> 'data' ->> 'contact_id', 'c_solo',
+	'an activity on that contact alone');
+SELECT is((SELECT via_company_ids FROM clarky.activities WHERE id = id_of('solo')),
+	ARRAY['co_bee', 'co_emm', 'co_zed'], 'reaches the three, in the order of their ids');
+SELECT is(act('solo at emm', '{"activity_type": "call", "contact_id": "c_solo", "company_id": "co_emm"}')
+		-> 'data' ->> 'company_id', 'co_emm', 'one logged against one of them too');
+SELECT is((SELECT via_company_ids FROM clarky.activities WHERE id = id_of('solo at emm')),
+	ARRAY['co_bee', 'co_zed'], 'reaches the other two through its contact');
+SELECT is(act('solo at zed and bee', '{"activity_type": "call", "contact_id": "c_solo",
+		"company_ids": ["co_zed", "co_bee"]}') -> 'data' -> 'company_ids', '["co_zed", "co_bee"]'::jsonb,
+	'one logged against two of them');
+SELECT is((SELECT via_company_ids FROM clarky.activities WHERE id = id_of('solo at zed and bee')),
+	ARRAY['co_emm'], 'reaches the third alone through its contact');
+SELECT is(totals('company', 'co_bee'), ARRAY[3, 3, 3], 'the three are on the timeline of co_bee, counted once');
+SELECT is(reference_problems(), NULL, 'every timeline equals the recount');
 
 ------------------------------------------------------------------------------
 -- Bulk work in one transaction: the write/backfill locks stay few
