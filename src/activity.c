@@ -487,6 +487,28 @@ ClarkyUpdateActivity(text *id, Jsonb *patch, const int32 *expected_version,
 }
 
 /*
+ * Lock the live activity (values: workspace, id, now, and the completed_at
+ * asked for in $4, or null); whether there is one, and in *has_value
+ * whether its completed_at is that already
+ */
+static bool
+LockLiveRow(Datum *values, char *nulls, bool *has_value)
+{
+	bool		isnull;
+	Datum		completed_at;
+
+	if (SPI_execute_plan(StatementPlan(STMT_LOCK), values, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "activity lookup failed");
+	if (SPI_processed == 0)
+		return false;
+	completed_at = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								 FIELD_COMPLETED_AT + 1, &isnull);
+	*has_value = nulls[3] == 'n' ? isnull :
+		!isnull && DatumGetTimestampTz(completed_at) == DatumGetTimestampTz(values[3]);
+	return true;
+}
+
+/*
  * A change made by one UPDATE returning the activity (STMT_DELETE,
  * STMT_RESTORE, STMT_COMPLETE), with $4 the statement's value.  Finding no
  * row, tell a stale version from an activity not there; a completion finds
@@ -515,10 +537,23 @@ ChangeActivity(ActivityStatement statement, text *id, Datum value, bool isnull,
 	nulls[3] = isnull ? 'n' : ' ';
 
 	/* not read-only: a fresh snapshot sees what a concurrent change left */
-	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0 &&
-		(statement != STMT_COMPLETE ||
-		 ClarkyRenderQuery(StatementPlan(STMT_GET), values, nulls, false, &buf, &info) == 0))
-		NoLiveActivity(id, expected_version, values, nulls);
+	if (ClarkyRenderQuery(StatementPlan(statement), values, nulls, false, &buf, &info) == 0)
+	{
+		bool		has_value;
+
+		/*
+		 * A completion that changed nothing: the row has the value already,
+		 * or was deleted by a transaction that committed before the UPDATE
+		 * read it and has been restored since.  Held now, the row is answered
+		 * where it has the value, and completed again where it has not (the
+		 * UPDATE finds it then, for it is ours).
+		 */
+		if (statement != STMT_COMPLETE || !LockLiveRow(values, nulls, &has_value))
+			NoLiveActivity(id, expected_version, values, nulls);
+		if (ClarkyRenderQuery(StatementPlan(has_value ? STMT_GET : statement),
+							  values, nulls, false, &buf, &info) == 0)
+			elog(ERROR, "activity held by its completion was not found");
+	}
 	if (statement == STMT_DELETE)
 		ClarkyDeleteLinks(values[0], &row);
 	else if (statement == STMT_RESTORE)
