@@ -172,6 +172,34 @@ COMMENT ON COLUMN clarky.activity_counts.owner_kind IS
 COMMENT ON CONSTRAINT activity_counts_owner_kind ON clarky.activity_counts IS
 'Counts are kept for contacts, for companies, and for companies through their people';
 
+-- The counts by month (UTC) of occurred_at: element m of months counts
+-- month m from 1970-01 (0) to 2099-12 (1559), the earlier activities in the
+-- first and the later in the last; zeros are trimmed from both ends.  A
+-- deep page of a timeline finds from them the month it begins in, and
+-- reads that month's index entries only (see activity_counts.c).
+CREATE FUNCTION clarky.add_to_month_count(months bigint[], occurred_at timestamptz, delta bigint)
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'clarky_add_to_month_count'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE clarky.month_counts(occurred_at timestamptz, delta bigint) (
+	SFUNC = clarky.add_to_month_count,
+	STYPE = bigint[],
+	INITCOND = '{}',
+	PARALLEL = SAFE
+);
+
+ALTER TABLE clarky.activity_counts ADD COLUMN months bigint[] NOT NULL DEFAULT '{}';
+
+COMMENT ON FUNCTION clarky.add_to_month_count(bigint[], timestamptz, bigint) IS
+'The months of clarky.activity_counts with delta added to the month of occurred_at, zeros trimmed from both ends';
+COMMENT ON AGGREGATE clarky.month_counts(timestamptz, bigint) IS
+'The sum of delta per month of occurred_at, as clarky.activity_counts keeps its months';
+COMMENT ON COLUMN clarky.activity_counts.months IS
+'How many activities this stripe adds in each month (UTC) of their occurred_at: element m counts month m from 1970-01 (0) to 2099-12 (1559), the earlier in the first and the later in the last; a deep page of a timeline finds the month it begins in from their sums';
+REVOKE ALL ON FUNCTION clarky.add_to_month_count(bigint[], timestamptz, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION clarky.month_counts(timestamptz, bigint) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION clarky.rebuild_activity_counts() RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -184,7 +212,7 @@ BEGIN
 	TRUNCATE clarky.activity_counts;
 	INSERT INTO clarky.activity_counts
 		(workspace_id, owner_kind, owner_id, stripe,
-		 notes, calls, meetings, video_calls, tasks, todos, reminders)
+		 notes, calls, meetings, video_calls, tasks, todos, reminders, months)
 	SELECT a.workspace_id, o.kind, o.id, 0,
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'note'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'call'),
@@ -192,7 +220,8 @@ BEGIN
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'video_call'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'task'),
 		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'todo'),
-		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder')
+		count(*) FILTER (WHERE a.activity_type OPERATOR(clarky.=) 'reminder'),
+		clarky.month_counts(a.occurred_at, 1)
 	FROM clarky.activities AS a
 	CROSS JOIN LATERAL (
 		VALUES ('contact', a.contact_id), ('company', a.company_id)
@@ -239,6 +268,9 @@ COMMENT ON FUNCTION clarky.rebuild_activity_links() IS
 'Write clarky.activity_links again from clarky.activities (the others and the companies reached through people of each live activity), after a bulk load or plain SQL writes of those columns; returns the number of links';
 
 REVOKE ALL ON FUNCTION clarky.rebuild_activity_links() FROM PUBLIC;
+
+-- The counts of the activities already there, recounted with their months
+SELECT clarky.rebuild_activity_counts();
 
 ------------------------------------------------------------------------------
 -- The SQL API

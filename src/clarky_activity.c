@@ -292,5 +292,6 @@ _PG_init(void)
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
 	CacheRegisterRelcacheCallback(ForgetSqlIsCurrent, (Datum) 0);
 	ClarkyTimelineInit();
+	ClarkyCountsInit();
 	ClarkyWorkspaceInit();
 }

@@ -43,6 +43,12 @@
 /* The trigger on clarky.activities that keeps clarky.activity_counts */
 #define CLARKY_COUNTS_TRIGGER "activities_counts"
 
+/*
+ * The months the counts keep (activity_counts.c): 1970-01 (0) to 2099-12;
+ * earlier activities count in the first, later ones in the last
+ */
+#define CLARKY_COUNT_MONTHS ((2100 - 1970) * 12)
+
 /* "a_" and a 26-character ULID */
 #define CLARKY_ACTIVITY_ID_LEN 28
 
@@ -101,6 +107,12 @@ extern void ClarkyCheckMetadata(Jsonb *metadata);
 extern void ClarkyReportValidationError(const ValidationError *error);
 extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
+
+/* activity_counts.c */
+extern void ClarkyCountsInit(void);
+extern bool ClarkyCountsHaveMonths(void);
+extern int	ClarkyCountMonth(TimestampTz occurred_at);
+extern TimestampTz ClarkyCountMonthEnd(int month);
 
 /* timeline.c */
 extern void ClarkyTimelineInit(void);

@@ -257,6 +257,33 @@ PutDigits(char *out, int value, int n)
 }
 
 /*
+ * The calendar month (UTC) of usec, counted from 1970-01 as 0 (negative
+ * before it)
+ */
+int
+Iso8601Month(int64_t usec)
+{
+	int64_t		days = usec / USECS_PER_DAY;
+	int			year,
+				month,
+				day;
+
+	if (usec % USECS_PER_DAY < 0)
+		days--;
+	CivilFromDays(days, &year, &month, &day);
+	return (year - 1970) * 12 + month - 1;
+}
+
+/* The first instant of a month as Iso8601Month counts them */
+int64_t
+Iso8601MonthStart(int month)
+{
+	int			year = 1970 + (month >= 0 ? month / 12 : -((11 - month) / 12));
+
+	return DaysFromCivil(year, month - (year - 1970) * 12 + 1, 1) * USECS_PER_DAY;
+}
+
+/*
  * Format usec as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, milliseconds, truncated).
  *
  * buf must hold ISO8601_FORMAT_LEN bytes.  Returns the length written, or 0

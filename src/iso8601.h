@@ -40,5 +40,7 @@ typedef enum Iso8601Status
 extern Iso8601Status Iso8601Parse(const char *str, size_t len,
 								  int64_t *usec, char *reason);
 extern int	Iso8601Format(int64_t usec, char *buf);
+extern int	Iso8601Month(int64_t usec);
+extern int64_t Iso8601MonthStart(int month);
 
 #endif							/* CLARKY_ISO8601_H */

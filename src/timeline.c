@@ -13,7 +13,9 @@
  * only, so it appears once.  "total" is the sum of the owner's rows in
  * clarky.activity_counts (see activity_counts.c), read only where the page
  * alone cannot tell it.  Deep pages find their ids with index-only scans
- * from the nearer end of the owner's ranges before fetching the rows.
+ * before fetching the rows: a whole timeline's from the end of the month
+ * it begins in, which the counts' months tell, reading that month's
+ * entries only; a type's from the nearer end of the owner's ranges.
  * Every query names the call's workspace as a parameter.
  *
  *-------------------------------------------------------------------------
@@ -60,6 +62,8 @@ typedef enum TimelineQuery
 	QUERY_PAGE,					/* rows in index order, newest first */
 	QUERY_PAGE_BY_IDS,			/* ids from the index, newest first, then rows */
 	QUERY_PAGE_BY_IDS_REVERSED, /* the same, counting from the oldest end */
+	QUERY_PAGE_BY_IDS_BEFORE,	/* the same, newest first from before $6 */
+	QUERY_MONTHS,				/* each count row's total and months */
 	QUERY_TOTAL,				/* the sum of the owner's counts */
 	QUERY_COUNT_ROWS,			/* count(*), where the counts are not kept */
 	NUM_TIMELINE_QUERIES
@@ -82,22 +86,24 @@ typedef enum RoadColumns
 /*
  * One road: the activities whose primary owner is $2, or the activities
  * linked to $2 by a link of owner kind link_kind (NULL: the primary road).
- * $1 is the workspace, $3 the activity type where filtered.  Each is a
- * range of a partial index of live entries, newest first.
+ * $1 is the workspace, $3 the activity type where filtered, and where
+ * before, $6 the instant its activities occurred before.  Each is a range
+ * of a partial index of live entries, newest first.
  */
 static void
 AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
-		   bool filtered, RoadColumns columns)
+		   bool filtered, bool before, RoadColumns columns)
 {
 	if (link_kind == NULL)
 	{
 		appendStringInfo(sql, "SELECT %s FROM " CLARKY_SCHEMA ".activities"
 						 " WHERE workspace_id" EQ "$1 AND %s" EQ "$2"
-						 " AND deleted_at IS NULL%s",
+						 " AND deleted_at IS NULL%s%s",
 						 columns == ROAD_ROWS ? ClarkySelectList() :
 						 columns == ROAD_KEYS ? "occurred_at, id" : "pg_catalog.count(*)",
 						 roads[kind].parameter,
-						 filtered ? " AND activity_type" TYPE_EQ : "");
+						 filtered ? " AND activity_type" TYPE_EQ : "",
+						 before ? " AND occurred_at OPERATOR(pg_catalog.<) $6" : "");
 		return;
 	}
 	appendStringInfoString(sql, "SELECT ");
@@ -120,8 +126,9 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
 						 columns == ROAD_KEYS ? "l.occurred_at, l.activity_id" :
 						 "pg_catalog.count(*)");
 	appendStringInfo(sql, " WHERE l.workspace_id" EQ "$1 AND l.owner_kind" EQ "'%s'"
-					 " AND l.owner_id" EQ "$2%s",
-					 link_kind, filtered ? " AND l.activity_type" TYPE_EQ : "");
+					 " AND l.owner_id" EQ "$2%s%s",
+					 link_kind, filtered ? " AND l.activity_type" TYPE_EQ : "",
+					 before ? " AND l.occurred_at OPERATOR(pg_catalog.<) $6" : "");
 }
 
 /*
@@ -133,7 +140,7 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
  */
 static void
 AppendRoads(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
-			RoadColumns columns, const char *order)
+			bool before, RoadColumns columns, const char *order)
 {
 	for (int i = -1; i < NUM_LINK_ROADS(kind); i++)
 	{
@@ -143,7 +150,7 @@ AppendRoads(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
 			appendStringInfoString(sql, " UNION ALL ");
 		if (order != NULL)
 			appendStringInfoChar(sql, '(');
-		AppendRoad(sql, kind, link_kind, filtered, columns);
+		AppendRoad(sql, kind, link_kind, filtered, before, columns);
 		if (order != NULL)
 			appendStringInfo(sql, " ORDER BY %s %s, %s %s"
 							 " LIMIT $4 OPERATOR(pg_catalog.+) $5)",
@@ -153,15 +160,18 @@ AppendRoads(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
 }
 
 /*
- * The sum of the owner's kept counts, of each owner kind of its roads (the
+ * The owner's rows of kept counts, of each owner kind of its roads (the
  * counts' owner kinds are the links', the primary one's counted as one of
- * them): of every type's column, or, when filtered, of the column of the
- * type $3 (each type's column is its label and "s")
+ * them), as "SELECT <what> FROM ... WHERE ..."; what is a row's total: of
+ * every type's column, or, when filtered, of the column of the type $3
+ * (each type's column is its label and "s"), in sum for the owner's total
+ * or, for its months, beside them row by row
  */
 static void
-AppendKeptTotal(StringInfo sql, ClarkyTimelineKind kind, bool filtered)
+AppendKeptCounts(StringInfo sql, ClarkyTimelineKind kind, bool filtered,
+				 bool months)
 {
-	appendStringInfoString(sql, "SELECT pg_catalog.sum(");
+	appendStringInfoString(sql, months ? "SELECT (" : "SELECT pg_catalog.sum(");
 	for (int i = 0; i < CLARKY_ACTIVITY_TYPE_COUNT; i++)
 	{
 		const char *label = ClarkyActivityTypes[i];
@@ -172,18 +182,20 @@ AppendKeptTotal(StringInfo sql, ClarkyTimelineKind kind, bool filtered)
 		else
 			appendStringInfo(sql, "%s%ss", i == 0 ? "" : " OPERATOR(pg_catalog.+) ", label);
 	}
-	appendStringInfo(sql, "%s)::pg_catalog.int8"
+	appendStringInfo(sql, "%s)::pg_catalog.int8%s"
 					 " FROM " CLARKY_SCHEMA ".activity_counts"
 					 " WHERE workspace_id" EQ "$1 AND owner_id" EQ "$2"
 					 " AND owner_kind" EQ "ANY ('{%s%s%s}'::pg_catalog.text[])",
-					 filtered ? " END" : "", roads[kind].links[0],
+					 filtered ? " END" : "", months ? ", months" : "",
+					 roads[kind].links[0],
 					 roads[kind].links[1] ? "," : "",
 					 roads[kind].links[1] ? roads[kind].links[1] : "");
 }
 
 /*
  * A timeline statement.  Parameters: $1 workspace, $2 owner id, $3 activity
- * type (used only when filtered), and for a page $4 limit and $5 offset.
+ * type (used only when filtered), for a page $4 limit and $5 offset, and
+ * for QUERY_PAGE_BY_IDS_BEFORE $6 the instant its roads are read from.
  * Operators and names are schema-qualified: the plans do not depend on
  * search_path.
  *
@@ -192,13 +204,16 @@ AppendKeptTotal(StringInfo sql, ClarkyTimelineKind kind, bool filtered)
  * QUERY_PAGE_BY_IDS finds the page's ids with index-only scans, which skip
  * the offset's entries without visiting the tables, then fetches just
  * those rows by primary key.  The _REVERSED form counts the offset from
- * the other end of the indexes, for pages past the middle.
+ * the other end of the indexes, for pages past the middle; the _BEFORE
+ * form from a month's end, which the owner's kept months tell (see
+ * DeepPageMonth).
  */
 static SPIPlanPtr
 TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 {
 	SPIPlanPtr *slot = &plans[kind][filtered][query];
-	Oid			argtypes[5] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TIMESTAMPTZOID};
+	int			nargs = 5;
 	StringInfoData sql;
 	SPIPlanPtr	plan;
 
@@ -219,45 +234,50 @@ TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 			if (!filtered)
 			{
 				appendStringInfoString(&sql, ", (");
-				AppendKeptTotal(&sql, kind, false);
+				AppendKeptCounts(&sql, kind, false, false);
 				appendStringInfoChar(&sql, ')');
 			}
 			appendStringInfoString(&sql, " FROM (");
-			AppendRoads(&sql, kind, filtered, ROAD_ROWS, "DESC");
+			AppendRoads(&sql, kind, filtered, false, ROAD_ROWS, "DESC");
 			appendStringInfoString(&sql, ") AS t ORDER BY occurred_at DESC, id DESC"
 								   " LIMIT $4 OFFSET $5");
 			break;
 		case QUERY_PAGE_BY_IDS:
 		case QUERY_PAGE_BY_IDS_REVERSED:
+		case QUERY_PAGE_BY_IDS_BEFORE:
 			appendStringInfo(&sql, "SELECT %s"
 							 " FROM " CLARKY_SCHEMA ".activities"
 							 " WHERE workspace_id" EQ "$1 AND deleted_at IS NULL"
 							 " AND id" EQ "ANY (ARRAY(SELECT id FROM (",
 							 ClarkySelectList());
-			AppendRoads(&sql, kind, filtered, ROAD_KEYS,
-						query == QUERY_PAGE_BY_IDS ? "DESC" : "");
-			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS ?
-								   ") AS t (occurred_at, id) ORDER BY occurred_at DESC, id DESC" :
-								   ") AS t (occurred_at, id) ORDER BY occurred_at, id");
+			AppendRoads(&sql, kind, filtered, query == QUERY_PAGE_BY_IDS_BEFORE, ROAD_KEYS,
+						query == QUERY_PAGE_BY_IDS_REVERSED ? "" : "DESC");
+			appendStringInfoString(&sql, query == QUERY_PAGE_BY_IDS_REVERSED ?
+								   ") AS t (occurred_at, id) ORDER BY occurred_at, id" :
+								   ") AS t (occurred_at, id) ORDER BY occurred_at DESC, id DESC");
 			appendStringInfoString(&sql, " LIMIT $4 OFFSET $5))"
 								   " ORDER BY occurred_at DESC, id DESC");
 			break;
 		case QUERY_TOTAL:
-			AppendKeptTotal(&sql, kind, filtered);
+		case QUERY_MONTHS:
+			AppendKeptCounts(&sql, kind, filtered, query == QUERY_MONTHS);
 			break;
 		case QUERY_COUNT_ROWS:
 			appendStringInfoString(&sql, "SELECT pg_catalog.sum(n)::pg_catalog.int8 FROM (");
-			AppendRoads(&sql, kind, filtered, ROAD_COUNT, NULL);
+			AppendRoads(&sql, kind, filtered, false, ROAD_COUNT, NULL);
 			appendStringInfoString(&sql, ") AS t (n)");
 			break;
 		case NUM_TIMELINE_QUERIES:
 			pg_unreachable();
 	}
 
+	if (query == QUERY_TOTAL || query == QUERY_MONTHS || query == QUERY_COUNT_ROWS)
+		nargs = 3;
+	else if (query == QUERY_PAGE_BY_IDS_BEFORE)
+		nargs = 6;
+
 	/* a generic plan: the same index range scans serve every owner */
-	plan = ClarkyKeepPlan(sql.data,
-						  (query == QUERY_TOTAL || query == QUERY_COUNT_ROWS) ? 3 : 5,
-						  argtypes);
+	plan = ClarkyKeepPlan(sql.data, nargs, argtypes);
 	pfree(sql.data);
 	*slot = plan;
 	return plan;
@@ -331,6 +351,80 @@ TimelineTotal(ClarkyTimelineKind kind, bool filtered, Datum *values, char *nulls
 }
 
 /*
+ * The owner's total from its kept counts and, where the page at offset
+ * exists, the month it begins in, from the counts' months
+ * (activity_counts.c): the page is then the one at *skip from the newest
+ * activity before *before, the end of that month, and true is returned.
+ * False where the page does not exist, or where the months cannot tell:
+ * their sums are not the counts' (counts kept meanwhile by a library that
+ * kept no months), or not all at least 0.
+ */
+static bool
+DeepPageMonth(ClarkyTimelineKind kind, Datum *values, char *nulls,
+			  int64 offset, int64 *total, TimestampTz *before, int64 *skip)
+{
+	int64	   *sums;
+	int64		in_months = 0;
+	int64		newer = 0;
+	bool		told = true;
+
+	if (SPI_execute_plan(TimelinePlan(kind, false, QUERY_MONTHS), values, nulls,
+						 true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "timeline months query failed");
+	*total = 0;
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		bool		isnull;
+
+		*total += DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r],
+											  SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	if (offset >= *total)
+		return false;
+
+	sums = palloc0(CLARKY_COUNT_MONTHS * sizeof(int64));
+	for (uint64 r = 0; r < SPI_processed && told; r++)
+	{
+		bool		isnull;
+		ArrayType  *months = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[r],
+															  SPI_tuptable->tupdesc, 2, &isnull));
+		Datum	   *counts;
+		int			n;
+		int			first;
+
+		if (ARR_NDIM(months) == 0)
+			continue;
+		deconstruct_array(months, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+						  &counts, NULL, &n);
+		first = ARR_LBOUND(months)[0];
+		told = ARR_NDIM(months) == 1 && !ARR_HASNULL(months) &&
+			first >= 0 && first <= CLARKY_COUNT_MONTHS - n;
+		for (int i = 0; i < n && told; i++)
+		{
+			sums[first + i] += DatumGetInt64(counts[i]);
+			in_months += DatumGetInt64(counts[i]);
+		}
+	}
+	for (int m = 0; m < CLARKY_COUNT_MONTHS && told; m++)
+		told = sums[m] >= 0;
+	if (!told || in_months != *total)
+		return false;
+
+	/* newest first: the month in which the count of newer ones passes offset */
+	for (int m = CLARKY_COUNT_MONTHS - 1; m >= 0; m--)
+	{
+		if (offset < newer + sums[m])
+		{
+			*before = ClarkyCountMonthEnd(m);
+			*skip = offset - newer;
+			return true;
+		}
+		newer += sums[m];
+	}
+	pg_unreachable();
+}
+
+/*
  * One page of owner_id's timeline as {"data": [...], "pagination": {...}},
  * filtered by type_label unless it is NULL.  Validates the owner id and the
  * page parameters; type_label must be one of ClarkyActivityTypes.
@@ -365,8 +459,8 @@ ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id, const char *type_label,
 	int64		offset;
 	int64		total = -1;		/* not known yet */
 	uint64		nrows = 0;
-	Datum		values[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	StringInfoData buf;
 
 	ClarkyRequireCurrentSql();
@@ -399,7 +493,7 @@ ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id, const char *type_label,
 	/*
 	 * The first pages are read in index order and, when short, tell their
 	 * total themselves.  Deeper pages need the total first, to see whether
-	 * the page exists and from which end it is nearer.
+	 * the page exists and where to begin reading it.
 	 */
 	if (offset < DEFERRED_JOIN_OFFSET)
 	{
@@ -414,8 +508,28 @@ ClarkyTimeline(ClarkyTimelineKind kind, text *owner_id, const char *type_label,
 	}
 	else
 	{
-		total = TimelineTotal(kind, filtered, values, nulls);
-		if (offset < total)
+		bool		by_month = false;
+		TimestampTz before = 0;
+		int64		skip = 0;
+
+		/*
+		 * A whole timeline's deep page begins in the month that the owner's
+		 * kept months tell, and skips only that month's newer entries; the
+		 * others skip from the nearer end of the timeline
+		 */
+		if (!filtered && CountsAreKept() && ClarkyCountsHaveMonths())
+			by_month = DeepPageMonth(kind, values, nulls, offset, &total, &before, &skip);
+		else
+			total = TimelineTotal(kind, filtered, values, nulls);
+
+		if (by_month)
+		{
+			values[4] = Int64GetDatum(skip);
+			values[5] = TimestampTzGetDatum(before);
+			nrows = ClarkyRenderQuery(TimelinePlan(kind, false, QUERY_PAGE_BY_IDS_BEFORE),
+									  values, nulls, true, &buf, NULL);
+		}
+		else if (offset < total)
 		{
 			int64		from_end = total - offset - page_size;
 			TimelineQuery query = QUERY_PAGE_BY_IDS;

@@ -1,6 +1,6 @@
 -- 090_security.sql: roles, privileges, row-level security and API keys.
 BEGIN;
-SELECT plan(87);
+SELECT plan(89);
 
 ------------------------------------------------------------------------------
 -- Roles
@@ -42,6 +42,8 @@ INSERT INTO allowed VALUES
 	('clarky.activity_counts_trigger()', '{}'),
 	('clarky.rebuild_activity_counts()', '{}'),
 	('clarky.rebuild_activity_links()', '{}'),
+	('clarky.add_to_month_count(bigint[],timestamp with time zone,bigint)', '{}'),
+	('clarky.month_counts(timestamp with time zone,bigint)', '{}'),
 	('clarky.add_contact_to_company(text,text,boolean)', '{clarky_writer}'),
 	('clarky.remove_contact_from_company(text,text)', '{clarky_writer}'),
 	('clarky.company_contacts(text,integer,integer)', '{clarky_reader,clarky_writer,clarky_analyst}'),

@@ -1,7 +1,7 @@
 -- 110_totals_and_deep_pages.sql: the exact totals kept in
 -- clarky.activity_counts, and deep pages found from either end.
 BEGIN;
-SELECT plan(54);
+SELECT plan(76);
 
 SELECT set_config('clarky.workspace_id', 'ws_deep', true);
 
@@ -202,6 +202,145 @@ SELECT matches(pg_temp.plan_as_reader($$SELECT sum(calls) FROM clarky.activity_c
 		  AND owner_id OPERATOR(pg_catalog.=) 'c_deep'$$),
 	'Index Scan using activity_counts_pkey on activity_counts(.|\n)*Index Cond: .*owner_id = ',
 	'and its kept total is one probe of the counts'' key');
+
+------------------------------------------------------------------------------
+-- Deep pages begin in the month the counts' months tell
+------------------------------------------------------------------------------
+
+SELECT set_config('clarky.workspace_id', 'ws_months', true);
+SELECT clarky.add_contact_to_company('c_mon', 'co_mon');
+
+-- 420 activities of c_mon over 35 months, logged through the API (half of
+-- them name co_mon too, the others reach it through c_mon), with ties: at
+-- each month's first instant, a microsecond before it, before 1970 and
+-- after 2099 (the counts' first and last months)
+SELECT count(clarky.log_activity(jsonb_build_object(
+	'activity_type', (enum_range(NULL::clarky.activity_type))[1 + g % 7],
+	'contact_id', 'c_mon',
+	'company_id', CASE WHEN g % 2 = 0 THEN 'co_mon' END,
+	'title', 'mon ' || g,
+	'occurred_at', to_char(CASE
+		WHEN g % 6 = 0 THEN timestamptz '2024-01-01 00:00:00+00' + (g % 35) * interval '1 month'
+		WHEN g % 6 = 1 THEN timestamptz '2024-01-01 00:00:00+00' + (g % 35) * interval '1 month' - interval '1 microsecond'
+		WHEN g = 5 THEN timestamptz '1965-07-01 12:00:00+00'
+		WHEN g = 11 THEN timestamptz '1969-12-31 23:59:59.999999+00'
+		WHEN g = 17 THEN timestamptz '2100-01-01 00:00:00+00'
+		WHEN g = 23 THEN timestamptz '2150-06-01 00:00:00+00'
+		ELSE timestamptz '2024-02-29 10:00:00+00' + (g % 35) * interval '1 month' + (g % 3) * interval '1 day'
+	END AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))))
+FROM generate_series(1, 420) g;
+
+-- The ids of a page, and of the same page in plain SQL over every road
+CREATE FUNCTION pg_temp.mon_page(kind text, owner text, page int, page_size int)
+RETURNS text[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(a ->> 'id'), '{}')
+	FROM json_array_elements(
+		CASE kind WHEN 'contact' THEN clarky.contact_activities(owner, NULL, page, page_size)
+				  ELSE clarky.company_activities(owner, NULL, page, page_size) END -> 'data') a
+$$;
+CREATE FUNCTION pg_temp.mon_expected(kind text, owner text, page int, page_size int)
+RETURNS text[] LANGUAGE sql AS $$
+	SELECT coalesce(array_agg(id ORDER BY occurred_at DESC, id DESC), '{}')
+	FROM (SELECT id, occurred_at FROM clarky.activities
+		  WHERE workspace_id = 'ws_months' AND deleted_at IS NULL
+			AND CASE kind WHEN 'contact' THEN contact_id = owner OR owner = ANY (other_contact_ids)
+					 ELSE company_id = owner OR owner = ANY (other_company_ids) OR owner = ANY (via_company_ids) END
+		  ORDER BY occurred_at DESC, id DESC
+		  LIMIT page_size OFFSET (page - 1) * page_size) p
+$$;
+CREATE FUNCTION pg_temp.mon_pages_match(kind text, owner text, page_size int)
+RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(page::text, ',' ORDER BY page), 'all')
+	FROM generate_series(1, 440 / page_size + 2) page
+	WHERE pg_temp.mon_page(kind, owner, page, page_size)
+		  IS DISTINCT FROM pg_temp.mon_expected(kind, owner, page, page_size)
+$$;
+-- The kept months of each owner, summed over stripes, against a recount of
+-- the rows in plain SQL (months from 1970-01, clamped to 0 .. 1559)
+CREATE FUNCTION pg_temp.months_exact() RETURNS text LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(format('%s %s month %s: %s vs %s', kind, owner, month, kept, want), '; '), 'exact')
+	FROM (SELECT c.owner_kind AS kind, c.owner_id AS owner, array_lower(c.months, 1) + u.i - 1 AS month,
+				 sum(u.n) AS kept
+		  FROM clarky.activity_counts c, unnest(c.months) WITH ORDINALITY AS u (n, i)
+		  WHERE c.workspace_id = 'ws_months'
+		  GROUP BY 1, 2, 3 HAVING sum(u.n) <> 0) k
+	FULL JOIN (
+		SELECT o.kind, o.id AS owner,
+			   greatest(0, least(1559, (extract(year FROM a.occurred_at AT TIME ZONE 'UTC')::int - 1970) * 12
+										+ extract(month FROM a.occurred_at AT TIME ZONE 'UTC')::int - 1)) AS month,
+			   count(*) AS want
+		FROM clarky.activities a
+		CROSS JOIN LATERAL (
+			VALUES ('contact', a.contact_id), ('company', a.company_id)
+			UNION ALL SELECT 'contact', c FROM unnest(a.other_contact_ids) c
+			UNION ALL SELECT 'company', c FROM unnest(a.other_company_ids) c
+			UNION ALL SELECT 'via_company', c FROM unnest(a.via_company_ids) c) AS o (kind, id)
+		WHERE a.workspace_id = 'ws_months' AND a.deleted_at IS NULL AND o.id IS NOT NULL
+		GROUP BY 1, 2, 3) w USING (kind, owner, month)
+	WHERE kept IS DISTINCT FROM want
+$$;
+
+SELECT is(pg_temp.months_exact(), 'exact',
+	'the kept months are the rows'' months (UTC, 1970-01 as 0), those before 1970 in the first and from 2100 on in the last');
+SELECT is((SELECT array_lower(months, 1) || ':' || array_upper(months, 1) FROM clarky.activity_counts
+		   WHERE workspace_id = 'ws_months' AND owner_kind = 'contact' AND owner_id = 'c_mon'),
+	'0:1559', 'c_mon''s months span the first and the last month');
+SELECT is((SELECT array_lower(months, 1) || ':' || array_upper(months, 1) FROM clarky.activity_counts
+		   WHERE workspace_id = 'ws_months' AND owner_kind = 'company' AND owner_id = 'co_mon'),
+	'648:683', 'co_mon''s own span its months only: 2024-01 to 2026-12');
+SELECT is(pg_temp.mon_pages_match('contact', 'c_mon', 1), 'all',
+	'page_size 1: every page of 420 over 35 months matches ORDER BY ... OFFSET, and the 2 past the end');
+SELECT is(pg_temp.mon_pages_match('contact', 'c_mon', 7), 'all', 'page_size 7: every page matches');
+SELECT is(pg_temp.mon_pages_match('contact', 'c_mon', 100), 'all', 'page_size 100: pages that span several months match');
+SELECT is(pg_temp.mon_pages_match('company', 'co_mon', 3), 'all',
+	'a company''s whole timeline (its own and through its people), page_size 3: every page matches');
+SELECT is(pg_temp.mon_pages_match('company', 'co_mon', 25), 'all', 'and page_size 25');
+
+-- Writes that move activities between months
+SELECT is((SELECT count(clarky.update_activity(id, jsonb_build_object('occurred_at', '2019-05-05T05:05:05.000Z')))::int
+		   FROM clarky.activities WHERE workspace_id = 'ws_months' AND title LIKE 'mon 1_'), 10,
+	'update_activity moves ten activities to 2019-05');
+UPDATE clarky.activities SET occurred_at = occurred_at + interval '40 days'
+	WHERE workspace_id = 'ws_months' AND title LIKE 'mon 2%' AND company_id IS NOT NULL;
+SELECT count(clarky.delete_activity(id)) FROM clarky.activities WHERE workspace_id = 'ws_months' AND title LIKE 'mon 3%';
+SELECT count(clarky.restore_activity(id)) FROM clarky.activities WHERE workspace_id = 'ws_months' AND title LIKE 'mon 3_';
+DELETE FROM clarky.activities WHERE workspace_id = 'ws_months' AND title LIKE 'mon 4_';
+SELECT is(pg_temp.months_exact(), 'exact',
+	'after moves by update_activity and plain SQL, soft deletes, restores and DELETEs, the months are exact');
+SELECT is(pg_temp.mon_pages_match('contact', 'c_mon', 4), 'all', 'and every page of the contact matches');
+SELECT is(pg_temp.mon_pages_match('company', 'co_mon', 6), 'all', 'and of the company');
+
+-- Months that do not add up to the counts (kept by hand, or by an older
+-- library): deep pages read from the nearer end instead, still right
+UPDATE clarky.activity_counts SET months = '{}' WHERE workspace_id = 'ws_months' AND owner_kind = 'contact';
+SELECT is(pg_temp.mon_pages_match('contact', 'c_mon', 9), 'all',
+	'months that do not add up to the total are not used: every page still matches');
+SELECT is(clarky.rebuild_activity_counts() > 0 AND pg_temp.months_exact() = 'exact', true,
+	'rebuild_activity_counts recounts the months too');
+
+-- clarky.add_to_month_count, the months' arithmetic
+SELECT is(clarky.add_to_month_count('{}', '2026-12-03T10:00:00Z', 2)::text, '[683:683]={2}',
+	'add_to_month_count: a first month (2026-12 is 683)');
+SELECT is(clarky.add_to_month_count('[683:683]={2}', '2026-09-30T23:59:59.999999Z', 1)::text, '[680:683]={1,0,0,2}',
+	'grows the array back to an earlier month, with zeros between');
+SELECT is(clarky.add_to_month_count('[680:683]={1,0,0,2}', '2026-12-01T00:00:00Z', -2)::text, '[680:680]={1}',
+	'trims the zeros from the end');
+SELECT is(clarky.add_to_month_count('[680:680]={1}', '2026-09-01T00:00:00Z', -1)::text, '{}',
+	'and leaves an empty array when nothing is counted');
+SELECT is(clarky.add_to_month_count('{}', '0001-01-01T00:00:00Z', 1)::text || ' ' ||
+		  clarky.add_to_month_count('{}', '9999-12-31T23:59:59Z', 1)::text, '[0:0]={1} [1559:1559]={1}',
+	'counts the years 0001 in the first month and 9999 in the last');
+SELECT throws_ok($$SELECT clarky.add_to_month_count('{{1},{2}}', now(), 1)$$, '22023',
+	'parameter "months" must be a one-dimensional bigint array without nulls',
+	'refuses a two-dimensional array');
+SELECT throws_ok($$SELECT clarky.add_to_month_count('{1,NULL}', now(), 1)$$, '22023',
+	'parameter "months" must be a one-dimensional bigint array without nulls',
+	'and one with nulls');
+SELECT is((SELECT clarky.month_counts(t, 1)::text
+		   FROM unnest(ARRAY[timestamptz '2026-01-15Z', '2026-03-01Z', '2026-01-31T23:59:59Z', '2026-03-31Z']) t),
+	'[672:674]={2,0,2}', 'the aggregate month_counts counts per month');
+
+SELECT set_config('clarky.workspace_id', 'ws_deep', true);
 
 ------------------------------------------------------------------------------
 -- Recounting after a bulk load without the trigger, and TRUNCATE

@@ -169,6 +169,28 @@ TestEveryDay(void)
 }
 
 static void
+TestMonths(void)
+{
+	int64_t		day_usec = INT64_C(86400000000);
+	int			bad = 0;
+
+	ok(Iso8601Month(0) == 360 && Iso8601Month(-1) == 359 &&
+	   Iso8601Month(-INT64_C(946684800000000)) == 0,
+	   "months: 2000-01 is 360, its previous microsecond in 359, 1970-01 is 0");
+	ok(Iso8601MonthStart(360) == 0 && Iso8601MonthStart(0) == -INT64_C(946684800000000) &&
+	   Iso8601MonthStart(-1) == Iso8601MonthStart(0) - 31 * day_usec &&
+	   Iso8601MonthStart(361) == 31 * day_usec && Iso8601MonthStart(362) == 60 * day_usec,
+	   "months: the first instants of 2000-01, 1970-01, 1969-12, 2000-02 and 2000-03 (a leap year)");
+	for (int m = (1 - 1970) * 12; m <= (9999 - 1970) * 12 + 11; m++)
+		if (Iso8601Month(Iso8601MonthStart(m)) != m ||
+			Iso8601Month(Iso8601MonthStart(m) - 1) != m - 1 ||
+			Iso8601MonthStart(m + 1) - Iso8601MonthStart(m) < 28 * day_usec ||
+			Iso8601MonthStart(m + 1) - Iso8601MonthStart(m) > 31 * day_usec)
+			bad++;
+	ok(bad == 0, "months: every month of 0001..9999 begins where the one before it ends, 28 to 31 days on");
+}
+
+static void
 TestUlid(void)
 {
 	UlidState	state = {0};
@@ -1727,6 +1749,7 @@ main(int argc, char **argv)
 	TestAccepted();
 	TestRejected();
 	TestEveryDay();
+	TestMonths();
 	TestUlid();
 	TestValidateCreate();
 	TestOwnerId();
