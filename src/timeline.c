@@ -394,11 +394,13 @@ DeepPageMonth(ClarkyTimelineKind kind, Datum *values, char *nulls,
 
 		if (ARR_NDIM(months) == 0)
 			continue;
+		told = ARR_NDIM(months) == 1 && !ARR_HASNULL(months);
+		if (!told)
+			break;
 		deconstruct_array(months, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 						  &counts, NULL, &n);
 		first = ARR_LBOUND(months)[0];
-		told = ARR_NDIM(months) == 1 && !ARR_HASNULL(months) &&
-			first >= 0 && first <= CLARKY_COUNT_MONTHS - n;
+		told = first >= 0 && first <= CLARKY_COUNT_MONTHS - n;
 		for (int i = 0; i < n && told; i++)
 		{
 			sums[first + i] += DatumGetInt64(counts[i]);

@@ -1,7 +1,7 @@
 -- 110_totals_and_deep_pages.sql: the exact totals kept in
 -- clarky.activity_counts, and deep pages found from either end.
 BEGIN;
-SELECT plan(77);
+SELECT plan(78);
 
 SELECT set_config('clarky.workspace_id', 'ws_deep', true);
 
@@ -292,6 +292,9 @@ SELECT is(pg_temp.pages_match('company', 'co_mon', NULL, 6), 'all', 'and of the 
 UPDATE clarky.activity_counts SET months = '{}' WHERE workspace_id = 'ws_months' AND owner_kind = 'contact';
 SELECT is(pg_temp.pages_match('contact', 'c_mon', NULL, 9), 'all',
 	'months that do not add up to the total are not used: every page still matches');
+UPDATE clarky.activity_counts SET months = '{1,NULL}' WHERE workspace_id = 'ws_months' AND owner_kind = 'contact';
+SELECT is(pg_temp.pages_match('contact', 'c_mon', NULL, 9), 'all',
+	'nor are months with nulls in them');
 UPDATE clarky.activity_counts
 SET months = ('[0:0]={' || (notes + calls + meetings + video_calls + tasks + todos + reminders) || '}')::bigint[]
 WHERE workspace_id = 'ws_months' AND owner_kind = 'contact';
