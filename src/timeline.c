@@ -110,16 +110,27 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
 	if (columns == ROAD_ROWS)
 	{
 		/*
-		 * the link's occurred_at is its activity's: said, so that the rows
-		 * come in the link index's order
+		 * A link's occurred_at and activity id are its activity's: taken from
+		 * the link, so that the rows are known to come in the link index's
+		 * order, and the merge reads each road only as far as the page needs.
+		 * The rest of the row is fetched by primary key, link by link, in a
+		 * subquery the planner keeps (OFFSET 0): as a join, its estimate of
+		 * both keys' equality is one row for the whole road, which can make
+		 * hashing every activity of the workspace look cheaper than reading a
+		 * page's links.
 		 */
-		ClarkyAppendSelectList(sql, "a.");
+		for (int f = 0; f < FIELD_COUNT; f++)
+			appendStringInfo(sql, "%s%s%s", f ? ", " : "",
+							 f == FIELD_ID || f == FIELD_OCCURRED_AT ? "l." : "a.",
+							 f == FIELD_ID ? "activity_id" : ClarkyFields[f].column);
 		appendStringInfoString(sql, " FROM " CLARKY_SCHEMA ".activity_links AS l"
-							   " JOIN " CLARKY_SCHEMA ".activities AS a"
-							   " ON a.workspace_id" EQ "l.workspace_id"
+							   " CROSS JOIN LATERAL (SELECT ");
+		ClarkyAppendSelectList(sql, "a.");
+		appendStringInfoString(sql, " FROM " CLARKY_SCHEMA ".activities AS a"
+							   " WHERE a.workspace_id" EQ "l.workspace_id"
 							   " AND a.id" EQ "l.activity_id"
 							   " AND a.occurred_at" EQ "l.occurred_at"
-							   " AND a.deleted_at IS NULL");
+							   " AND a.deleted_at IS NULL OFFSET 0) AS a");
 	}
 	else
 		appendStringInfo(sql, "%s FROM " CLARKY_SCHEMA ".activity_links AS l",
