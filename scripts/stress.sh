@@ -68,7 +68,7 @@ declare -A PORTS=([crash]=$P [concurrency]=$((P + 1)) [dump_restore]="$((P + 2))
 	[memory]=$((P + 4)) [sqlsmith]=$((P + 5)) [many_writers]=$((P + 6)) [failover]="$((P + 7)) $((P + 8))"
 	[tagging]=$((P + 9)))
 declare -A LIMITS=([crash]=180 [concurrency]=240 [dump_restore]=240 [memory]=420 [sqlsmith]=420
-	[many_writers]=180 [failover]=180 [tagging]=240)
+	[many_writers]=180 [failover]=180 [tagging]=300)
 
 checks=("$@")
 [ ${#checks[@]} -gt 0 ] || checks=("${ALL_CHECKS[@]}")

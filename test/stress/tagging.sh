@@ -150,37 +150,15 @@ mismatches=$(Q "SELECT count(*) FROM stress.tag_read_mismatches")
 is "$mismatches" 0 "readers: the total and page 1 of every contact's timeline and company's (scope all and direct) agree with plain SQL in the same snapshot ($reads checks)"
 [ "$mismatches" == 0 ] || diag "$(Q "SELECT * FROM stress.tag_read_mismatches LIMIT 10")"
 
-# sound WHEN: the totals, links and timelines against the rows
+# sound WHEN: amcheck, the counts, totals, links and timelines against the
+# rows (check_sound), and each company's contacts against its memberships
 sound() {
-	local when=$1 count_bad total_bad link_bad tag_bad rebuild_bad timeline_bad deleted_seen member_bad
-	count_bad=$(Q "SELECT count(*) FROM stress.count_mismatches()")
-	is "$count_bad" 0 "clarky.activity_counts equals the recount from the rows for every contact (primary or other), company (primary or other) and company through people, per type $when"
-	[ "$count_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.count_mismatches() LIMIT 10")"
-	total_bad=$(Q "SELECT count(*) FROM stress.total_mismatches() WHERE owner_kind <> 'checked'")
-	checked=$(Q "SELECT counted FROM stress.total_mismatches() WHERE owner_kind = 'checked'")
-	is "$total_bad" 0 "every timeline's total equals the count of its live activities, each once: each contact's, each company's of scope all and direct, per type too $when ($checked timelines)"
-	[ "$total_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.total_mismatches() LIMIT 10")"
-	link_bad=$(Q "SELECT count(*) FROM stress.link_mismatches()")
-	tag_bad=$(Q "SELECT count(*) FROM stress.tag_mismatches()")
-	links=$(Q "SELECT count(*) FROM clarky.activity_links")
-	is "$link_bad/$tag_bad" 0/0 "clarky.activity_links holds exactly one link per other contact, other company and company through people of each live activity, at its occurred_at and type, none of a deleted one ($links links); no activity repeats a contact or company $when"
-	[ "$link_bad/$tag_bad" == 0/0 ] || diag "$(Q "SELECT * FROM stress.link_mismatches() LIMIT 10")" \
-		"$(Q "SELECT * FROM stress.tag_mismatches() LIMIT 10")"
-	rebuild_bad=$("${PSQL[@]}" -d "$DB" -c "BEGIN" -c "SELECT count(*) FROM stress.rebuild_differences()" -c "ROLLBACK")
-	is "$rebuild_bad" 0 "clarky.rebuild_activity_links() and rebuild_activity_counts() change nothing $when (rebuilt in a transaction rolled back)"
-	[ "$rebuild_bad" == 0 ] || diag "$("${PSQL[@]}" -d "$DB" -c "BEGIN" -c "SELECT * FROM stress.rebuild_differences() LIMIT 10" -c "ROLLBACK")"
-	Q "SET client_min_messages = warning; DROP TABLE IF EXISTS stress.timelines_read;
-		CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('{c_t_1,c_t_2,co_t_1,co_t_2}')"
-	timeline_bad=$(Q "SELECT count(*) FROM stress.timelines_read WHERE owner_kind <> 'checked'")
-	IFS='|' read -r timelines pages deleted_seen < <(Q "SELECT counted, pages, deleted_seen FROM stress.timelines_read WHERE owner_kind = 'checked'")
-	is "$timeline_bad/$deleted_seen" 0/0 "every timeline read through $when ($timelines: each contact's, each company's of scope all and direct, and by type 2 contacts' and 2 companies'; $pages pages) holds exactly its live activities, each once, newest first; no deleted one"
-	[ "$timeline_bad" == 0 ] || diag "$(Q "SELECT * FROM stress.timelines_read LIMIT 10")"
+	local member_bad
+	check_sound "$DIR" "$PORT" "$DB" "$WORK" '{c_t_1,c_t_2,co_t_1,co_t_2}' "$1"
 	member_bad=$(Q "SELECT count(*) FROM stress.member_mismatches()")
-	is "$member_bad" 0 "every company's contacts (clarky.company_contacts, pages of 5) are exactly its memberships, with the true total $when"
+	is "$member_bad" 0 "every company's contacts (clarky.company_contacts, pages of 5) are exactly its memberships, with the true total $1"
 }
 sound "after the load"
-deleted=$(Q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
-tagged=$(Q "SELECT count(*) FROM clarky.activities WHERE cardinality(other_contact_ids) + cardinality(other_company_ids) > 0")
 via=$(Q "SELECT count(*) FROM clarky.activities WHERE cardinality(via_company_ids) > 0")
 links_after_load=$links
 checked_after_load=$checked
@@ -198,12 +176,6 @@ diag "$members_now memberships; $unreached_before (activity, company) pairs not 
 is "$unreached" 0 "after every membership is added again with backfill, every live activity on one of a company's contacts reaches the company ($members_now memberships, $refilled backfilled)"
 [ "$unreached" == 0 ] || diag "$(Q "SELECT * FROM stress.unreached() LIMIT 10")"
 sound "after the final backfill"
-
-amcheck_status=0
-timeout --foreground 120 "$PG_BIN/pg_amcheck" -h "$DIR" -p "$PORT" -U postgres -d "$DB" --heapallindexed \
-	>"$WORK/amcheck.out" 2>&1 || amcheck_status=$?
-ok_if "pg_amcheck --heapallindexed finds nothing" test "$amcheck_status" -eq 0 -a ! -s "$WORK/amcheck.out"
-[ -s "$WORK/amcheck.out" ] && diag "$(head -n 20 "$WORK/amcheck.out")"
 
 problems=$(server_log_problems "$DIR/postgres.log")
 errors=$(grep -c 'ERROR:' "$DIR/postgres.log" || true)

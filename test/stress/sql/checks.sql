@@ -263,7 +263,7 @@ RETURNS TABLE (workspace_id text, owner_kind text, owner_id text, activity_type 
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	r record;
-	answer json;
+	answer jsonb;
 	p integer;
 	got text[];
 	want text[];
@@ -288,17 +288,17 @@ BEGIN
 		bad_total := false;
 		p := 1;
 		LOOP
-			answer := stress.timeline_page(r.kind, r.owner, r.t, p, 100);
+			answer := stress.timeline_page(r.kind, r.owner, r.t, p, 100)::jsonb;
 			pages_read := pages_read + 1;
 			IF (answer -> 'pagination' ->> 'total')::bigint IS DISTINCT FROM cardinality(want)
 			   OR (answer -> 'pagination' ->> 'total_pages')::bigint
 				  IS DISTINCT FROM ((cardinality(want) + 99) / 100)::bigint THEN
 				bad_total := true;
 			END IF;
-			EXIT WHEN json_array_length(answer -> 'data') = 0;
-			got := got || ARRAY(SELECT e ->> 'id' FROM json_array_elements(answer -> 'data')
+			EXIT WHEN jsonb_array_length(answer -> 'data') = 0;
+			got := got || ARRAY(SELECT e ->> 'id' FROM jsonb_array_elements(answer -> 'data')
 								   WITH ORDINALITY AS d (e, i) ORDER BY i);
-			EXIT WHEN json_array_length(answer -> 'data') < 100 OR p > cardinality(want) / 100 + 1;
+			EXIT WHEN jsonb_array_length(answer -> 'data') < 100 OR p > cardinality(want) / 100 + 1;
 			p := p + 1;
 		END LOOP;
 		SELECT count(*) INTO seen FROM clarky.activities a
