@@ -51,7 +51,6 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
-#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -153,38 +152,18 @@ CountPlan(bool months, CountStatement statement, int type)
 }
 
 /*
- * Whether clarky.activity_counts has its months (1.3.0 and later), as last
- * seen (-1: look again), and its OID
+ * Whether clarky.activity_counts has its months (1.3.0 and later; the
+ * library serves the tables of every version).  Looked up at each call, in
+ * the catalog caches: three lookups, a fraction of a microsecond, where a
+ * copy kept here would have to follow every ALTER of the table.
  */
-static int	counts_have_months = -1;
-static Oid	counts_relid = InvalidOid;
-
-/* A change to clarky.activity_counts (or to everything): look again */
-static void
-ForgetCountsHaveMonths(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == counts_relid)
-		counts_have_months = -1;
-}
-
-/* Module load: follow changes to clarky.activity_counts' columns */
-void
-ClarkyCountsInit(void)
-{
-	CacheRegisterRelcacheCallback(ForgetCountsHaveMonths, (Datum) 0);
-}
-
 bool
 ClarkyCountsHaveMonths(void)
 {
-	if (counts_have_months < 0)
-	{
-		counts_relid = get_relname_relid("activity_counts",
-										 get_namespace_oid(CLARKY_SCHEMA, false));
-		counts_have_months = OidIsValid(counts_relid) &&
-			get_attnum(counts_relid, "months") != InvalidAttrNumber;
-	}
-	return counts_have_months;
+	Oid			relid = get_relname_relid("activity_counts",
+										  get_namespace_oid(CLARKY_SCHEMA, false));
+
+	return OidIsValid(relid) && get_attnum(relid, "months") != InvalidAttrNumber;
 }
 
 /* The month of the counts an activity occurred at counts in */

@@ -292,6 +292,5 @@ _PG_init(void)
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
 	CacheRegisterRelcacheCallback(ForgetSqlIsCurrent, (Datum) 0);
 	ClarkyTimelineInit();
-	ClarkyCountsInit();
 	ClarkyWorkspaceInit();
 }

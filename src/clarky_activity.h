@@ -109,7 +109,6 @@ extern void ClarkyCheckOwnerId(const char *parameter, text *value);
 extern int	ClarkyErrorField(const char *field);
 
 /* activity_counts.c */
-extern void ClarkyCountsInit(void);
 extern bool ClarkyCountsHaveMonths(void);
 extern int	ClarkyCountMonth(TimestampTz occurred_at);
 extern TimestampTz ClarkyCountMonthEnd(int month);
