@@ -200,6 +200,8 @@ check_sound() {
 	rebuild_bad=$(pg -h "$host" -p "$port" -U postgres -d "$db" -c "BEGIN" \
 		-c "SELECT count(*) FROM stress.rebuild_differences()" -c "ROLLBACK")
 	is "$rebuild_bad" 0 "clarky.rebuild_activity_links() and rebuild_activity_counts() change nothing $when (rebuilt in a transaction rolled back)"
+	[ "$rebuild_bad" == 0 ] || diag "$(pg -h "$host" -p "$port" -U postgres -d "$db" -c "BEGIN" \
+		-c "SELECT * FROM stress.rebuild_differences() LIMIT 10" -c "ROLLBACK")"
 	deleted=$(sound_q "SELECT count(*) FROM clarky.activities WHERE deleted_at IS NOT NULL")
 	sound_q "SET client_min_messages = warning; DROP TABLE IF EXISTS stress.timelines_read;
 		CREATE TABLE stress.timelines_read AS SELECT * FROM stress.timeline_mismatches('$owners')" >/dev/null
