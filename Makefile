@@ -15,6 +15,7 @@ OBJS = \
 	src/json_out.o \
 	src/links.o \
 	src/payload.o \
+	src/plans.o \
 	src/render.o \
 	src/timeline.o \
 	src/log_activity.o \

@@ -7,7 +7,8 @@
 # docs (test/docs/check_docs.py) and the C sources' layout
 # (scripts/pgindent.py), starts a throw-away PostgreSQL 15 cluster on a
 # private port, runs every pgTAP file in test/pgtap with pg_prove (make
-# installcheck), then the HTTP tests in test/http against
+# installcheck), on one node and again with the statements planned for
+# Citus (clarky.distributed_planning = on), then the HTTP tests in test/http against
 # PostgREST and nginx started on the next two ports (test_edge.py, what the
 # nginx edge lets through and that every failure is the envelope, then
 # test_openapi.py, the OpenAPI document and its page, then test_api.py, every
@@ -84,19 +85,31 @@ tap_stage "pgindent layout" "$WORK/pgindent.out"
 
 start_cluster "$WORK" "$PORT"
 
-log "running the pgTAP suite (make installcheck, in a fresh database of the test cluster)"
-PGHOST=$WORK PGPORT=$PORT PGUSER=postgres \
-	make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$WORK/prove.out" || true
+# pgtap_stage NAME [VAR=VALUE...]: the pgTAP suite (make installcheck, with
+# the make variables given) as the stage NAME
+pgtap_stage() {
+	local name=$1 total failed
+	shift
+	PGHOST=$WORK PGPORT=$PORT PGUSER=postgres \
+		make -C "$REPO_DIR" -s PG_CONFIG="$PG_CONFIG" installcheck "$@" 2>&1 | tee "$WORK/prove.out" || true
 
-# pg_prove's summary counts files; count the individual tests as well
-total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$WORK/prove.out")
-failed=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$WORK/prove.out" |
-	awk '{ s += $1 } END { print s + 0 }')
-total=${total:-0}
-if ! grep -q '^Result: PASS' "$WORK/prove.out" && [ "$failed" -eq 0 ]; then
-	failed=1	# a file died before its plan completed
-fi
-add_stage "pgTAP" "$((total - failed))" "$failed"
+	# pg_prove's summary counts files; count the individual tests as well
+	total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$WORK/prove.out")
+	failed=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$WORK/prove.out" |
+		awk '{ s += $1 } END { print s + 0 }')
+	total=${total:-0}
+	if ! grep -q '^Result: PASS' "$WORK/prove.out" && [ "$failed" -eq 0 ]; then
+		failed=1	# a file died before its plan completed
+	fi
+	add_stage "$name" "$((total - failed))" "$failed"
+}
+
+log "running the pgTAP suite (make installcheck, in a fresh database of the test cluster)"
+pgtap_stage "pgTAP"
+# again, with the statements shaped and planned for Citus (src/plans.c)
+log "running the pgTAP suite again, planned for Citus (clarky.distributed_planning = on)"
+PGOPTIONS='-c clarky.distributed_planning=on' \
+	pgtap_stage "pgTAP, distributed planning" CLARKY_TEST_DB=clarky_installcheck_distributed
 
 log "running the HTTP tests (nginx on 127.0.0.1:$HTTP_PORT, PostgREST on 127.0.0.1:$PGRST_PORT)"
 http_passed=0

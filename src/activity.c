@@ -167,6 +167,13 @@ StatementPlan(ActivityStatement statement)
 	return plans[statement];
 }
 
+void
+ClarkyPrepareActivityStatements(void)
+{
+	for (int s = 0; s < NUM_STATEMENTS; s++)
+		(void) StatementPlan(s);
+}
+
 /* The error of an activity that is not there for the caller */
 static void
 NotFound(text *id)

@@ -151,6 +151,16 @@ CountPlan(bool months, CountStatement statement, int type)
 	return *slot;
 }
 
+/* Both forms of each: the test of the statements runs on the current SQL */
+void
+ClarkyPrepareCountStatements(void)
+{
+	for (int months = 0; months < 2; months++)
+		for (int s = 0; s < NUM_COUNT_STATEMENTS; s++)
+			for (int type = 0; type < CLARKY_ACTIVITY_TYPE_COUNT; type++)
+				(void) CountPlan(months, s, type);
+}
+
 /*
  * Whether clarky.activity_counts has its months (1.3.0 and later; the
  * library serves the tables of every version).  Looked up at each call, in

@@ -16,6 +16,7 @@
  *						ones and the others), the links that put it on
  *						their timelines, and the contacts of companies
  *	  timeline.c		clarky.contact_activities() and company_activities()
+ *	  plans.c			how statements are prepared, and planned for Citus
  *	  render.c			an activity row as the seed's JSON object
  *	  activity_counts.c	the trigger keeping the timelines' totals
  *	  http_api.c		the clarky_api functions that PostgREST serves
@@ -159,21 +160,6 @@ ClarkyAppendParam(StringInfo sql, int field, int paramno)
 		appendStringInfoString(sql, "::" CLARKY_SCHEMA ".activity_type");
 }
 
-/* Prepare a statement with a generic plan, kept for the backend's life */
-SPIPlanPtr
-ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes,
-										  CURSOR_OPT_GENERIC_PLAN);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-			 sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 /* Whether two text datums hold the same string */
 bool
 ClarkyTextEqual(Datum a, Datum b)
@@ -291,6 +277,7 @@ _PG_init(void)
 {
 	CacheRegisterSyscacheCallback(ENUMOID, ForgetActivityTypeOids, (Datum) 0);
 	CacheRegisterRelcacheCallback(ForgetSqlIsCurrent, (Datum) 0);
+	ClarkyPlansInit();
 	ClarkyTimelineInit();
 	ClarkyWorkspaceInit();
 }

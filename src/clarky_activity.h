@@ -129,8 +129,9 @@ extern bool ClarkyResolveTags(ClarkyRow *row, const ClarkyRow *patch,
 extern void ClarkyLockContacts(Datum workspace, const ClarkyRow *payload,
 							   const bool *given);
 extern void ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row);
-extern void ClarkyAppendViaCompanies(StringInfo sql, int workspace, int contact,
-									 int contacts, int company, int companies);
+extern void ClarkyAppendViaCompanies(StringInfo sql, bool standalone,
+									 int workspace, int contact, int contacts,
+									 int company, int companies);
 extern bool ClarkyHasLinks(const ClarkyRow *row);
 extern void ClarkyInsertLinks(Datum workspace, const ClarkyRow *row,
 							  const char *type_label);
@@ -163,13 +164,25 @@ extern const char *ClarkySelectList(void);
 extern void ClarkyAppendSelectList(StringInfo sql, const char *prefix);
 extern Oid	ClarkyFieldParamType(int field);
 extern void ClarkyAppendParam(StringInfo sql, int field, int paramno);
-extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
 extern void ClarkyRequireArgument(FunctionCallInfo fcinfo, int argno,
 								  const char *name);
 extern bool ClarkyTextEqual(Datum a, Datum b);
 extern Datum ClarkyTextArray(Datum *texts, int n);
 extern Oid	ClarkyActivitiesRelid(void);
 extern void ClarkyRequireCurrentSql(void);
+
+/* plans.c: how statements are prepared, and planned for Citus */
+extern void ClarkyPlansInit(void);
+extern bool ClarkyDistributedPlanning(void);
+extern SPIPlanPtr ClarkyKeepPlan(const char *sql, int nargs, Oid *argtypes);
+
+/* Each module's statements, all prepared (for clarky_prepared_statements) */
+extern void ClarkyPrepareLogStatements(void);
+extern void ClarkyPrepareActivityStatements(void);
+extern void ClarkyPrepareLinkStatements(void);
+extern void ClarkyPrepareTimelineStatements(void);
+extern void ClarkyPrepareCountStatements(void);
+extern void ClarkyPrepareWorkspaceStatements(void);
 
 /* render.c */
 extern void ClarkyAppendJsonString(StringInfo buf, const char *str, size_t len);

@@ -206,8 +206,7 @@ LinkPlan(LinkStatement statement)
 		StringInfoData sql;
 
 		initStringInfo(&sql);
-		appendStringInfoString(&sql, "SELECT ");
-		ClarkyAppendViaCompanies(&sql, 1, 2, 3, 4, 5);
+		ClarkyAppendViaCompanies(&sql, true, 1, 2, 3, 4, 5);
 		plans[statement] = ClarkyKeepPlan(sql.data, statements[statement].nargs,
 										  (Oid *) statements[statement].argtypes);
 		pfree(sql.data);
@@ -217,6 +216,13 @@ LinkPlan(LinkStatement statement)
 										  statements[statement].nargs,
 										  (Oid *) statements[statement].argtypes);
 	return plans[statement];
+}
+
+void
+ClarkyPrepareLinkStatements(void)
+{
+	for (int s = 0; s < NUM_LINK_STATEMENTS; s++)
+		(void) LinkPlan(s);
 }
 
 /* The ids of a text[] datum (NULL or empty: none) */
@@ -442,32 +448,36 @@ ClarkyAttributeToCompanies(Datum workspace, ClarkyRow *row)
  * The companies an activity reaches through its people, now: those its
  * contacts (the primary one, parameter $contact, and the others, a text[]
  * $contacts) belong to, less the companies it is logged against ($company,
- * $companies), in the workspace $workspace.  A scalar subquery, a text[]
- * sorted, empty for none; the log's INSERT has it as via_company_ids'
- * value, so that it is decided in the INSERT's own snapshot.  contacts 0
- * means the primary contact alone (the common log): then the subquery is
- * the membership index's range in its order, with no aggregate to set up
- * and nothing to make distinct.
+ * $companies), in the workspace $workspace: a text[] sorted, empty for
+ * none.  As a scalar subquery, the log's INSERT has it as via_company_ids'
+ * value, so that it is decided in the INSERT's own snapshot; as a
+ * statement of its own (the SELECT of one table that Citus can route,
+ * standalone) it is STMT_VIA_COMPANIES.  contacts 0 means the primary
+ * contact alone (the common log; a subquery only): then it is the
+ * membership index's range in its order, with no aggregate to set up and
+ * nothing to make distinct.
  */
 void
-ClarkyAppendViaCompanies(StringInfo sql, int workspace, int contact, int contacts,
-						 int company, int companies)
+ClarkyAppendViaCompanies(StringInfo sql, bool standalone, int workspace, int contact,
+						 int contacts, int company, int companies)
 {
+	Assert(!standalone || contacts != 0);
 	if (contacts == 0)
 		appendStringInfo(sql, "ARRAY(SELECT m.company_id FROM " MEMBERSHIPS " AS m"
 						 " WHERE m.workspace_id" EQ "$%d AND m.contact_id" EQ "$%d",
 						 workspace, contact);
 	else
-		appendStringInfo(sql, "(SELECT COALESCE(pg_catalog.array_agg(DISTINCT m.company_id"
+		appendStringInfo(sql, "%sSELECT COALESCE(pg_catalog.array_agg(DISTINCT m.company_id"
 						 " ORDER BY m.company_id), '{}'::pg_catalog.text[])"
 						 " FROM " MEMBERSHIPS " AS m"
 						 " WHERE m.workspace_id" EQ "$%d"
 						 " AND m.contact_id" EQ "ANY (pg_catalog.array_prepend($%d, $%d))",
-						 workspace, contact, contacts);
+						 standalone ? "" : "(", workspace, contact, contacts);
 	appendStringInfo(sql, " AND ($%d IS NULL OR m.company_id" NE "$%d)"
 					 " AND m.company_id" NE "ALL ($%d)",
 					 company, company, companies);
-	appendStringInfoString(sql, contacts == 0 ? " ORDER BY m.company_id)" : ")");
+	appendStringInfoString(sql, contacts == 0 ? " ORDER BY m.company_id)" :
+						   standalone ? "" : ")");
 }
 
 /* Whether a live activity of these values has links */

@@ -5,9 +5,11 @@
  *
  * The payload is validated completely (payload.c, links.c) before the
  * INSERT, so a bad payload writes nothing.  The activity's companies
- * reached through its contacts are decided by the INSERT itself, and its
- * links to contacts and companies other than the primary ones, and to
- * those companies, are written after it (links.c).  Every statement goes
+ * reached through its contacts are decided by the INSERT itself (under
+ * distributed planning, by the statement before it: Citus runs no
+ * subquery in an INSERT, see plans.c), and its links to contacts and
+ * companies other than the primary ones, and to those companies, are
+ * written after it (links.c).  Every statement goes
  * through the planner with the caller's privileges, so grants and
  * row-level security apply.  The answer is rendered from the values
  * inserted.
@@ -29,19 +31,29 @@
 #define ARG_WORKSPACE FIELD_COUNT
 
 /*
- * Prepared once per backend, in two forms: for an activity with other
- * contacts than its primary one, and for one without
+ * The forms of the insert, each prepared once per backend: on one node,
+ * the INSERT looks the companies of the activity's contacts up itself (of
+ * its primary contact alone, or of all of them); under distributed
+ * planning they are its parameter
  */
-static SPIPlanPtr insert_plans[2];
+typedef enum InsertShape
+{
+	INSERT_LOOKING_UP_PRIMARY,
+	INSERT_LOOKING_UP_ALL,
+	INSERT_GIVEN_COMPANIES,
+	NUM_INSERT_SHAPES
+} InsertShape;
+
+static SPIPlanPtr insert_plans[NUM_INSERT_SHAPES];
 
 static SPIPlanPtr
-InsertPlan(bool other_contacts)
+InsertPlan(InsertShape shape)
 {
 	Oid			argtypes[LOG_NARGS];
 	StringInfoData sql;
 
-	if (insert_plans[other_contacts] != NULL)
-		return insert_plans[other_contacts];
+	if (insert_plans[shape] != NULL)
+		return insert_plans[shape];
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql, "INSERT INTO " CLARKY_SCHEMA ".activities (%s, workspace_id) VALUES (",
@@ -50,9 +62,9 @@ InsertPlan(bool other_contacts)
 	{
 		argtypes[f] = ClarkyFieldParamType(f);
 		/* the companies reached through people, decided here (links.c) */
-		if (f == FIELD_VIA_COMPANY_IDS)
-			ClarkyAppendViaCompanies(&sql, ARG_WORKSPACE + 1, FIELD_CONTACT_ID + 1,
-									 other_contacts ? FIELD_CONTACT_IDS + 1 : 0,
+		if (f == FIELD_VIA_COMPANY_IDS && shape != INSERT_GIVEN_COMPANIES)
+			ClarkyAppendViaCompanies(&sql, false, ARG_WORKSPACE + 1, FIELD_CONTACT_ID + 1,
+									 shape == INSERT_LOOKING_UP_ALL ? FIELD_CONTACT_IDS + 1 : 0,
 									 FIELD_COMPANY_ID + 1, FIELD_COMPANY_IDS + 1);
 		else
 			ClarkyAppendParam(&sql, f, f + 1);
@@ -60,9 +72,22 @@ InsertPlan(bool other_contacts)
 	}
 	argtypes[ARG_WORKSPACE] = TEXTOID;
 	appendStringInfo(&sql, "$%d) RETURNING via_company_ids", ARG_WORKSPACE + 1);
-	insert_plans[other_contacts] = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
+	insert_plans[shape] = ClarkyKeepPlan(sql.data, LOG_NARGS, argtypes);
 	pfree(sql.data);
-	return insert_plans[other_contacts];
+	return insert_plans[shape];
+}
+
+/* The forms this backend uses */
+void
+ClarkyPrepareLogStatements(void)
+{
+	if (ClarkyDistributedPlanning())
+		(void) InsertPlan(INSERT_GIVEN_COMPANIES);
+	else
+	{
+		(void) InsertPlan(INSERT_LOOKING_UP_PRIMARY);
+		(void) InsertPlan(INSERT_LOOKING_UP_ALL);
+	}
 }
 
 /* An empty JSON object, for an activity logged without metadata; built once */
@@ -146,11 +171,23 @@ ClarkyLogActivity(Jsonb *payload)
 	ClarkyLockContacts(values[ARG_WORKSPACE], &given_values, given);
 
 	/*
-	 * Not read-only: the INSERT's snapshot, taken after the locks, decides
-	 * via_company_ids (its parameter goes unused) and returns it.
+	 * Not read-only: a snapshot taken after the locks decides
+	 * via_company_ids, the INSERT's own (its parameter goes unused) or, under
+	 * distributed planning, the lookup's before it; the INSERT returns it.
 	 */
-	nulls[FIELD_VIA_COMPANY_IDS] = 'n';
-	plan = InsertPlan(ClarkyHasIds(row.values[FIELD_CONTACT_IDS]));
+	if (ClarkyDistributedPlanning())
+	{
+		ClarkyAttributeToCompanies(values[ARG_WORKSPACE], &row);
+		values[FIELD_VIA_COMPANY_IDS] = row.values[FIELD_VIA_COMPANY_IDS];
+		nulls[FIELD_VIA_COMPANY_IDS] = ' ';
+		plan = InsertPlan(INSERT_GIVEN_COMPANIES);
+	}
+	else
+	{
+		nulls[FIELD_VIA_COMPANY_IDS] = 'n';
+		plan = InsertPlan(ClarkyHasIds(row.values[FIELD_CONTACT_IDS]) ?
+						  INSERT_LOOKING_UP_ALL : INSERT_LOOKING_UP_PRIMARY);
+	}
 	if (SPI_execute_plan(plan, values, nulls, false, 0) != SPI_OK_INSERT_RETURNING ||
 		SPI_processed != 1)
 		elog(ERROR, "activity insert did not insert one row");

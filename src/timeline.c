@@ -117,7 +117,8 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
 		 * subquery the planner keeps (OFFSET 0): as a join, its estimate of
 		 * both keys' equality is one row for the whole road, which can make
 		 * hashing every activity of the workspace look cheaper than reading a
-		 * page's links.
+		 * page's links.  The subquery names the workspace $1 itself, as every
+		 * table of a statement must for Citus to route it (plans.c).
 		 */
 		for (int f = 0; f < FIELD_COUNT; f++)
 			appendStringInfo(sql, "%s%s%s", f ? ", " : "",
@@ -127,7 +128,7 @@ AppendRoad(StringInfo sql, ClarkyTimelineKind kind, const char *link_kind,
 							   " CROSS JOIN LATERAL (SELECT ");
 		ClarkyAppendSelectList(sql, "a.");
 		appendStringInfoString(sql, " FROM " CLARKY_SCHEMA ".activities AS a"
-							   " WHERE a.workspace_id" EQ "l.workspace_id"
+							   " WHERE a.workspace_id" EQ "$1"
 							   " AND a.id" EQ "l.activity_id"
 							   " AND a.occurred_at" EQ "l.occurred_at"
 							   " AND a.deleted_at IS NULL OFFSET 0) AS a");
@@ -287,11 +288,23 @@ TimelinePlan(ClarkyTimelineKind kind, bool filtered, TimelineQuery query)
 	else if (query == QUERY_PAGE_BY_IDS_BEFORE)
 		nargs = 6;
 
-	/* a generic plan: the same index range scans serve every owner */
+	/*
+	 * a generic plan: the same index range scans serve every owner (a custom
+	 * one under distributed planning, see plans.c)
+	 */
 	plan = ClarkyKeepPlan(sql.data, nargs, argtypes);
 	pfree(sql.data);
 	*slot = plan;
 	return plan;
+}
+
+void
+ClarkyPrepareTimelineStatements(void)
+{
+	for (int kind = 0; kind < NUM_TIMELINE_KINDS; kind++)
+		for (int filtered = 0; filtered < 2; filtered++)
+			for (int query = 0; query < NUM_TIMELINE_QUERIES; query++)
+				(void) TimelinePlan(kind, filtered, query);
 }
 
 /* Whether the counts are kept, as last seen (-1: look again), and where */

@@ -430,6 +430,26 @@ clarky_may_use_workspace(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(MayUseWorkspace(id));
 }
 
+/* The lookup of an API key's workspace and scope, prepared once per backend */
+static SPIPlanPtr
+KeyPlan(void)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			argtypes[1] = {TEXTOID};
+
+	if (plan == NULL)
+		plan = ClarkyKeepPlan("SELECT workspace_id, scope FROM "
+							  CLARKY_SCHEMA ".resolve_api_key($1)",
+							  1, argtypes);
+	return plan;
+}
+
+void
+ClarkyPrepareWorkspaceStatements(void)
+{
+	(void) KeyPlan();
+}
+
 FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_use_api_key);
 
 /*
@@ -442,7 +462,6 @@ FUNCTION_PREFIX PG_FUNCTION_INFO_V1(clarky_use_api_key);
 Datum
 clarky_use_api_key(PG_FUNCTION_ARGS)
 {
-	static SPIPlanPtr plan = NULL;
 	MemoryContext caller = CurrentMemoryContext;
 	Datum		key;
 	char	   *workspace = NULL;
@@ -455,15 +474,7 @@ clarky_use_api_key(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (plan == NULL)
-	{
-		Oid			argtypes[1] = {TEXTOID};
-
-		plan = ClarkyKeepPlan("SELECT workspace_id, scope FROM "
-							  CLARKY_SCHEMA ".resolve_api_key($1)",
-							  1, argtypes);
-	}
-	if (SPI_execute_plan(plan, &key, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_plan(KeyPlan(), &key, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "API key lookup failed");
 	if (SPI_processed == 1)
 	{

@@ -50,6 +50,11 @@ The rules:
    "NNN" literals of src/http_api.c, nginx's own 2xx returns, the SQL's) is
    in the "success" column of the README's table of requests, and every
    status in that column is answered.
+
+8. Distributed tables.  The README's section "Scaling out with Citus"
+   distributes (create_distributed_table) exactly the tables src/plans.c
+   counts as distributed, the ones every statement of the C code may
+   touch one of under distributed planning.
 """
 
 import os
@@ -552,6 +557,25 @@ def check_nginx_statuses(table):
     return bad, own
 
 
+# ---- the tables Citus distributes ------------------------------------------------
+
+def check_distributed_tables():
+    """The README's scale-out section distributes exactly the tables that
+    src/plans.c counts as distributed (DistributedTables)."""
+    source = read("src/plans.c")
+    m = re.search(r"DistributedTables\[\] = \{(.*?)\};", source, re.S)
+    ours = re.findall(r'"(\w+)"', m.group(1)) if m else []
+    text = read("README.md")
+    start = text.find("\n## Scaling out with Citus\n")
+    section = text[start:text.find("\n## ", start + 1)] if start >= 0 else ""
+    readme = re.findall(r"create_distributed_table\('clarky\.(\w+)'", section)
+    bad = [] if ours else ["src/plans.c: no DistributedTables list found"]
+    if sorted(set(readme)) != sorted(ours):
+        bad.append(f"README.md, \"Scaling out with Citus\" distributes {sorted(set(readme))}; "
+                   f"src/plans.c counts {sorted(ours)}")
+    return bad, ours
+
+
 # ---- TAP ------------------------------------------------------------------------
 
 def main():
@@ -577,6 +601,10 @@ def main():
                     f"there ({', '.join(map(str, sorted(own)))})", bad))
     results.append((f"the success statuses the sources answer with are the README's "
                     f"({', '.join(map(str, sorted(successes)))})", check_success_column(successes)))
+
+    bad, tables = check_distributed_tables()
+    results.append((f"the README's scale-out section distributes the tables src/plans.c counts "
+                    f"({len(tables)})", bad))
 
     print(f"1..{len(results)}")
     failed = 0
