@@ -28,8 +28,6 @@ $$;
 
 CREATE TEMP TABLE ps AS SELECT * FROM prepared_statements();
 
-SELECT diag('distributed planning: ' || CASE WHEN distributed() THEN 'on' ELSE 'off' END);
-
 ------------------------------------------------------------------------------
 -- The list
 ------------------------------------------------------------------------------
