@@ -151,7 +151,7 @@ CountPlan(bool months, CountStatement statement, int type)
 	return *slot;
 }
 
-/* Both forms of each: the test of the statements runs on the current SQL */
+/* Every statement in both forms, with the months and without */
 void
 ClarkyPrepareCountStatements(void)
 {

@@ -141,8 +141,8 @@ DistributedTablesOf(List *relation_oids)
 		if (get_rel_namespace(relid) != schema)
 			continue;
 		name = get_rel_name(relid);
-		for (int t = 0; t < NUM_DISTRIBUTED_TABLES; t++)
-			if (name != NULL && strcmp(name, DistributedTables[t]) == 0)
+		for (int t = 0; name != NULL && t < NUM_DISTRIBUTED_TABLES; t++)
+			if (strcmp(name, DistributedTables[t]) == 0)
 				tables |= 1 << t;
 	}
 	return tables;
