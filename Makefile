@@ -24,6 +24,11 @@ OBJS = \
 	src/workspace.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# From 1.4.0 on, the full install script and the one-step updates, made
+# from sql/ without the frozen scripts' NOTIFY, which Citus cannot prepare
+# (the script says why)
+SQL_BUILT_DIR = sql/built
+DATA_built = $(shell scripts/sql_scripts.sh list $(SQL_BUILT_DIR))
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS += -DCLARKY_VERSION='"$(EXTVERSION)"'
@@ -36,7 +41,7 @@ PG_CFLAGS += -Werror
 endif
 
 # META.json, for PGXN, from its template and the version
-EXTRA_CLEAN = META.json $(EXTENSION)-*.zip
+EXTRA_CLEAN = META.json $(EXTENSION)-*.zip $(SQL_BUILT_DIR)
 
 # PGXS's installcheck runs pg_regress, which has no tests here: ours, below,
 # runs the pgTAP suite
@@ -46,6 +51,11 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 all: META.json
+
+$(DATA_built): $(SQL_BUILT_DIR)/.made ;
+$(SQL_BUILT_DIR)/.made: $(wildcard sql/$(EXTENSION)--*.sql) scripts/sql_scripts.sh
+	scripts/sql_scripts.sh write $(SQL_BUILT_DIR)
+	touch $@
 
 META.json: META.json.in $(EXTENSION).control
 	sed 's/@VERSION@/$(EXTVERSION)/g' $< >$@

@@ -166,7 +166,8 @@ build_install() {
 }
 
 # start_cluster DIR PORT: initdb (if new) and start a private cluster in DIR,
-# owned by the postgres user, listening on 127.0.0.1:PORT and a socket in DIR.
+# owned by the postgres user, listening on 127.0.0.1:PORT and a socket in DIR,
+# with the server options in CLARKY_PG_OPTIONS too (e.g. "-c name=value").
 start_cluster() {
 	local dir=$1 port=$2
 	mkdir -p "$dir"
@@ -183,7 +184,7 @@ start_cluster() {
 	port_free "$port" PostgreSQL || return 1
 	log "starting PostgreSQL 15 on 127.0.0.1:$port"
 	if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
-		-o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null; then
+		-o "-p $port -k $dir -c listen_addresses=127.0.0.1 ${CLARKY_PG_OPTIONS:-}" start >/dev/null; then
 		echo "error: PostgreSQL did not start on port $port; the end of $dir/postgres.log:" >&2
 		tail -n 20 "$dir/postgres.log" >&2 || true
 		return 1

@@ -11,7 +11,8 @@
 #             current tree (what git tracks, or would: uncommitted changes
 #             included, build products not) makes
 #             postgresql-15-clarky-activity_<version>_<arch>.deb, holding
-#             the control file, every sql/ script and the library where
+#             the control file, every sql/ script and those the build
+#             makes from them (scripts/sql_scripts.sh), the library where
 #             pg_config says, and nothing outside the server's directories
 #             and its doc directory; lintian finds no error or warning
 #   install:  apt-get install of the .deb; on a cluster of its own, CREATE
@@ -153,10 +154,11 @@ has_files() {
 has_files "the control file ($SHAREDIR/extension/clarky_activity.control)" \
 	"$SHAREDIR/extension/clarky_activity.control"
 sql_scripts=()
-for f in "$SRC"/sql/clarky_activity--*.sql; do
+for f in "$SRC"/sql/clarky_activity--*.sql $("$SRC/scripts/sql_scripts.sh" list built); do
 	sql_scripts+=("$SHAREDIR/extension/$(basename "$f")")
 done
-has_files "every SQL script of sql/ (${#sql_scripts[@]}) in $SHAREDIR/extension" "${sql_scripts[@]}"
+has_files "every SQL script of sql/ and every one the build makes from them (${#sql_scripts[@]}) in $SHAREDIR/extension" \
+	"${sql_scripts[@]}"
 has_files "the library ($PKGLIBDIR/clarky_activity.so)" "$PKGLIBDIR/clarky_activity.so"
 is "$(dpkg-deb --fsys-tarfile "$DEB" | tar -xO ".$SHAREDIR/extension/clarky_activity.control" |
 	cmp - "$SRC/clarky_activity.control" 2>&1 && echo same)" same \

@@ -38,8 +38,8 @@ SELECT is(
 						'rebuild_activity_links')),
 	4::bigint,
 	'schema clarky has the four functions of 1.3.0, each once (no overloads)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.3.0',
-	'the installed version is 1.3.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.4.0',
+	'the installed version is 1.4.0');
 SELECT enums_are('clarky', ARRAY['activity_type'], 'schema clarky has exactly one enum, activity_type');
 
 ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 -- 170_upgrade.sql: ALTER EXTENSION clarky_activity UPDATE from 1.0.0 through
--- 1.1.0 and 1.2.0 to 1.3.0 keeps every activity, count and API key, and
--- builds the very catalog a fresh install builds.  Under older SQL (1.0.0,
+-- 1.1.0 and 1.2.0 to 1.4.0 keeps every activity, count and API key, and
+-- builds the very catalog a fresh install builds, as does the update from
+-- every older version, in one step or step by step.  Under older SQL (1.0.0,
 -- 1.2.0) the new library refuses its activity functions with 55000, and
 -- plain SQL keeps working.
 --
@@ -8,7 +9,7 @@
 -- is rolled back: this file must call no function of the extension before
 -- the extension it tests is in place (the library keeps plans per backend).
 BEGIN;
-SELECT plan(40);
+SELECT plan(46);
 
 SET LOCAL search_path = public, pg_catalog;
 SET LOCAL TimeZone = 'UTC';
@@ -120,6 +121,24 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
+-- Install version v again, update it through steps (to the default version
+-- when empty), and say how its catalog differs from the fresh install's
+CREATE FUNCTION upgraded_from(v text, steps text[] DEFAULT '{}') RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+	s text;
+BEGIN
+	DROP EXTENSION clarky_activity;
+	EXECUTE format('CREATE EXTENSION clarky_activity VERSION %L', v);
+	IF cardinality(steps) = 0 THEN
+		ALTER EXTENSION clarky_activity UPDATE;
+	END IF;
+	FOREACH s IN ARRAY steps LOOP
+		EXECUTE format('ALTER EXTENSION clarky_activity UPDATE TO %L', s);
+	END LOOP;
+	RETURN catalog_diff((SELECT c FROM fresh), catalog());
+END
+$$;
+
 -- A timeline's total, read three ways: a short page, a full page of one, past the end
 CREATE FUNCTION totals(contact text) RETURNS int[] LANGUAGE sql STABLE AS $$
 	SELECT array_agg((clarky.contact_activities(contact, NULL, p, s) -> 'pagination' ->> 'total')::int ORDER BY o)
@@ -133,7 +152,24 @@ $$;
 DROP EXTENSION clarky_activity;
 CREATE EXTENSION clarky_activity;
 CREATE TEMP TABLE fresh AS SELECT catalog() AS c;
-SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.3.0', 'a fresh install is version 1.3.0');
+SELECT is((SELECT c #>> '{extension,0,version}' FROM fresh), '1.4.0', 'a fresh install is version 1.4.0');
+
+------------------------------------------------------------------------------
+-- Every way from an older version (no data: the catalog only)
+------------------------------------------------------------------------------
+
+-- From 1.4.0 on, the build makes one-step updates from every older version
+-- (scripts/sql_scripts.sh), and PostgreSQL takes the shortest way
+SELECT is((SELECT array_agg(source || ': ' || path ORDER BY source)
+			 FROM pg_extension_update_paths('clarky_activity') WHERE target = '1.4.0'),
+	ARRAY['1.0.0: 1.0.0--1.4.0', '1.1.0: 1.1.0--1.4.0', '1.2.0: 1.2.0--1.4.0', '1.3.0: 1.3.0--1.4.0'],
+	'every older version updates to 1.4.0 in one step');
+SELECT is(upgraded_from('1.0.0'), '{}'::jsonb, 'the update from 1.0.0 builds the fresh install''s catalog');
+SELECT is(upgraded_from('1.1.0'), '{}'::jsonb, 'so does the update from 1.1.0');
+SELECT is(upgraded_from('1.2.0'), '{}'::jsonb, 'and from 1.2.0');
+SELECT is(upgraded_from('1.3.0'), '{}'::jsonb, 'and from 1.3.0');
+SELECT is(upgraded_from('1.0.0', '{1.1.0, 1.2.0, 1.3.0, 1.4.0}'), '{}'::jsonb,
+	'and the chain from 1.0.0, one step at a time, each script as it was released');
 
 ------------------------------------------------------------------------------
 -- 1.0.0, with data, under the new library
@@ -196,7 +232,7 @@ SELECT throws_ok($$SET LOCAL clarky.workspace_id = 'ws_old_other'$$, '42501',
 	'permission denied to set parameter "clarky.workspace_id"', 'and the writer may no longer set it');
 RESET ROLE;
 SELECT set_config('clarky.workspace_id', 'ws_old', true) \g /dev/null
--- Under the 1.2.0 SQL (no tags, no links) the 1.3.0 library refuses, and
+-- Under the 1.2.0 SQL (no tags, no links) the new library refuses, and
 -- plain SQL goes on
 SELECT is(error_of($$SELECT clarky.log_activity('{"activity_type": "note", "contact_id": "c_old"}')$$) ->> 'sqlstate',
 	'55000', 'under the 1.2.0 SQL, log_activity refuses with 55000');
@@ -205,8 +241,8 @@ SELECT is(error_of($$SELECT clarky.company_activities('co_old')$$) ->> 'sqlstate
 SELECT lives_ok($$UPDATE clarky.activities SET title = 'old call' WHERE id = 'a_01ARYZ6S41TSV4RRFFQ69G5FA1'$$,
 	'a plain UPDATE works under the 1.2.0 SQL');
 SELECT lives_ok($$ALTER EXTENSION clarky_activity UPDATE$$, 'ALTER EXTENSION clarky_activity UPDATE (to the default version)');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.3.0',
-	'the extension is at version 1.3.0');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'), '1.4.0',
+	'the extension is at version 1.4.0');
 SELECT is(catalog_diff((SELECT c FROM fresh), catalog()), '{}'::jsonb,
 	'the upgraded catalog is the fresh install''s: every object, definition, privilege and comment');
 
@@ -249,7 +285,7 @@ SELECT is(totals('c_old'), ARRAY[3, 3, 3], 'and is counted');
 SELECT set_config('clarky.workspace_id', 'ws_old_other', true) \g /dev/null
 SELECT is(totals('c_old'), ARRAY[1, 1, 1], 'the other workspace keeps its own total');
 
--- 1.3.0 on the upgraded data: the activities of 1.0.0 have their contact and
+-- The links of 1.3.0 on the upgraded data: the activities of 1.0.0 have their contact and
 -- company as the primary ones, no links; a membership with backfill carries
 -- them onto the company
 SELECT set_config('clarky.workspace_id', 'ws_old', true) \g /dev/null

@@ -26,6 +26,10 @@
 #   http:     PostgREST + nginx serve db A across it all: 1.0.0 keys keep
 #             working, the old SQL answers the hint, the schema cache reload
 #             shows the new functions without a restart of PostgREST
+#   citus:    db D: the install and the update from every older version, run
+#             as Citus runs them on a worker (citus.enable_ddl_propagation
+#             off, then PREPARE TRANSACTION), can be prepared, where a frozen
+#             step cannot; run on one node, each sends PostgREST's reload
 #
 # Run it alone as root (it installs what is missing and builds and installs
 # the extension, under flock /tmp/clarky-build.lock), or from scripts/test.sh,
@@ -51,6 +55,8 @@ NEW_KEYS="$OLD_KEYS,owner_id,updated_at,version,contact_ids,company_ids"
 HINT_RE='^HINT: .*ALTER EXTENSION clarky_activity UPDATE'
 NEW_VERSION=$(control_version)
 WAIT=10	# seconds, at most, for anything polled
+# Citus's two-phase commit, played here (section 5), needs prepared transactions
+export CLARKY_PG_OPTIONS="-c max_prepared_transactions=4"
 
 WORK=$(mktemp -d /tmp/clarky-upgrade.XXXXXX)
 chmod 755 "$WORK"
@@ -190,7 +196,7 @@ fi
 PG_BIN=$REL_ROOT$bindir
 start_cluster "$WORK" "$PORT" >&2 || bail "PostgreSQL (1.0.0 installation) did not start on port $PORT"
 libdirs_before="$(q postgres -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'" 2>&1)"
-for db in upgrade_a upgrade_b upgrade_c; do
+for db in upgrade_a upgrade_b upgrade_c upgrade_d; do
 	q postgres -c "CREATE DATABASE $db" || bail "could not create database $db"
 done
 
@@ -911,6 +917,65 @@ SELECT count(*) AS left_over FROM clarky.activity_counts \\gset
 SET clarky.workspace_id = 'ws_c';
 $SEED
 SELECT CASE WHEN :left_over = 0 THEN ($COUNTS_AGREE) ELSE :left_over || ' count rows left after TRUNCATE' END;"
+
+# =============================================================================
+# 5. the scripts run where Citus propagates them (db D)
+# =============================================================================
+# Citus runs the coordinator's CREATE EXTENSION and ALTER EXTENSION ... UPDATE
+# again on each worker: SET citus.enable_ddl_propagation TO 'off', the
+# command, and PREPARE TRANSACTION, its two-phase commit.  Each install and
+# update is run so here, prepared and committed; then run as on one node,
+# where PostgREST must hear its reload.
+RELOAD_RE='^Asynchronous notification "pgrst" with payload "reload schema" received'
+# as_worker COMMAND...: run the commands (after db D's SETUP, when set) as
+# Citus runs them on a worker; sets out, err, rc
+as_worker() {
+	try upgrade_d "SET client_min_messages = warning;
+${SETUP:+$SETUP;}
+BEGIN;
+SET citus.enable_ddl_propagation TO 'off';
+$*;
+PREPARE TRANSACTION 'clarky_worker';
+COMMIT PREPARED 'clarky_worker';
+SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity';"
+}
+# reloads COMMAND...: how many reloads a session hears that LISTENs and runs
+# the commands (after db D's SETUP); and the version then installed
+reloads() {
+	local said
+	said=$("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d upgrade_d -c "SET client_min_messages = warning" \
+		${SETUP:+-c "$SETUP"} -c "LISTEN pgrst" -c "$*" \
+		-c "SELECT extversion FROM pg_extension WHERE extname = 'clarky_activity'" 2>&1)
+	echo "$(grep -c "$RELOAD_RE" <<<"$said") $(grep -v "$RELOAD_RE" <<<"$said")"
+}
+DROP_D="DROP EXTENSION IF EXISTS clarky_activity"
+
+SETUP="$DROP_D; CREATE EXTENSION clarky_activity VERSION '1.0.0'"
+as_worker "ALTER EXTENSION clarky_activity UPDATE TO '1.1.0'"
+if [ "$rc" -ne 0 ] && grep -q 'cannot PREPARE a transaction that has executed LISTEN, UNLISTEN, or NOTIFY' <<<"$err"; then
+	pass "citus: a frozen step (1.0.0 to 1.1.0), run as on a worker, cannot be prepared: it sends NOTIFY (what Citus met)"
+else
+	fail "citus: a frozen step (1.0.0 to 1.1.0), run as on a worker, cannot be prepared: it sends NOTIFY (what Citus met)"
+	diag "rc $rc" "${out:-}" "${err:-}"
+fi
+SETUP=$DROP_D
+as_worker "CREATE EXTENSION clarky_activity"
+is "$out${err:+ $err}" "$NEW_VERSION" "citus: CREATE EXTENSION clarky_activity, run as on a worker, is prepared and committed: $NEW_VERSION"
+is "$(reloads "$DROP_D; CREATE EXTENSION clarky_activity")" "1 $NEW_VERSION" \
+	"citus: on one node CREATE EXTENSION clarky_activity sends PostgREST's reload, once"
+for from in $(q upgrade_d -c "SELECT source FROM pg_extension_update_paths('clarky_activity')
+		WHERE target = '$NEW_VERSION' AND path IS NOT NULL ORDER BY string_to_array(source, '.')::int[]"); do
+	SETUP="$DROP_D; CREATE EXTENSION clarky_activity VERSION '$from'"
+	as_worker "ALTER EXTENSION clarky_activity UPDATE"
+	is "$out${err:+ $err}" "$NEW_VERSION" \
+		"citus: from $from, ALTER EXTENSION clarky_activity UPDATE, run as on a worker, is prepared and committed: $NEW_VERSION"
+	is "$(SETUP="$SETUP; SET citus.enable_ddl_propagation TO 'off'" reloads "ALTER EXTENSION clarky_activity UPDATE")" \
+		"0 $NEW_VERSION" "citus: from $from, the update as on a worker sends no reload (PostgREST is told on the coordinator)"
+	is "$(reloads "ALTER EXTENSION clarky_activity UPDATE")" "1 $NEW_VERSION" \
+		"citus: from $from, the update on one node sends PostgREST's reload, once"
+done
+unset SETUP
+is "$(q upgrade_d -c "SELECT count(*) FROM pg_prepared_xacts" 2>&1)" 0 "citus: no prepared transaction is left behind"
 
 # =============================================================================
 # the server lived through it all
